@@ -1,0 +1,67 @@
+# aitrail — two commands do everything: `make test` and `make demo`.
+# Each installs what it needs (Python venv, npm packages, the solc-js bridge) and is quick the second time.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+SOLC_VERSION := 0.8.28
+TOOLCHAIN := .toolchain
+SOLC_BRIDGE := $(TOOLCHAIN)/solcx/solc-v$(SOLC_VERSION)
+
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export SOLCX_BINARY_PATH := $(CURDIR)/$(TOOLCHAIN)/solcx
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup test demo lint gas bench clean
+
+help:
+	@echo "make test   set up, then run the whole test suite (brownie test on a local Anvil)"
+	@echo "make demo   set up, then run the main scenario on the embedded default (local Anvil + local store)"
+	@echo "make lint   slither, solhint, ruff, mypy"
+	@echo "make gas    print the gas table and compare it with the snapshot"
+	@echo "make bench  measure the product against its anchors"
+
+setup: $(TOOLCHAIN)/prereqs.ok $(VENV)/.installed node_modules/.installed $(SOLC_BRIDGE) $(TOOLCHAIN)/network.ok
+
+$(TOOLCHAIN)/prereqs.ok: tools/check_prereqs.sh
+	@bash tools/check_prereqs.sh "$(PYTHON)"
+	@mkdir -p $(TOOLCHAIN) && touch $@
+
+$(VENV)/.installed: pyproject.toml requirements/constraints.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(SOLC_BRIDGE): tools/solc-bridge.js node_modules/.installed
+	@mkdir -p $(dir $@)
+	ln -sf ../../tools/solc-bridge.js $@
+	@$@ --version | grep -q "Version: $(SOLC_VERSION)" || { echo "solc bridge does not answer as $(SOLC_VERSION)"; exit 1; }
+
+$(TOOLCHAIN)/network.ok: tools/brownie_network.py $(VENV)/.installed
+	$(VENV)/bin/python tools/brownie_network.py
+	@touch $@
+
+test: setup
+	$(VENV)/bin/brownie test $(TEST_ARGS)
+
+demo: setup
+	$(VENV)/bin/brownie run scripts/deploy.py
+
+lint: setup
+	$(VENV)/bin/ruff check aitrail tests scripts tools
+	$(VENV)/bin/mypy
+	npx --no-install solhint --max-warnings 0 'contracts/**/*.sol' 'interfaces/**/*.sol'
+	@# slither compiles through the same solc-js bridge in standard-json mode: brownie's artifacts
+	@# omit internal libraries (ECDSA, Math, ...), which slither's brownie platform then cannot find.
+	$(VENV)/bin/slither contracts/ --solc-standard-json --solc $(CURDIR)/$(SOLC_BRIDGE) \
+	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --config-file slither.config.json
+
+clean:
+	rm -rf $(VENV) node_modules $(TOOLCHAIN) build reports

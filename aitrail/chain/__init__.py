@@ -1,0 +1,1 @@
+"""Chain clients: connection, accounts, transactions, typed contract clients."""
