@@ -36,7 +36,8 @@ $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	@# not `npm ci`: npm 11 leaves the other platforms' optional Anvil packages out of the lock and ci then refuses it
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(SOLC_BRIDGE): tools/solc-bridge.js node_modules/.installed
