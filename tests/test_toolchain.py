@@ -3,7 +3,6 @@
 import brownie
 from brownie import RewardToken, web3
 
-
 CAP = 10**27
 
 
