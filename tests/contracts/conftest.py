@@ -176,3 +176,25 @@ def listed(datasets, market, owner):
 def model_id(models, researcher):
     models.registerModel("resnet", {"from": researcher})
     return models.modelCount()
+
+
+def transfer_dataset(datasets, owner, dataset_id, new_owner):
+    datasets.transferDatasetOwnership(dataset_id, new_owner, {"from": owner})
+    datasets.acceptDatasetOwnership(dataset_id, {"from": new_owner})
+
+
+def role_error(account, role):
+    return err("AccessControlUnauthorizedAccount", account, bytes.fromhex(str(role)[2:]))
+
+
+def buy(market, token, fund, dataset_id, buyer, days=30):
+    """`buyer` gets the tokens and buys `days` days of access through the market."""
+    fee = market.quote(dataset_id, days)
+    fund(buyer, fee)
+    token.approve(market, fee, {"from": buyer})
+    return market.buyAccess(dataset_id, days, b"\x00" * 32, fee, {"from": buyer})
+
+
+def publish(models, model_id, who, n, datasets=(), parents=()):
+    return models.publishVersion(model_id, digest(n), cid(n), cid(1000 + n), list(datasets), list(parents),
+                                 {"from": who})
