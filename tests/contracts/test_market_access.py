@@ -2,7 +2,7 @@
 
 import brownie
 from brownie import ZERO_ADDRESS, accounts, chain
-from conftest import DAY, PRICE_PER_DAY, REWARD_BPS, err, register_dataset
+from conftest import DAY, PRICE_PER_DAY, REWARD_BPS, err, register_dataset, transfer_dataset
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
@@ -104,6 +104,15 @@ def test_buy_unlisted_or_delisted_reverts(market, datasets, listed, owner, resea
         market.quote(listed, 1)
 
 
+def test_listing_lapses_when_dataset_changes_owner(market, datasets, listed, owner, other, researcher):
+    transfer_dataset(datasets, owner, listed, other)
+    with brownie.reverts(err("MarketNotListed", listed)):
+        market.buyAccess(listed, 1, KEY_REF, 10**30, {"from": researcher})
+    tx = market.setPrice(listed, 1, {"from": other})
+    assert tx.events["PriceSet"]["owner"] == other
+    assert market.quote(listed, 3) == 3
+
+
 def test_owner_cannot_buy_own_dataset(market, listed, owner):
     with brownie.reverts(err("MarketOwnerCannotBuy", listed, owner)):
         market.buyAccess(listed, 1, KEY_REF, 10**30, {"from": owner})
@@ -113,7 +122,7 @@ def test_buy_without_operator_approval_reverts_in_registry(market, datasets, tok
     datasets.setOperator(market, False, {"from": owner})
     fund(researcher, PRICE_PER_DAY)
     token.approve(market, PRICE_PER_DAY, {"from": researcher})
-    with brownie.reverts():
+    with brownie.reverts(err("AccessGrantUnauthorized", listed, market)):
         market.buyAccess(listed, 1, KEY_REF, PRICE_PER_DAY, {"from": researcher})
     assert token.balanceOf(researcher) == PRICE_PER_DAY  # nothing half-done: the fee stayed put
 
