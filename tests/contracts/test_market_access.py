@@ -54,7 +54,7 @@ def test_buy_access_pays_owner_grants_and_issues_voucher(market, datasets, rewar
 
 
 def test_buy_access_with_permit(market, token, datasets, listed, owner, fund):
-    buyer = accounts.add()  # a local key, so the test can sign the EIP-712 permit
+    buyer = _local_account()
     accounts[0].transfer(buyer, 10**18)
     fee = PRICE_PER_DAY * 7
     fund(buyer, fee)
@@ -68,7 +68,7 @@ def test_buy_access_with_permit(market, token, datasets, listed, owner, fund):
 
 
 def test_buy_access_with_front_run_permit_still_buys(market, token, listed, owner, fund):
-    buyer = accounts.add()
+    buyer = _local_account()
     accounts[0].transfer(buyer, 10**18)
     fee = PRICE_PER_DAY
     fund(buyer, fee)
@@ -144,6 +144,11 @@ def test_market_without_rewards_issues_no_voucher(AccessMarket, admin, token, da
     tx = plain.buyAccess(listed, 1, KEY_REF, PRICE_PER_DAY, {"from": researcher})
     assert "VoucherIssued" not in tx.events
     assert token.balanceOf(owner) == PRICE_PER_DAY
+
+
+def _local_account():
+    """An account with its key in memory only, so the test can sign EIP-712 (nothing printed or saved)."""
+    return accounts.add(Account.create().key.hex())
 
 
 def _sign_permit(token, signer, spender, value, deadline):
