@@ -1,0 +1,66 @@
+"""Fixtures for the DatasetRegistry tests: one registry per module, reverted after every test."""
+
+import pytest
+from brownie import DatasetRegistry, web3
+
+from scripts.datasets_support import dataset_input, h
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_chain(module_isolation):
+    """Module-scoped deployments are undone when the module ends, so modules don't shift each other."""
+
+
+@pytest.fixture(scope="module")
+def owner(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="module")
+def researcher(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="module")
+def operator(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="module")
+def relayer(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="module")
+def registry(admin):
+    return DatasetRegistry.deploy({"from": admin})
+
+
+@pytest.fixture(scope="module")
+def other_registry(admin):
+    """A second deployment on the same chain, for cross-contract signature replay."""
+    return DatasetRegistry.deploy({"from": admin})
+
+
+@pytest.fixture(scope="module")
+def dataset_id(registry, owner):
+    """Dataset 1, owned by `owner`, with a records root."""
+    return registry.register(dataset_input(owner, "base", records=8), [], {"from": owner}).return_value
+
+
+def set_next_timestamp(timestamp):
+    """The next mined block gets exactly this timestamp (Anvil)."""
+    web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+
+
+def mine_at(timestamp):
+    set_next_timestamp(timestamp)
+    web3.provider.make_request("evm_mine", [])
+
+
+def bytes_arg(value):
+    """How brownie prints a bytes/bytes32 argument of a decoded custom error."""
+    return repr(bytes(value))
+
+
+__all__ = ["bytes_arg", "h", "mine_at", "set_next_timestamp"]
