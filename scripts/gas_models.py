@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from brownie import AccessMarket, DatasetRegistry, ModelRegistry, RewardToken, Rewards, accounts, chain
+from brownie import AccessMarket, DatasetRegistry, ModelRegistry, Rewards, RewardToken, accounts, chain
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
@@ -106,7 +106,12 @@ def measure() -> dict[str, int]:
     def publish(model_id: int, datasets_: list[int], parents: list[int] | None = None) -> Any:
         n = next(serial)
         return models.publishVersion(
-            model_id, _digest(n), (_digest(n), 1), (_digest(n + 10**5), 1), datasets_, parents or [],
+            model_id,
+            _digest(n),
+            (_digest(n), 1),
+            (_digest(n + 10**5), 1),
+            datasets_,
+            parents or [],
             {"from": publisher},
         )
 
@@ -160,7 +165,9 @@ def _permit_purchase(token: Any, market: Any, dataset_id: int, funder: Any) -> i
     buyer = accounts.add(key.key.hex())
     funder.transfer(buyer, 10**17)
     token.mint(buyer, fee, {"from": funder})
-    tx = market.buyAccessWithPermit(dataset_id, 30, b"\x00" * 32, fee, deadline, signed.v, r, s, {"from": buyer})
+    tx = market.buyAccessWithPermit(
+        dataset_id, 30, b"\x00" * 32, fee, deadline, signed.v, r, s, {"from": buyer}
+    )
     return int(tx.gas_used)
 
 
@@ -171,17 +178,26 @@ def _permit_typed_data(
     return {
         "types": {
             "EIP712Domain": [
-                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
             ],
             "Permit": [
-                {"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
                 {"name": "deadline", "type": "uint256"},
             ],
         },
         "primaryType": "Permit",
-        "domain": {"name": token.name(), "version": "1", "chainId": chain_id, "verifyingContract": token.address},
+        "domain": {
+            "name": token.name(),
+            "version": "1",
+            "chainId": chain_id,
+            "verifyingContract": token.address,
+        },
         "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
     }
 

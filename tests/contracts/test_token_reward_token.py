@@ -8,7 +8,12 @@ from eth_account.messages import encode_typed_data
 
 
 def test_metadata_and_cap(token):
-    assert (token.name(), token.symbol(), token.decimals(), token.cap()) == ("aitrail Reward", "TRAIL", 18, CAP)
+    assert (token.name(), token.symbol(), token.decimals(), token.cap()) == (
+        "aitrail Reward",
+        "TRAIL",
+        18,
+        CAP,
+    )
     assert token.totalSupply() == 0
 
 
@@ -89,16 +94,25 @@ def _typed(token, owner, spender, value, nonce, deadline):
     return {
         "types": {
             "EIP712Domain": [
-                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
             ],
             "Permit": [
-                {"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
                 {"name": "deadline", "type": "uint256"},
             ],
         },
         "primaryType": "Permit",
-        "domain": {"name": token.name(), "version": "1", "chainId": chain.id, "verifyingContract": token.address},
+        "domain": {
+            "name": token.name(),
+            "version": "1",
+            "chainId": chain.id,
+            "verifyingContract": token.address,
+        },
         "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
     }
