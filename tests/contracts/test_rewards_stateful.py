@@ -136,7 +136,7 @@ class RewardsMachine:
         cited = [e["datasetId"] for e in events["DatasetCited"]] if "DatasetCited" in events else []
         derived = (
             [e["parentVersionId"] for e in events["VersionDerived"]] if "VersionDerived" in events else []
-        )  # noqa: E501
+        )
         self.lineage[version_id] = (cited, derived)
         for d in chosen:
             amount = self.vouchers.pop((d, publisher.address), 0)
@@ -212,7 +212,7 @@ class RewardsMachine:
 
 def test_rewards_and_lineage_invariants(
     state_machine, accounts, token, datasets, rewards, models, market, fund
-):  # noqa: E501
+):
     # Few, long-ish runs: each step is several transactions on Anvil; time jumps of up to 10 days
     # cross EPOCH (7 days) boundaries and grant expiries within a run.
     settings = {"max_examples": 6, "stateful_step_count": 12}
