@@ -15,10 +15,21 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
-from brownie import AccessMarket, DatasetRegistry, ModelRegistry, Rewards, RewardToken, accounts, chain
+from brownie import (
+    AccessMarket,
+    DatasetRegistry,
+    ModelRegistry,
+    Rewards,
+    RewardToken,
+    accounts,
+    chain,
+    network,
+)
+from brownie._config import CONFIG
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
@@ -68,6 +79,19 @@ def _dataset_input(owner: Any, n: int) -> tuple[Any, ...]:
 
 def measure() -> dict[str, int]:
     """Deploy a fresh suite and return gas per operation (deterministic for given contracts)."""
+    # A gas limit unique to this run makes every transaction hash unique. Anvil loses track of a
+    # transaction whose hash it already saw before an evm_revert (brownie's test isolation), and
+    # brownie then reports "Tx dropped without known replacement". The limit does not change gas used.
+    settings = CONFIG.active_network["settings"]
+    previous = settings["gas_limit"]  # may be "max", which network.gas_limit() cannot set back
+    network.gas_limit(29_000_000 + secrets.randbelow(1_000_000))
+    try:
+        return _measure()
+    finally:
+        settings["gas_limit"] = previous
+
+
+def _measure() -> dict[str, int]:
     admin, owner, publisher, grantee_owner = accounts[0], accounts[1], accounts[2], accounts[3]
     token = RewardToken.deploy(admin, 10**27, {"from": admin})
     datasets = DatasetRegistry.deploy({"from": admin})
