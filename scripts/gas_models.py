@@ -79,9 +79,10 @@ def _dataset_input(owner: Any, n: int) -> tuple[Any, ...]:
 
 def measure() -> dict[str, int]:
     """Deploy a fresh suite and return gas per operation (deterministic for given contracts)."""
-    # A gas limit unique to this run makes every transaction hash unique. Anvil loses track of a
-    # transaction whose hash it already saw before an evm_revert (brownie's test isolation), and
-    # brownie then reports "Tx dropped without known replacement". The limit does not change gas used.
+    # A gas limit unique to this run makes every transaction hash unique to it. Without it, brownie
+    # intermittently reported "Tx dropped without known replacement" for one and the same transaction
+    # hash in separate test sessions (brownie's wait() races Anvil); with it the failure has not come
+    # back. The cause is not proven; the gas limit does not change the gas used.
     settings = CONFIG.active_network["settings"]
     previous = settings["gas_limit"]  # may be "max", which network.gas_limit() cannot set back
     network.gas_limit(29_000_000 + secrets.randbelow(1_000_000))
