@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,13 @@ from brownie import (
     RewardToken,
     accounts,
     chain,
-    network,
 )
-from brownie._config import CONFIG
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+
+from scripts import brownie_receipts
+
+brownie_receipts.install()
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "gas" / "models.json"
 DAY = 86_400
@@ -84,20 +85,6 @@ def _dataset_input(owner: Any, n: int) -> tuple[Any, ...]:
 
 def measure() -> dict[str, int]:
     """Deploy a fresh suite and return gas per operation (deterministic for given contracts)."""
-    # A gas limit unique to this run makes every transaction hash unique to it. Without it, brownie
-    # intermittently reported "Tx dropped without known replacement" for one and the same transaction
-    # hash in separate test sessions (brownie's wait() races Anvil); with it the failure has not come
-    # back. The cause is not proven; the gas limit does not change the gas used.
-    settings = CONFIG.active_network["settings"]
-    previous = settings["gas_limit"]  # may be "max", which network.gas_limit() cannot set back
-    network.gas_limit(29_000_000 + secrets.randbelow(1_000_000))
-    try:
-        return _measure()
-    finally:
-        settings["gas_limit"] = previous
-
-
-def _measure() -> dict[str, int]:
     admin, owner, publisher, grantee_owner = accounts[0], accounts[1], accounts[2], accounts[3]
     token = RewardToken.deploy(admin, 10**27, {"from": admin})
     datasets = DatasetRegistry.deploy({"from": admin})
@@ -133,9 +120,9 @@ def _measure() -> dict[str, int]:
             datasets.grantAccess(dataset_id, publisher, 0, b"\x00" * 32, {"from": grantee_owner})
         return ids
 
-    def publish(model_id: int, datasets_: list[int], parents: list[int] | None = None) -> Any:
+    def publish(model_id: int, datasets_: list[int], parents: list[int] | None = None) -> int:
         n = next(serial)
-        return models.publishVersion(
+        tx = models.publishVersion(
             model_id,
             _digest(n),
             (_digest(n), 1),
@@ -144,6 +131,7 @@ def _measure() -> dict[str, int]:
             parents or [],
             {"from": publisher},
         )
+        return int(tx.gas_used)
 
     # Warm-up: counters, the model's version count and the owner's reward account become non-zero.
     models.registerModel("warm-up", {"from": publisher})
@@ -151,10 +139,10 @@ def _measure() -> dict[str, int]:
     model_id = int(models.modelCount())
     publish(model_id, paid(1))
 
-    gas["publish, no datasets"] = used(publish(model_id, []))
-    gas["publish, cites 1 dataset (free)"] = used(publish(model_id, free(1)))
+    gas["publish, no datasets"] = publish(model_id, [])
+    gas["publish, cites 1 dataset (free)"] = publish(model_id, free(1))
     for n in (1, 5, 20):
-        gas[f"publish, cites {n} dataset{'s' if n > 1 else ''} (paid)"] = used(publish(model_id, paid(n)))
+        gas[f"publish, cites {n} dataset{'s' if n > 1 else ''} (paid)"] = publish(model_id, paid(n))
     one = gas["publish, cites 1 dataset (paid)"]
     gas["per extra dataset, 1->5 (paid)"] = (gas["publish, cites 5 datasets (paid)"] - one) // 4
     gas["per extra dataset, 1->20 (paid)"] = (gas["publish, cites 20 datasets (paid)"] - one) // 19
@@ -169,12 +157,12 @@ def _measure() -> dict[str, int]:
         return dataset_id
 
     fresh = [sold_by(accounts[4])]
-    gas["publish, cites 1 dataset of a new earner (paid)"] = used(publish(model_id, fresh))
+    gas["publish, cites 1 dataset of a new earner (paid)"] = publish(model_id, fresh)
     fresh = [sold_by(accounts[i]) for i in (5, 6, 7, 8, 9)]
-    gas["publish, cites 5 datasets of 5 new earners (paid)"] = used(publish(model_id, fresh))
-    gas["publish, cites 20 datasets (free)"] = used(publish(model_id, free(20)))
+    gas["publish, cites 5 datasets of 5 new earners (paid)"] = publish(model_id, fresh)
+    gas["publish, cites 20 datasets (free)"] = publish(model_id, free(20))
     last = int(models.versionCount())
-    gas["publish, 1 dataset + 2 parents"] = used(publish(model_id, free(1), [last - 1, last]))
+    gas["publish, 1 dataset + 2 parents"] = publish(model_id, free(1), [last - 1, last])
 
     alias = b"production".ljust(32, b"\x00")
     models.setAlias(model_id, alias, last - 1, {"from": publisher})

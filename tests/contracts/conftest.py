@@ -15,7 +15,10 @@ import brownie.test
 import pytest
 from brownie import DatasetRegistry, web3
 
+from scripts import brownie_receipts
 from scripts.datasets_support import dataset_input, h
+
+brownie_receipts.install()  # see scripts/brownie_receipts.py: mined transactions reported as dropped
 
 
 @pytest.fixture(scope="module", autouse=True)
