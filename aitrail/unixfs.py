@@ -36,7 +36,7 @@ MAX_LINKS = 174
 HAMT_THRESHOLD = 262144
 
 Emit = Callable[[CID, bytes], None]
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 GetBlock = Callable[[CID], bytes]
 
 
