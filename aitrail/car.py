@@ -78,10 +78,10 @@ class _Cbor:
                 out[key] = self.item()
             return out
         if major == 6 and n == 42:
-            raw = self.item()
-            if not isinstance(raw, bytes) or not raw.startswith(b"\x00"):
+            inner = self.item()
+            if not isinstance(inner, bytes) or not inner.startswith(b"\x00"):
                 raise CidError("bad CID in tag 42")
-            return CID.from_bytes(raw[1:])
+            return CID.from_bytes(inner[1:])
         raise CidError(f"unsupported CBOR major type {major}")
 
 

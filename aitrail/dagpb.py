@@ -133,7 +133,7 @@ def decode_node(block: bytes | memoryview) -> PBNode:
 
 def decode_unixfs(data: bytes) -> UnixFSData:
     out = UnixFSData(type=-1)
-    for num, wt, val in _fields(data):
+    for num, _wt, val in _fields(data):
         if num == 1 and isinstance(val, int):
             out.type = val
         elif num == 2 and isinstance(val, bytes):

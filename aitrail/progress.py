@@ -12,7 +12,9 @@ MIN_BYTES = 8 * 1024 * 1024
 
 
 @contextmanager
-def progress(total: int | None, desc: str, show: bool | None = None) -> Iterator[Callable[[int], object] | None]:
+def progress(
+    total: int | None, desc: str, show: bool | None = None
+) -> Iterator[Callable[[int], object] | None]:
     """Yield a byte-count callback driving a tqdm bar, or None when no bar is wanted.
 
     `show=None` means: only on a terminal, only for large data, and not when AITRAIL_NO_PROGRESS is set.

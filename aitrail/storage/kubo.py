@@ -150,11 +150,10 @@ class KuboStore(Store):
             raise ImportInputError(str(p), "directories go to Kubo as a CAR: add to the local store, "
                                    "then export_car / import_car")
         try:
-            f = open(p, "rb")
-        except OSError as exc:
+            with open(p, "rb") as f:
+                return self._add(f, p.name, cid_version, pin, p.stat().st_size, show_progress)
+        except FileNotFoundError as exc:
             raise ImportInputError(str(p), exc.strerror or str(exc)) from None
-        with f:
-            return self._add(f, p.name, cid_version, pin, p.stat().st_size, show_progress)
 
     def cat_raw(self, cid: CID) -> Iterator[bytes]:
         """Kubo's own `cat`: the node reassembles the file; unverified, prefer `cat`."""
@@ -171,7 +170,7 @@ class KuboStore(Store):
     def import_car(self, path: str | os.PathLike[str], *, pin_roots: bool = True) -> list[CID]:
         boundary = uuid.uuid4().hex
         try:
-            f = open(path, "rb")
+            f = Path(path).open("rb")
         except OSError as exc:
             raise ImportInputError(str(path), exc.strerror or str(exc)) from None
         with f:

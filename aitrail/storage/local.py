@@ -113,7 +113,7 @@ class LocalStore(Store):
     # --- CAR ---------------------------------------------------------------------------------------
     def import_car(self, path: str | os.PathLike[str], *, pin_roots: bool = True) -> list[CID]:
         try:
-            f = open(path, "rb")
+            f = Path(path).open("rb")
         except OSError as exc:
             raise CarFormatError(str(path), exc.strerror or str(exc)) from None
         with f:
