@@ -8,7 +8,9 @@ block read is re-hashed against its CID before anyone sees it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from aitrail._codec import varint_decode, varint_encode
@@ -122,6 +124,14 @@ def _read_varint(stream: BinaryIO) -> int | None:
             return varint_decode(bytes(raw))[0]
         if len(raw) > 9:
             raise CidError("section length varint too long")
+
+
+def open_car(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a CAR file for reading; a missing or unreadable file is one CarFormatError."""
+    try:
+        return Path(path).open("rb")
+    except OSError as exc:
+        raise CarFormatError(str(path), exc.strerror or str(exc)) from None
 
 
 class CarReader:

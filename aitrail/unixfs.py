@@ -99,20 +99,19 @@ class _Balanced:
         if top == 0 and not self.levels[0]:
             return self._empty()
         # The rightmost spine: a level's partial node is wrapped unless it is the lone root.
-        for level in range(top + 1):
+        level = 0
+        while True:
             links = self.levels[level]
-            higher = any(self.levels[k] for k in range(level + 1, top + 1))
-            if not links:
-                continue
+            higher = any(self.levels[k] for k in range(level + 1, len(self.levels)))
             if len(links) == 1 and not higher:
                 return links[0]
-            parent = self._parent(links)
-            links.clear()
-            if level + 1 > top:
-                self.levels.append([])
-                top += 1
-            self.levels[level + 1].append(parent)
-        raise AssertionError("unreachable: the loop always returns the root")
+            if links:
+                parent = self._parent(links)
+                links.clear()
+                if level + 1 == len(self.levels):
+                    self.levels.append([])
+                self.levels[level + 1].append(parent)
+            level += 1
 
     def _empty(self) -> Node:
         if self.version == 1:

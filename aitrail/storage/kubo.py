@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 import requests
 
+from aitrail.car import open_car
 from aitrail.cid import CID
 from aitrail.errors import (
     BlockCorruptedError,
@@ -169,11 +170,7 @@ class KuboStore(Store):
 
     def import_car(self, path: str | os.PathLike[str], *, pin_roots: bool = True) -> list[CID]:
         boundary = uuid.uuid4().hex
-        try:
-            f = Path(path).open("rb")
-        except OSError as exc:
-            raise ImportInputError(str(path), exc.strerror or str(exc)) from None
-        with f:
+        with open_car(path) as f:
             resp = self._post("dag/import", {"pin-roots": "true" if pin_roots else "false"},
                               data=_multipart(f, boundary, Path(path).name),
                               headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from aitrail import unixfs
-from aitrail.car import CarReader
+from aitrail.car import CarReader, open_car
 from aitrail.cid import CID
-from aitrail.errors import BlockCorruptedError, BlockNotFoundError, CarFormatError, StorageError
+from aitrail.errors import BlockCorruptedError, BlockNotFoundError, StorageError
 from aitrail.progress import progress
 from aitrail.storage.base import Store
 
@@ -55,6 +55,13 @@ class LocalStore(Store):
         if digest != cid.digest:
             raise BlockCorruptedError(str(cid), str(CID(cid.version, cid.codec, digest)))
         return block
+
+    def raw_block(self, cid: CID) -> bytes | None:
+        """The stored bytes as they are on disk, unchecked (for serving and diagnostics only)."""
+        try:
+            return self._path(cid).read_bytes()
+        except FileNotFoundError:
+            return None
 
     def has(self, cid: CID) -> bool:
         return self._path(cid).is_file()
@@ -112,11 +119,7 @@ class LocalStore(Store):
 
     # --- CAR ---------------------------------------------------------------------------------------
     def import_car(self, path: str | os.PathLike[str], *, pin_roots: bool = True) -> list[CID]:
-        try:
-            f = Path(path).open("rb")
-        except OSError as exc:
-            raise CarFormatError(str(path), exc.strerror or str(exc)) from None
-        with f:
+        with open_car(path) as f:
             reader = CarReader(f, str(path))
             for cid, block in reader:  # CarReader has verified each block
                 self._emit(cid, block)
