@@ -116,3 +116,9 @@ def test_fetch_through_kubo_backend(kubo, encrypted, store, target):
     assert kubo_cid == cid
     fetch(kubo, cid, target, expected_sha256=SHA, data_key=key)
     assert target.read_bytes() == PLAIN
+
+
+def test_progress_bar_on_request(store, target, capsys):
+    cid = store.add_bytes(PLAIN)
+    fetch(store, cid, target, expected_sha256=SHA, show_progress=True)
+    assert "fetch" in capsys.readouterr().err

@@ -125,7 +125,7 @@ def test_memory_stays_constant_for_a_large_stream():
     add_stream(Zeros(400 * CHUNK_SIZE))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert peak < 4 * CHUNK_SIZE
+    assert peak < 16 * CHUNK_SIZE  # a few chunks in flight on the hashing threads, not 100 MiB
 
 
 def test_missing_path_is_one_clear_error(tmp_path):
