@@ -173,30 +173,35 @@ def add_stream(
     workers = DEFAULT_THREADS if threads is None else max(1, threads)
     want = emit is not None
     if workers == 1:
-        buf = memoryview(bytearray(CHUNK_SIZE))
-        while filled := _fill(stream, buf):
-            builder.add_leaf(*_hash_leaf(cid_version, buf[:filled], want))
+        single = memoryview(bytearray(CHUNK_SIZE))
+        while filled := _fill(stream, single):
+            builder.add_leaf(*_hash_leaf(cid_version, single[:filled], want))
             if progress is not None:
                 progress(filled)
             if filled < CHUNK_SIZE:
                 break
         return builder.finish()
-    pending: deque[Future[tuple[Node, bytes | None]]] = deque()
+    pending: deque[tuple[Future[tuple[Node, bytes | None]], bytearray]] = deque()
+    # Recycled chunk buffers: a fresh 256 KiB bytearray per chunk costs an mmap and 64 page faults.
+    free: list[bytearray] = []
     with ThreadPoolExecutor(workers, thread_name_prefix="aitrail-hash") as pool:
         try:
             while True:
-                view = memoryview(bytearray(CHUNK_SIZE))  # fresh buffer: workers still hold the last ones
+                buf = free.pop() if free else bytearray(CHUNK_SIZE)
+                view = memoryview(buf)
                 filled = _fill(stream, view)
                 if filled:
-                    pending.append(pool.submit(_hash_leaf, cid_version, view[:filled], want))
+                    pending.append((pool.submit(_hash_leaf, cid_version, view[:filled], want), buf))
                     if progress is not None:
                         progress(filled)
                 while len(pending) > 2 * workers or (pending and filled < CHUNK_SIZE):
-                    builder.add_leaf(*pending.popleft().result())
+                    fut, done_buf = pending.popleft()
+                    builder.add_leaf(*fut.result())  # the block, if any, is a copy: buffer is free
+                    free.append(done_buf)
                 if filled < CHUNK_SIZE:
                     break
         finally:
-            for fut in pending:
+            for fut, _ in pending:
                 fut.cancel()
     return builder.finish()
 
