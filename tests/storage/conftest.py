@@ -41,6 +41,11 @@ def corpus(tmp_path_factory):
     (root / "sub" / ".hidden").write_bytes(b"dotfile")
     (root / "sub" / "deeper" / "x").write_bytes(b"x" * 1000)
     (root / "empty-dir").mkdir()
+    # 1000 links of 240-char names + 34-byte CIDs reach Kubo's 256 KiB threshold: a HAMT-sharded directory.
+    many = root / "many"
+    many.mkdir()
+    for i in range(1000):
+        (many / (f"{i:04d}-" + "n" * 235)).write_bytes(b"%d" % i)
     os.symlink("size-1", root / "link-to-size-1")
     return root
 
