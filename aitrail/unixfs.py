@@ -35,7 +35,9 @@ from aitrail.errors import CidError, DagFormatError, ImportInputError
 
 CHUNK_SIZE = 262144
 MAX_LINKS = 174
-# boxo switches a directory to a HAMT once its links' names + CIDs reach this many bytes.
+# boxo switches a directory to a HAMT once its links' names + CIDs reach this many bytes. At exactly the
+# threshold Kubo 0.22 (boxo 0.11, the embedded oracle) shards (>=); boxo's 2025 CID-profile work moved
+# to "strictly above" (>). We follow the oracle; only a directory landing on the exact byte differs.
 HAMT_THRESHOLD = 262144
 HAMT_FANOUT = 256
 DEFAULT_THREADS = min(4, os.cpu_count() or 1)

@@ -46,6 +46,12 @@ def corpus(tmp_path_factory):
     many.mkdir()
     for i in range(1000):
         (many / (f"{i:04d}-" + "n" * 235)).write_bytes(b"%d" % i)
+    # Links of exactly 262144 bytes (names + 34-byte CIDv0s): the threshold itself.
+    edge = root / "edge"
+    edge.mkdir()
+    for i in range(1000):
+        length = 229 if i < 144 else 228
+        (edge / (f"{i:04d}-".ljust(length, "e"))).write_bytes(b"%d" % i)
     os.symlink("size-1", root / "link-to-size-1")
     return root
 

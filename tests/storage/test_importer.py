@@ -148,6 +148,12 @@ def test_large_directory_is_a_hamt_shard_like_kubo(corpus, oracle):
     assert all(len(link.name) in (2, 2 + 240) for link in root.links)
 
 
+def test_directory_exactly_at_the_threshold_is_sharded_as_kubo_does(corpus, oracle):
+    names = [p.name for p in (corpus / "edge").iterdir()]
+    assert sum(len(n.encode()) + 34 for n in names) == unixfs.HAMT_THRESHOLD
+    assert add_path(corpus / "edge").cid == oracle["entries"]["edge"]
+
+
 def test_directory_below_threshold_stays_basic(tmp_path, monkeypatch):
     for i in range(5):
         (tmp_path / f"file-{i:02d}").write_bytes(b"x")
