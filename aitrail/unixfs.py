@@ -26,10 +26,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from aitrail import dagpb
 from aitrail._murmur3 import murmur3_x64_64
+from aitrail._types import Readable
 from aitrail.cid import CID, DAG_PB, RAW
 from aitrail.errors import CidError, DagFormatError, ImportInputError
 
@@ -141,7 +141,7 @@ def _check_version(cid_version: int) -> None:
         raise CidError(f"cid version must be 0 or 1, got {cid_version}")
 
 
-def _fill(stream: BinaryIO, view: memoryview) -> int:
+def _fill(stream: Readable, view: memoryview) -> int:
     """Read until `view` is full or the stream ends: Kubo's size splitter uses io.ReadFull, so a
     short read must never cut a chunk early."""
     readinto = getattr(stream, "readinto", None)
@@ -161,7 +161,7 @@ def _fill(stream: BinaryIO, view: memoryview) -> int:
 
 
 def add_stream(
-    stream: BinaryIO,
+    stream: Readable,
     cid_version: int = 0,
     emit: Emit | None = None,
     progress: Progress | None = None,
@@ -313,7 +313,7 @@ def _hamt_shard(
 
 
 def iter_blocks(
-    stream: BinaryIO, cid_version: int = 0, progress: Progress | None = None
+    stream: Readable, cid_version: int = 0, progress: Progress | None = None
 ) -> Iterator[tuple[CID, bytes]]:
     """The blocks of a stream's DAG as they are made, the root last; constant memory."""
     pending: deque[tuple[CID, bytes]] = deque()
