@@ -3,24 +3,11 @@ import random
 from pathlib import Path
 
 import pytest
-from kubo_oracle import kubo_add, repo_block
+from kubo_oracle import SIZES, kubo_add, repo_block
 from kubo_rpc_server import KuboStandIn
 
 from aitrail import dagpb
 from aitrail.storage import KuboStore, LocalStore
-from aitrail.unixfs import CHUNK_SIZE
-
-# Sizes across the chunk (256 KiB) and width (174 links) boundaries.
-SIZES = {
-    "size-0": 0,
-    "size-1": 1,
-    "size-262143": CHUNK_SIZE - 1,
-    "size-262144": CHUNK_SIZE,
-    "size-262145": CHUNK_SIZE + 1,
-    "chunks-174": 174 * CHUNK_SIZE,
-    "chunks-175": 175 * CHUNK_SIZE,
-    "chunks-175-and-1-byte": 175 * CHUNK_SIZE + 1,
-}
 
 
 def _write_random(path, size, rng):

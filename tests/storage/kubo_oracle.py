@@ -14,6 +14,19 @@ from pathlib import Path
 
 from aitrail._codec import b32encode
 from aitrail.cid import CID
+from aitrail.unixfs import CHUNK_SIZE
+
+# Sizes across the chunk (256 KiB) and width (174 links) boundaries.
+SIZES = {
+    "size-0": 0,
+    "size-1": 1,
+    "size-262143": CHUNK_SIZE - 1,
+    "size-262144": CHUNK_SIZE,
+    "size-262145": CHUNK_SIZE + 1,
+    "chunks-174": 174 * CHUNK_SIZE,
+    "chunks-175": 175 * CHUNK_SIZE,
+    "chunks-175-and-1-byte": 175 * CHUNK_SIZE + 1,
+}
 
 _SCRIPT = """
 import sys

@@ -6,7 +6,7 @@ import shutil
 import tracemalloc
 
 import pytest
-from conftest import SIZES
+from kubo_oracle import SIZES
 
 from aitrail import dagpb, unixfs
 from aitrail.cid import CID, RAW
