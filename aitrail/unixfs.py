@@ -2,7 +2,7 @@
 
 Layout as boxo's `importer/balanced`: fixed 256 KiB chunks (`size-262144`), at most 174 links per
 node, a tree that grows one level each time the current root is full. Built bottom-up with one
-pending link list per level, so memory is one chunk plus at most 174 links per level whatever the
+pending link list per level, so memory is a few chunks plus at most 174 links per level whatever the
 file size. CIDv0 (Kubo's default) wraps every chunk in a dag-pb UnixFS File leaf; CIDv1
 (`--cid-version=1`) stores chunks as raw leaves (codec 0x55) and dag-pb parents in base32.
 
