@@ -87,7 +87,7 @@ abstract contract DatasetCatalog is IDatasetRegistry, EIP712, Nonces {
     /// @inheritdoc IDatasetRegistry
     function acceptDatasetOwnership(uint256 datasetId) external {
         Dataset storage dataset = _existing(datasetId);
-        if (_pendingOwners[datasetId] != msg.sender || msg.sender == address(0)) {
+        if (_pendingOwners[datasetId] != msg.sender) {
             revert DatasetNotPendingOwner(datasetId, msg.sender);
         }
         address previous = dataset.owner;

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import brownie.test
 import pytest
-from brownie import DatasetRegistry, web3
+from brownie import DatasetRegistry
 
-from scripts.datasets_support import dataset_input, h
+from scripts.datasets_support import dataset_input
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,21 +66,3 @@ def state_machine():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.state_machine
-
-
-def set_next_timestamp(timestamp):
-    """The next mined block gets exactly this timestamp (Anvil)."""
-    web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
-
-
-def mine_at(timestamp):
-    set_next_timestamp(timestamp)
-    web3.provider.make_request("evm_mine", [])
-
-
-def bytes_arg(value):
-    """How brownie prints a bytes/bytes32 argument of a decoded custom error."""
-    return repr(bytes(value))
-
-
-__all__ = ["bytes_arg", "h", "mine_at", "set_next_timestamp"]

@@ -4,7 +4,7 @@ import brownie
 from brownie import chain
 
 from scripts.datasets_support import DAY, grant_typed_data, h, sign
-from tests.contracts.conftest import set_next_timestamp
+from tests.contracts.helpers import set_next_timestamp
 
 
 def _signed(

@@ -5,7 +5,7 @@ import pytest
 from brownie import ZERO_ADDRESS, chain
 
 from scripts.datasets_support import dataset_input, h, hx, registration_typed_data, sign
-from tests.contracts.conftest import bytes_arg, set_next_timestamp
+from tests.contracts.helpers import bytes_arg, set_next_timestamp
 
 DEADLINE_IN = 3600
 
