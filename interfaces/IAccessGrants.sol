@@ -135,7 +135,8 @@ interface IAccessGrants {
     ///         withdrawn dataset has no access either: withdrawal stops every fetch through aitrail.
     function hasAccess(uint256 datasetId, address account) external view returns (bool);
 
-    /// @notice Stored expiry of `grantee` on `datasetId` (0: never granted or revoked). May lie in the past.
+    /// @notice Stored expiry of `grantee` on `datasetId` (0: never granted, revoked, or unknown dataset).
+    ///         May lie in the past.
     function grantExpiry(uint256 datasetId, address grantee) external view returns (uint64);
 
     /// @notice Record an access attempt by the caller; emits `AccessLogged` with the outcome.

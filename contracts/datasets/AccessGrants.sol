@@ -126,6 +126,8 @@ abstract contract AccessGrants is DatasetCatalog {
 
     /// @inheritdoc IAccessGrants
     function grantExpiry(uint256 datasetId, address grantee) external view returns (uint64) {
+        // Unknown ids answer 0 before the key is formed (ids of 2^96 and above would alias lower ones).
+        if (_datasets[datasetId].owner == address(0)) return 0;
         // Cannot truncate: every stored expiry came from a uint64 sum.
         return uint64(_grants[_grantKey(datasetId, grantee)].expiresAt);
     }

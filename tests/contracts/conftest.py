@@ -13,10 +13,10 @@ from pathlib import Path
 
 import brownie.test
 import pytest
-from brownie import DatasetRegistry, web3
+from brownie import DatasetRegistry
 
 from scripts import brownie_receipts
-from scripts.datasets_support import dataset_input, h
+from scripts.datasets_support import dataset_input
 
 brownie_receipts.install()  # see scripts/brownie_receipts.py: mined transactions reported as dropped
 
@@ -77,22 +77,6 @@ def state_machine():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.state_machine
-
-
-def set_next_timestamp(timestamp):
-    """The next mined block gets exactly this timestamp (Anvil)."""
-    web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
-
-
-def mine_at(timestamp):
-    set_next_timestamp(timestamp)
-    web3.provider.make_request("evm_mine", [])
-
-
-def bytes_arg(value):
-    """How brownie prints a bytes/bytes32 argument of a decoded custom error."""
-    return repr(bytes(value))
-
 
 
 # ---- model registry, rewards, access market, reward token (issue 4) ----
@@ -238,8 +222,6 @@ def buy(market, token, fund, dataset_id, buyer, days=30):
 
 
 def publish(models, model_id, who, n, datasets=(), parents=()):
-    return models.publishVersion(model_id, digest(n), cid(n), cid(1000 + n), list(datasets), list(parents),
-                                 {"from": who})
-
-
-__all__ = ["bytes_arg", "h", "mine_at", "set_next_timestamp"]
+    return models.publishVersion(
+        model_id, digest(n), cid(n), cid(1000 + n), list(datasets), list(parents), {"from": who}
+    )

@@ -4,7 +4,7 @@ both for the view (`hasAccess` in a block at that time) and inside a transaction
 import pytest
 from brownie import chain
 
-from tests.contracts.conftest import mine_at, set_next_timestamp
+from tests.contracts.helpers import mine_at, set_next_timestamp
 
 DURATION = 3600
 

@@ -29,7 +29,9 @@ def test_content_hash_lookup_of_an_unregistered_hash_is_zero(registry):
 
 
 def test_domain_separator_binds_chain_and_contract(registry, other_registry):
-    type_hash = keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+    type_hash = keccak(
+        text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    )
     expected = keccak(
         encode(
             ["bytes32", "bytes32", "bytes32", "uint256", "address"],
@@ -45,3 +47,13 @@ def test_grant_bounds_are_published(registry):
     assert registry.MIN_GRANT_DURATION() == 3600
     assert registry.MAX_GRANT_DURATION() == 365 * 86400
     assert registry.MAX_BATCH() == 100
+
+
+def test_grant_expiry_of_unknown_ids_is_zero_even_where_keys_would_alias(
+    registry, owner, researcher, dataset_id
+):
+    registry.grantAccess(dataset_id, researcher, 0, bytes(32), {"from": owner})
+    assert registry.grantExpiry(dataset_id, researcher) > 0
+    for unknown in (dataset_id + 1, 2**96 + dataset_id):
+        assert registry.grantExpiry(unknown, researcher) == 0
+        assert registry.hasAccess(unknown, researcher) is False
