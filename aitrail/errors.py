@@ -33,3 +33,103 @@ class ChainUnreachableError(ChainError):
         super().__init__(f"chain unreachable at {rpc_url}: {reason}")
         self.rpc_url = rpc_url
         self.reason = reason
+
+
+# --- SDK: local chain, accounts, transactions, flows (issue 6) ---
+
+
+class AnvilNotFoundError(ChainError):
+    def __init__(self, searched: str) -> None:
+        super().__init__(
+            f"cannot start the local chain: no Anvil binary ({searched}); run `make setup` "
+            "(installs it from npm) or put `anvil` on PATH"
+        )
+        self.searched = searched
+
+
+class LocalChainError(ChainError):
+    """The embedded local chain could not be started or is not the one we expect."""
+
+
+class WrongChainError(ChainError):
+    def __init__(self, expected: int, actual: int, where: str) -> None:
+        super().__init__(f"chain id {actual} does not match {where} (chain id {expected})")
+        self.expected = expected
+        self.actual = actual
+        self.where = where
+
+
+class AccountError(AitrailError):
+    """A keystore or account problem."""
+
+
+class AccountNotFoundError(AccountError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        choices = ", ".join(known) if known else "none yet: `aitrail account new NAME`"
+        super().__init__(f"no account named {name!r} (known: {choices})")
+        self.name = name
+
+
+class AccountExistsError(AccountError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"an account named {name!r} already exists")
+        self.name = name
+
+
+class WrongPasswordError(AccountError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"wrong password for account {name!r}")
+        self.name = name
+
+
+class NoPasswordError(AccountError):
+    def __init__(self, name: str, env_vars: list[str]) -> None:
+        super().__init__(
+            f"no password for account {name!r}: set {' or '.join(env_vars)}, or run interactively"
+        )
+        self.name = name
+
+
+class TransactionError(ChainError):
+    """A transaction could not be sent, was not mined in time, or reverted."""
+
+
+class InsufficientFundsError(TransactionError):
+    def __init__(self, account: str, balance_wei: int, needed_wei: int, action: str) -> None:
+        super().__init__(
+            f"account {account} cannot pay for {action}: balance {balance_wei / 1e18:.6f} ETH, "
+            f"needs up to {needed_wei / 1e18:.6f} ETH; fund it first"
+        )
+        self.account = account
+        self.balance_wei = balance_wei
+        self.needed_wei = needed_wei
+        self.action = action
+
+
+class TransactionTimeoutError(TransactionError):
+    def __init__(self, tx_hash: str, nonce: int, seconds: float) -> None:
+        super().__init__(
+            f"transaction {tx_hash} (nonce {nonce}) not mined after {seconds:.0f} s; it may still be "
+            "mined: re-running the same command waits for it instead of sending it again"
+        )
+        self.tx_hash = tx_hash
+        self.nonce = nonce
+
+
+class ContractRevertError(TransactionError):
+    """A call or transaction reverted; `error` is the custom error's name, `args` its decoded values."""
+
+    def __init__(self, sentence: str, error: str, args: dict[str, object]) -> None:
+        super().__init__(sentence)
+        self.error = error
+        self.args_ = args
+
+
+class NotDeployedError(ChainError):
+    def __init__(self, contract: str, chain_id: int) -> None:
+        super().__init__(
+            f"{contract} is not deployed on chain {chain_id}: run `aitrail deploy` or point the address "
+            f"book at an existing deployment"
+        )
+        self.contract = contract
+        self.chain_id = chain_id
