@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {AccessGrants} from "./datasets/AccessGrants.sol";
+
+/// @title aitrail dataset registry with time-limited access grants
+/// @notice One deployed contract for datasets and their grants (see `IDatasetRegistry`): granting and
+///         `hasAccess` read the dataset slot without an external call. The logic lives in
+///         `DatasetCatalog` (datasets) and `AccessGrants` (grants); this contract only names the
+///         EIP-712 domain that binds signatures to this chain and this address.
+contract DatasetRegistry is AccessGrants {
+    constructor() EIP712("aitrail DatasetRegistry", "1") {}
+}

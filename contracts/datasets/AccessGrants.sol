@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IAccessGrants} from "../../interfaces/IAccessGrants.sol";
+import {DatasetCatalog} from "./DatasetCatalog.sol";
+
+/// @title Access-grant part of the registry: requests, grants, revocation, operators, the access log
+/// @notice Abstract: deployed as part of `DatasetRegistry`, so every check reads the dataset slot directly.
+abstract contract AccessGrants is DatasetCatalog {
+    /// @inheritdoc IAccessGrants
+    uint64 public constant DEFAULT_GRANT_DURATION = 30 days;
+    /// @inheritdoc IAccessGrants
+    uint64 public constant MIN_GRANT_DURATION = 1 hours;
+    /// @inheritdoc IAccessGrants
+    uint64 public constant MAX_GRANT_DURATION = 365 days;
+    /// @inheritdoc IAccessGrants
+    uint256 public constant MAX_BATCH = 100;
+
+    bytes32 private constant _ACCESS_GRANT_TYPEHASH = keccak256(
+        "AccessGrant(uint256 datasetId,address grantee,uint64 duration,bytes32 keyRef,uint256 nonce,uint256 deadline)"
+    );
+
+    /// @dev secp256k1 field prime, to check a researcher's key is a curve point (y^2 = x^3 + 7).
+    uint256 private constant _SECP256K1_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+
+    /// @dev One slot per grant: the expiry alone. Revocation deletes it (a refund keeps revoke cheap),
+    ///      so "revoked" and "never granted" read the same here; the events tell them apart.
+    mapping(uint256 datasetId => mapping(address grantee => uint64 expiresAt)) private _expiries;
+    mapping(address owner => mapping(address operator => bool approved)) private _operators;
+
+    // ---------------------------------------------------------------- requests
+
+    /// @inheritdoc IAccessGrants
+    function requestAccess(uint256 datasetId, bytes32 purpose, uint64 duration, bytes calldata publicKey)
+        external
+    {
+        _activeOwner(datasetId);
+        _checkedDuration(duration);
+        _checkPublicKey(publicKey);
+        emit AccessRequested(datasetId, msg.sender, purpose, duration, publicKey);
+    }
+
+    // ---------------------------------------------------------------- grants
+
+    /// @inheritdoc IAccessGrants
+    function grantAccess(uint256 datasetId, address grantee, uint64 duration, bytes32 keyRef)
+        external
+        returns (uint64 expiresAt)
+    {
+        _authorizeGrantor(_activeOwner(datasetId), datasetId);
+        return _grant(datasetId, grantee, _checkedDuration(duration), keyRef);
+    }
+
+    /// @inheritdoc IAccessGrants
+    function grantAccessBatch(
+        uint256 datasetId,
+        address[] calldata grantees,
+        uint64 duration,
+        bytes32[] calldata keyRefs
+    ) external returns (uint64[] memory expiresAt) {
+        uint256 size = grantees.length;
+        if (size == 0 || size > MAX_BATCH) revert AccessBatchSizeInvalid(size, MAX_BATCH);
+        if (keyRefs.length != size) revert AccessBatchLengthMismatch(size, keyRefs.length);
+        _authorizeGrantor(_activeOwner(datasetId), datasetId);
+        uint64 checked = _checkedDuration(duration);
+        expiresAt = new uint64[](size);
+        for (uint256 i = 0; i < size; ++i) {
+            expiresAt[i] = _grant(datasetId, grantees[i], checked, keyRefs[i]);
+        }
+    }
+
+    /// @inheritdoc IAccessGrants
+    function grantAccessWithSig(
+        uint256 datasetId,
+        address grantee,
+        uint64 duration,
+        bytes32 keyRef,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint64 expiresAt) {
+        address owner = _activeOwner(datasetId);
+        if (block.timestamp > deadline) revert AccessSignatureExpired(deadline, block.timestamp);
+        _useCheckedNonce(owner, nonce);
+        bytes32 structHash =
+            keccak256(abi.encode(_ACCESS_GRANT_TYPEHASH, datasetId, grantee, duration, keyRef, nonce, deadline));
+        if (!_isOwnerSignature(owner, structHash, signature)) revert AccessSignatureInvalid(owner);
+        return _grant(datasetId, grantee, _checkedDuration(duration), keyRef);
+    }
+
+    /// @inheritdoc IAccessGrants
+    function revokeAccess(uint256 datasetId, address grantee) external {
+        // Allowed on withdrawn datasets: clearing a grant never gives anyone more access.
+        _authorizeGrantor(_existing(datasetId).owner, datasetId);
+        if (_expiries[datasetId][grantee] == 0) revert AccessGrantUnknown(datasetId, grantee);
+        delete _expiries[datasetId][grantee];
+        emit AccessRevoked(datasetId, grantee);
+    }
+
+    /// @inheritdoc IAccessGrants
+    function setOperator(address operator, bool approved) external {
+        _operators[msg.sender][operator] = approved;
+        emit OperatorSet(msg.sender, operator, approved);
+    }
+
+    // ---------------------------------------------------------------- reads and the log
+
+    /// @inheritdoc IAccessGrants
+    function isOperator(address owner, address operator) external view returns (bool) {
+        return _operators[owner][operator];
+    }
+
+    /// @inheritdoc IAccessGrants
+    function hasAccess(uint256 datasetId, address account) external view returns (bool) {
+        return _hasAccess(datasetId, account);
+    }
+
+    /// @inheritdoc IAccessGrants
+    function grantExpiry(uint256 datasetId, address grantee) external view returns (uint64) {
+        return _expiries[datasetId][grantee];
+    }
+
+    /// @inheritdoc IAccessGrants
+    function logAccess(uint256 datasetId) external returns (bool allowed) {
+        allowed = _hasAccess(datasetId, msg.sender);
+        emit AccessLogged(datasetId, msg.sender, allowed);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    function _hasAccess(uint256 datasetId, address account) private view returns (bool) {
+        Dataset storage dataset = _datasets[datasetId];
+        address owner = dataset.owner;
+        if (owner == address(0) || dataset.withdrawn) return false;
+        if (account == owner) return true;
+        // Exclusive: the expiry second itself is the first second without access.
+        return block.timestamp < _expiries[datasetId][account];
+    }
+
+    /// @dev Owner of a registered, not withdrawn dataset.
+    function _activeOwner(uint256 datasetId) private view returns (address owner) {
+        Dataset storage dataset = _existing(datasetId);
+        if (dataset.withdrawn) revert DatasetIsWithdrawn(datasetId);
+        return dataset.owner;
+    }
+
+    function _authorizeGrantor(address owner, uint256 datasetId) private view {
+        if (msg.sender != owner && !_operators[owner][msg.sender]) {
+            revert AccessGrantUnauthorized(datasetId, msg.sender);
+        }
+    }
+
+    function _grant(uint256 datasetId, address grantee, uint64 duration, bytes32 keyRef)
+        private
+        returns (uint64 expiresAt)
+    {
+        if (grantee == address(0)) revert AccessGranteeZero(datasetId);
+        uint64 current = _expiries[datasetId][grantee];
+        uint64 start = current > block.timestamp ? current : uint64(block.timestamp);
+        expiresAt = start + duration;
+        _expiries[datasetId][grantee] = expiresAt;
+        emit AccessGranted(datasetId, grantee, expiresAt, keyRef);
+    }
+
+    /// @dev 0 means the default; anything else must lie in [MIN_GRANT_DURATION, MAX_GRANT_DURATION].
+    function _checkedDuration(uint64 duration) private pure returns (uint64) {
+        if (duration == 0) return DEFAULT_GRANT_DURATION;
+        if (duration < MIN_GRANT_DURATION || duration > MAX_GRANT_DURATION) {
+            revert AccessDurationOutOfRange(duration, MIN_GRANT_DURATION, MAX_GRANT_DURATION);
+        }
+        return duration;
+    }
+
+    /// @dev 64 bytes x ‖ y with both coordinates below p and y^2 = x^3 + 7 (mod p).
+    function _checkPublicKey(bytes calldata publicKey) private pure {
+        if (publicKey.length != 64) revert AccessPublicKeyInvalid(publicKey);
+        uint256 x = uint256(bytes32(publicKey[0:32]));
+        uint256 y = uint256(bytes32(publicKey[32:64]));
+        uint256 p = _SECP256K1_P;
+        if (x >= p || y >= p || mulmod(y, y, p) != addmod(mulmod(mulmod(x, x, p), x, p), 7, p)) {
+            revert AccessPublicKeyInvalid(publicKey);
+        }
+    }
+}
