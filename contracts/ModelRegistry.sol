@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IDatasetRegistryView} from "../interfaces/IDatasetRegistryView.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {IRewards} from "../interfaces/IRewards.sol";
+
+/// @title aitrail model-version registry
+/// @notice See IModelRegistry. Storage holds only what a later call must read (owner, counters,
+///         digest, deprecation, aliases); CIDs and lineage lists live in events.
+contract ModelRegistry is IModelRegistry {
+    uint8 private constant _MAX_CID_KIND = 2;
+
+    IDatasetRegistryView private immutable _datasets;
+    IRewards private immutable _rewards;
+
+    uint256 private _modelCount;
+    uint256 private _versionCount;
+    mapping(uint256 modelId => Model) private _models;
+    mapping(bytes32 ownerNameKey => uint256 modelId) private _modelByName;
+    mapping(uint256 versionId => Version) private _versions;
+    mapping(bytes32 weightsDigest => uint256 versionId) private _versionByDigest;
+    mapping(uint256 modelId => mapping(bytes32 alias_ => uint256 versionId)) private _aliases;
+
+    /// @param datasets The dataset registry that citations are checked against.
+    /// @param rewards Rewards contract credited on publication (needs its REGISTRY_ROLE granted to
+    ///        this contract), or address(0) to publish without rewards.
+    constructor(IDatasetRegistryView datasets, IRewards rewards) {
+        if (address(datasets) == address(0)) revert ModelZeroAddress();
+        _datasets = datasets;
+        _rewards = rewards;
+    }
+
+    modifier onlyModelOwner(uint256 modelId) {
+        address owner = _models[modelId].owner;
+        if (owner == address(0)) revert ModelUnknown(modelId);
+        if (owner != msg.sender) revert ModelNotOwner(modelId, msg.sender);
+        _;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerModel(string calldata name) external returns (uint256 modelId) {
+        if (bytes(name).length == 0) revert ModelNameEmpty();
+        bytes32 nameHash = keccak256(bytes(name));
+        bytes32 key = _nameKey(msg.sender, nameHash);
+        uint256 existing = _modelByName[key];
+        if (existing != 0) revert ModelNameTaken(msg.sender, nameHash, existing);
+        modelId = ++_modelCount;
+        _models[modelId] =
+            Model({owner: msg.sender, versionCount: 0, registeredAt: uint64(block.timestamp), nameHash: nameHash});
+        _modelByName[key] = modelId;
+        emit ModelRegistered(modelId, msg.sender, name);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function transferModel(uint256 modelId, address newOwner) external onlyModelOwner(modelId) {
+        if (newOwner == address(0)) revert ModelZeroOwner();
+        bytes32 nameHash = _models[modelId].nameHash;
+        bytes32 newKey = _nameKey(newOwner, nameHash);
+        uint256 existing = _modelByName[newKey];
+        // The name stays unique per owner: the recipient must not already own a model so named.
+        if (existing != 0) revert ModelNameTaken(newOwner, nameHash, existing);
+        delete _modelByName[_nameKey(msg.sender, nameHash)];
+        _modelByName[newKey] = modelId;
+        _models[modelId].owner = newOwner;
+        emit ModelTransferred(modelId, msg.sender, newOwner);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function publishVersion(
+        uint256 modelId,
+        bytes32 weightsDigest,
+        CompactCid calldata artifact,
+        CompactCid calldata metadata,
+        uint256[] calldata datasetIds,
+        uint256[] calldata parentVersionIds
+    ) external onlyModelOwner(modelId) returns (uint256 versionId) {
+        versionId = _recordVersion(modelId, weightsDigest, artifact, metadata);
+        _checkAndEmitDatasets(versionId, datasetIds);
+        _checkAndEmitParents(versionId, parentVersionIds);
+        if (address(_rewards) != address(0) && datasetIds.length != 0) {
+            _rewards.creditCitations(versionId, msg.sender, datasetIds);
+        }
+    }
+
+    /// @inheritdoc IModelRegistry
+    function deprecateVersion(uint256 versionId) external {
+        Version storage version = _versions[versionId];
+        uint256 modelId = version.modelId;
+        if (modelId == 0) revert ModelVersionUnknown(versionId);
+        if (_models[modelId].owner != msg.sender) revert ModelNotOwner(modelId, msg.sender);
+        if (version.deprecated) revert ModelVersionDeprecated(versionId);
+        version.deprecated = true;
+        emit VersionDeprecated(modelId, versionId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setAlias(uint256 modelId, bytes32 alias_, uint256 versionId) external onlyModelOwner(modelId) {
+        if (alias_ == bytes32(0)) revert ModelAliasEmpty();
+        if (versionId != 0) {
+            Version storage version = _versions[versionId];
+            uint256 actual = version.modelId;
+            if (actual == 0) revert ModelVersionUnknown(versionId);
+            if (actual != modelId) revert ModelVersionOfOtherModel(modelId, versionId, actual);
+            if (version.deprecated) revert ModelVersionDeprecated(versionId);
+        }
+        uint256 previous = _aliases[modelId][alias_];
+        _aliases[modelId][alias_] = versionId;
+        emit AliasMoved(modelId, alias_, previous, versionId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function getModel(uint256 modelId) external view returns (Model memory model) {
+        model = _models[modelId];
+        if (model.owner == address(0)) revert ModelUnknown(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelIdByName(address owner, string calldata name) external view returns (uint256) {
+        return _modelByName[_nameKey(owner, keccak256(bytes(name)))];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function getVersion(uint256 versionId) external view returns (Version memory version) {
+        version = _versions[versionId];
+        if (version.modelId == 0) revert ModelVersionUnknown(versionId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function versionIdByDigest(bytes32 weightsDigest) external view returns (uint256) {
+        return _versionByDigest[weightsDigest];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function aliasOf(uint256 modelId, bytes32 alias_) external view returns (uint256) {
+        return _aliases[modelId][alias_];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelCount() external view returns (uint256) {
+        return _modelCount;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function versionCount() external view returns (uint256) {
+        return _versionCount;
+    }
+
+    function _recordVersion(
+        uint256 modelId,
+        bytes32 weightsDigest,
+        CompactCid calldata artifact,
+        CompactCid calldata metadata
+    ) private returns (uint256 versionId) {
+        if (weightsDigest == bytes32(0)) revert ModelDigestZero();
+        uint256 existing = _versionByDigest[weightsDigest];
+        if (existing != 0) revert ModelDigestPublished(weightsDigest, existing);
+        if (artifact.kind > _MAX_CID_KIND) revert ModelCidKindInvalid(artifact.kind);
+        if (metadata.kind > _MAX_CID_KIND) revert ModelCidKindInvalid(metadata.kind);
+        versionId = ++_versionCount;
+        uint32 number = ++_models[modelId].versionCount;
+        _versions[versionId] = Version({
+            modelId: uint64(modelId),
+            number: number,
+            publishedAt: uint64(block.timestamp),
+            deprecated: false,
+            weightsDigest: weightsDigest
+        });
+        _versionByDigest[weightsDigest] = versionId;
+        emit VersionPublished(modelId, versionId, weightsDigest, number, msg.sender, artifact, metadata);
+    }
+
+    // Ethical sourcing: hasAccess is true exactly for the owner or a live grantee of a dataset that is
+    // not withdrawn, so one call per dataset decides; the slower calls only run to name the failure.
+    function _checkAndEmitDatasets(uint256 versionId, uint256[] calldata datasetIds) private {
+        uint256 n = datasetIds.length;
+        uint256 previous = 0;
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 datasetId = datasetIds[i];
+            if (datasetId <= previous) {
+                if (datasetId == 0) revert ModelDatasetUnknown(0);
+                revert ModelDatasetsUnsorted(previous, datasetId);
+            }
+            if (!_datasets.hasAccess(datasetId, msg.sender)) _revertNotCitable(datasetId);
+            emit DatasetCited(datasetId, versionId);
+            previous = datasetId;
+        }
+    }
+
+    // Parents are earlier versions: ids from 1 below the new id, since versions are never deleted.
+    function _checkAndEmitParents(uint256 versionId, uint256[] calldata parentVersionIds) private {
+        uint256 n = parentVersionIds.length;
+        uint256 previous = 0;
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 parentId = parentVersionIds[i];
+            if (parentId <= previous) {
+                if (parentId == 0) revert ModelParentUnknown(0);
+                revert ModelParentsUnsorted(previous, parentId);
+            }
+            if (parentId >= versionId) revert ModelParentUnknown(parentId);
+            emit VersionDerived(parentId, versionId);
+            previous = parentId;
+        }
+    }
+
+    function _revertNotCitable(uint256 datasetId) private view {
+        if (datasetId > _datasets.datasetCount()) revert ModelDatasetUnknown(datasetId);
+        if (_datasets.isWithdrawn(datasetId)) revert ModelDatasetWithdrawn(datasetId);
+        revert ModelDatasetNotAccessible(datasetId, msg.sender);
+    }
+
+    function _nameKey(address owner, bytes32 nameHash) private pure returns (bytes32) {
+        return keccak256(abi.encode(owner, nameHash));
+    }
+}

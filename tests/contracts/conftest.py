@@ -1,0 +1,178 @@
+"""Fixtures for the model registry, rewards, access market and reward token tests.
+
+The suite runs on the real DatasetRegistry. Roles are wired the way a deployment wires them: Rewards
+holds the token's MINTER_ROLE, the market holds MARKET_ROLE and the model registry REGISTRY_ROLE on
+Rewards. Test accounts get tokens from a treasury account given MINTER_ROLE by the admin (the way a
+deployment seeds the first access fees); nothing else mints.
+"""
+
+import itertools
+
+import brownie
+import pytest
+
+CAP = 10**27
+EPOCH = 7 * 86400
+REWARD_BPS = 1_000  # 10 % of each access fee becomes a citation voucher
+DATASET_EPOCH_CAP = 500 * 10**18
+PRICE_PER_DAY = 2 * 10**18
+DAY = 86400
+
+_salt = itertools.count(1)
+
+
+def err(name, *args):
+    """The revert string brownie decodes from a custom error: `Name: arg1, arg2`."""
+    parts = []
+    for a in args:
+        if isinstance(a, bytes):
+            parts.append(repr(a))
+        elif hasattr(a, "address") or (isinstance(a, str) and a.startswith("0x")):
+            parts.append(str(getattr(a, "address", a)).lower())
+        else:
+            parts.append(str(a))
+    return f"{name}: {', '.join(parts)}"
+
+
+def dataset_registry_contract():
+    """The real DatasetRegistry (issue 3) if this branch has it, else the temporary stand-in."""
+    if hasattr(brownie, "DatasetRegistry"):
+        return brownie.DatasetRegistry
+    return brownie.TestDatasetRegistryStandIn
+
+
+def _fill(abi_inputs, owner):
+    """Arguments for a registry call, made from its ABI types alone (unique digests per call)."""
+    values = []
+    for item in abi_inputs:
+        t = item["type"]
+        if t == "address":
+            values.append(owner)
+        elif t.startswith("bytes") and t != "bytes":
+            n = int(t[5:])
+            values.append(next(_salt).to_bytes(n, "big"))
+        elif t == "bytes":
+            values.append(b"\x01")
+        elif t == "string":
+            values.append(f"dataset-{next(_salt)}")
+        elif t == "bool":
+            values.append(False)
+        elif t.startswith("uint") or t.startswith("int"):
+            values.append(0)
+        elif t == "tuple":
+            values.append(tuple(_fill(item["components"], owner)))
+        else:
+            raise TypeError(f"cannot fill registry argument of type {t}")
+    return values
+
+
+def register_dataset(datasets, owner):
+    """Register a fresh dataset owned by `owner`; returns its id."""
+    abi = next(
+        f for f in datasets.abi
+        if f["type"] == "function" and f["name"].startswith("register") and f["stateMutability"] == "nonpayable"
+    )
+    getattr(datasets, abi["name"])(*_fill(abi["inputs"], owner), {"from": owner})
+    return datasets.datasetCount()
+
+
+def withdraw_dataset(datasets, owner, dataset_id):
+    abi = next(f for f in datasets.abi if f["type"] == "function" and f["name"].startswith("withdraw"))
+    getattr(datasets, abi["name"])(dataset_id, *_fill(abi["inputs"][1:], owner), {"from": owner})
+
+
+def revoke_access(datasets, owner, dataset_id, grantee):
+    name = next(f["name"] for f in datasets.abi if f["type"] == "function" and f["name"].startswith("revoke"))
+    getattr(datasets, name)(dataset_id, grantee, {"from": owner})
+
+
+def grant(datasets, owner, dataset_id, grantee, days=30):
+    return datasets.grantAccess(dataset_id, grantee, days * DAY, b"\x00" * 32, {"from": owner})
+
+
+def cid(n, kind=0):
+    return (n.to_bytes(32, "big"), kind)
+
+
+def digest(n):
+    return (0xD16E57 * 2**200 + n).to_bytes(32, "big")
+
+
+@pytest.fixture(scope="module")
+def owner(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="module")
+def researcher(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="module")
+def other(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="module")
+def treasury(accounts):
+    return accounts[8]
+
+
+@pytest.fixture(scope="module")
+def token(RewardToken, admin):
+    return RewardToken.deploy(admin, CAP, {"from": admin})
+
+
+@pytest.fixture(scope="module")
+def datasets(admin):
+    contract = dataset_registry_contract()
+    ctor = next((f for f in contract.abi if f["type"] == "constructor"), None)
+    args = _fill(ctor["inputs"], admin) if ctor else []
+    return contract.deploy(*args, {"from": admin})
+
+
+@pytest.fixture(scope="module")
+def rewards(Rewards, admin, token, datasets):
+    r = Rewards.deploy(admin, token, datasets, EPOCH, REWARD_BPS, DATASET_EPOCH_CAP, {"from": admin})
+    token.grantRole(token.MINTER_ROLE(), r, {"from": admin})
+    return r
+
+
+@pytest.fixture(scope="module")
+def models(ModelRegistry, admin, datasets, rewards):
+    m = ModelRegistry.deploy(datasets, rewards, {"from": admin})
+    rewards.grantRole(rewards.REGISTRY_ROLE(), m, {"from": admin})
+    return m
+
+
+@pytest.fixture(scope="module")
+def market(AccessMarket, admin, token, datasets, rewards):
+    m = AccessMarket.deploy(token, datasets, rewards, {"from": admin})
+    rewards.grantRole(rewards.MARKET_ROLE(), m, {"from": admin})
+    return m
+
+
+@pytest.fixture(scope="module")
+def fund(token, admin, treasury):
+    """fund(account, amount): the treasury mints `amount` to `account` (seeding, not a reward)."""
+    token.grantRole(token.MINTER_ROLE(), treasury, {"from": admin})
+
+    def _fund(account, amount):
+        token.mint(account, amount, {"from": treasury})
+
+    return _fund
+
+
+@pytest.fixture(scope="module")
+def listed(datasets, market, owner):
+    """A dataset of `owner`, priced at PRICE_PER_DAY, with the market approved as operator."""
+    dataset_id = register_dataset(datasets, owner)
+    datasets.setOperator(market, True, {"from": owner})
+    market.setPrice(dataset_id, PRICE_PER_DAY, {"from": owner})
+    return dataset_id
+
+
+@pytest.fixture(scope="module")
+def model_id(models, researcher):
+    models.registerModel("resnet", {"from": researcher})
+    return models.modelCount()
