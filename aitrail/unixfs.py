@@ -1,0 +1,300 @@
+"""A streaming UnixFS importer that gives Kubo's `ipfs add` CIDs, and the matching reader.
+
+Layout as boxo's `importer/balanced`: fixed 256 KiB chunks (`size-262144`), at most 174 links per
+node, a tree that grows one level each time the current root is full. Built bottom-up with one
+pending link list per level, so memory is one chunk plus at most 174 links per level whatever the
+file size. CIDv0 (Kubo's default) wraps every chunk in a dag-pb UnixFS File leaf; CIDv1
+(`--cid-version=1`) stores chunks as raw leaves (codec 0x55) and dag-pb parents in base32.
+
+Directories follow `ipfs add -r`: a UnixFS Directory node whose links are sorted by name, hidden
+entries (names starting with `.`) left out unless asked (`--hidden`), symlinks stored as UnixFS
+Symlink nodes, never followed. Directories large enough for Kubo to shard (HAMT) are refused.
+
+>>> add_bytes(b"hello world\\n").cid
+CID('QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from aitrail import dagpb
+from aitrail.cid import CID, DAG_PB, RAW
+from aitrail.errors import CidError, DagFormatError, ImportInputError
+
+CHUNK_SIZE = 262144
+MAX_LINKS = 174
+# boxo switches a directory to a HAMT once its links' names + CIDs exceed this many bytes.
+HAMT_THRESHOLD = 262144
+
+Emit = Callable[[CID, bytes], None]
+Progress = Callable[[int], object]
+GetBlock = Callable[[CID], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A finished DAG node: its CID, cumulative size (Tsize) and the file bytes under it."""
+
+    cid: CID
+    tsize: int
+    filesize: int
+
+
+class _Balanced:
+    """Pending link lists, one per level; level 0 holds leaves."""
+
+    def __init__(self, cid_version: int, emit: Emit | None) -> None:
+        self.version = cid_version
+        self.emit = emit
+        self.levels: list[list[Node]] = [[]]
+
+    def leaf(self, chunk: memoryview) -> None:
+        n = len(chunk)
+        if self.version == 1:
+            digest = hashlib.sha256(chunk).digest()
+            node = Node(CID(1, RAW, digest), n, n)
+            if self.emit is not None:
+                self.emit(node.cid, bytes(chunk))
+        else:
+            head, tail = dagpb.leaf_framing(n)
+            h = hashlib.sha256(head)
+            h.update(chunk)
+            h.update(tail)
+            node = Node(CID(0, DAG_PB, h.digest()), len(head) + n + len(tail), n)
+            if self.emit is not None:
+                self.emit(node.cid, head + bytes(chunk) + tail)
+        self._push(0, node)
+
+    def _push(self, level: int, node: Node) -> None:
+        links = self.levels[level]
+        links.append(node)
+        if len(links) == MAX_LINKS:
+            # A full node is final: boxo only starts a sibling once this one has 174 children.
+            parent = self._parent(links)
+            links.clear()
+            if level + 1 == len(self.levels):
+                self.levels.append([])
+            self._push(level + 1, parent)
+
+    def _parent(self, links: list[Node]) -> Node:
+        encoded = [dagpb.encode_link(bytes(c.cid), b"", c.tsize) for c in links]
+        filesize = sum(c.filesize for c in links)
+        block = dagpb.encode_node(encoded, dagpb.unixfs_file(filesize, [c.filesize for c in links]))
+        cid = CID(self.version, DAG_PB, hashlib.sha256(block).digest())
+        if self.emit is not None:
+            self.emit(cid, block)
+        return Node(cid, len(block) + sum(c.tsize for c in links), filesize)
+
+    def finish(self) -> Node:
+        top = len(self.levels) - 1
+        if top == 0 and not self.levels[0]:
+            return self._empty()
+        # The rightmost spine: a level's partial node is wrapped unless it is the lone root.
+        level = 0
+        while True:
+            links = self.levels[level]
+            higher = any(self.levels[k] for k in range(level + 1, len(self.levels)))
+            if len(links) == 1 and not higher:
+                return links[0]
+            if links:
+                parent = self._parent(links)
+                links.clear()
+                if level + 1 == len(self.levels):
+                    self.levels.append([])
+                self.levels[level + 1].append(parent)
+            level += 1
+
+    def _empty(self) -> Node:
+        if self.version == 1:
+            cid = CID(1, RAW, hashlib.sha256(b"").digest())
+            if self.emit is not None:
+                self.emit(cid, b"")
+            return Node(cid, 0, 0)
+        block = dagpb.EMPTY_FILE_LEAF
+        cid = CID(0, DAG_PB, hashlib.sha256(block).digest())
+        if self.emit is not None:
+            self.emit(cid, block)
+        return Node(cid, len(block), 0)
+
+
+def _check_version(cid_version: int) -> None:
+    if cid_version not in (0, 1):
+        raise CidError(f"cid version must be 0 or 1, got {cid_version}")
+
+
+def add_stream(
+    stream: BinaryIO, cid_version: int = 0, emit: Emit | None = None, progress: Progress | None = None
+) -> Node:
+    """Import a byte stream; `emit(cid, block)` receives every block (root last), or None to hash only."""
+    _check_version(cid_version)
+    builder = _Balanced(cid_version, emit)
+    buf = bytearray(CHUNK_SIZE)
+    view = memoryview(buf)
+    readinto = getattr(stream, "readinto", None)
+    while True:
+        # Kubo's size splitter reads full chunks (io.ReadFull): short reads must not cut a chunk.
+        filled = 0
+        while filled < CHUNK_SIZE:
+            if readinto is not None:
+                got = readinto(view[filled:])
+            else:
+                data = stream.read(CHUNK_SIZE - filled)
+                got = len(data)
+                view[filled : filled + got] = data
+            if not got:
+                break
+            filled += got
+        if filled:
+            builder.leaf(view[:filled])
+            if progress is not None:
+                progress(filled)
+        if filled < CHUNK_SIZE:
+            break
+    return builder.finish()
+
+
+def add_bytes(data: bytes, cid_version: int = 0, emit: Emit | None = None) -> Node:
+    return add_stream(io.BytesIO(data), cid_version, emit)
+
+
+def add_path(
+    path: str | os.PathLike[str],
+    cid_version: int = 0,
+    emit: Emit | None = None,
+    *,
+    hidden: bool = False,
+    progress: Progress | None = None,
+) -> Node:
+    """Import a file, or a directory recursively as `ipfs add -r` does."""
+    _check_version(cid_version)
+    p = Path(path)
+    try:
+        st = p.lstat()
+    except FileNotFoundError:
+        raise ImportInputError(str(p), "no such file or directory") from None
+    except OSError as exc:
+        raise ImportInputError(str(p), exc.strerror or str(exc)) from None
+    if stat.S_ISLNK(st.st_mode):
+        return _symlink(p, cid_version, emit)
+    if stat.S_ISDIR(st.st_mode):
+        return _directory(p, cid_version, emit, hidden, progress)
+    if not stat.S_ISREG(st.st_mode):
+        raise ImportInputError(str(p), "not a regular file, directory or symlink")
+    try:
+        with open(p, "rb") as f:
+            return add_stream(f, cid_version, emit, progress)
+    except OSError as exc:
+        raise ImportInputError(str(p), exc.strerror or str(exc)) from None
+
+
+def _symlink(p: Path, cid_version: int, emit: Emit | None) -> Node:
+    block = dagpb.encode_node((), dagpb.unixfs_symlink(os.fsencode(os.readlink(p))))
+    cid = CID(cid_version, DAG_PB, hashlib.sha256(block).digest())
+    if emit is not None:
+        emit(cid, block)
+    return Node(cid, len(block), 0)
+
+
+def _directory(p: Path, cid_version: int, emit: Emit | None, hidden: bool, progress: Progress | None) -> Node:
+    try:
+        names = sorted((e.name.encode("utf-8"), e.name) for e in os.scandir(p))
+    except OSError as exc:
+        raise ImportInputError(str(p), exc.strerror or str(exc)) from None
+    links: list[bytes] = []
+    tsize = 0
+    estimate = 0
+    for raw_name, name in names:
+        if not hidden and name.startswith("."):
+            continue
+        child = add_path(p / name, cid_version, emit, hidden=hidden, progress=progress)
+        cid_bytes = bytes(child.cid)
+        estimate += len(raw_name) + len(cid_bytes)
+        if estimate > HAMT_THRESHOLD:
+            raise ImportInputError(str(p), "directory too large: Kubo would shard it (HAMT), not supported")
+        links.append(dagpb.encode_link(cid_bytes, raw_name, child.tsize))
+        tsize += child.tsize
+    block = dagpb.encode_node(links, dagpb.UNIXFS_DIRECTORY)
+    cid = CID(cid_version, DAG_PB, hashlib.sha256(block).digest())
+    if emit is not None:
+        emit(cid, block)
+    return Node(cid, len(block) + tsize, 0)
+
+
+def iter_blocks(
+    stream: BinaryIO, cid_version: int = 0, progress: Progress | None = None
+) -> Iterator[tuple[CID, bytes]]:
+    """The blocks of a stream's DAG as they are made, the root last; constant memory."""
+    pending: deque[tuple[CID, bytes]] = deque()
+    builder = _Balanced(cid_version, lambda c, b: pending.append((c, b)))
+    _check_version(cid_version)
+    while True:
+        chunk = stream.read(CHUNK_SIZE)
+        while chunk and len(chunk) < CHUNK_SIZE:
+            more = stream.read(CHUNK_SIZE - len(chunk))
+            if not more:
+                break
+            chunk += more
+        if chunk:
+            builder.leaf(memoryview(chunk))
+            if progress is not None:
+                progress(len(chunk))
+        while pending:
+            yield pending.popleft()
+        if len(chunk) < CHUNK_SIZE:
+            break
+    builder.finish()
+    while pending:
+        yield pending.popleft()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def read_file(get_block: GetBlock, root: CID) -> Iterator[bytes]:
+    """The file bytes under `root`, in order; `get_block` must return verified bytes."""
+    stack: list[CID] = [root]
+    while stack:
+        cid = stack.pop()
+        block = get_block(cid)
+        if cid.codec == RAW:
+            yield block
+            continue
+        try:
+            node = dagpb.decode_node(block)
+            fs = dagpb.decode_unixfs(node.data or b"")
+        except (CidError, UnicodeDecodeError) as exc:
+            raise DagFormatError(str(cid), str(exc)) from None
+        if fs.type not in (dagpb.T_FILE, dagpb.T_RAW):
+            raise DagFormatError(str(cid), f"UnixFS type {fs.type} is not a file")
+        if fs.data:
+            yield fs.data
+        stack.extend(link.cid for link in reversed(node.links))
+
+
+def walk_dag(get_block: GetBlock, root: CID) -> Iterator[tuple[CID, bytes]]:
+    """Every block reachable from `root` (depth first, each once), for export and pinning."""
+    seen: set[bytes] = set()
+    stack = [root]
+    while stack:
+        cid = stack.pop()
+        key = bytes(cid)
+        if key in seen:
+            continue
+        seen.add(key)
+        block = get_block(cid)
+        yield cid, block
+        if cid.codec == DAG_PB:
+            try:
+                node = dagpb.decode_node(block)
+            except (CidError, UnicodeDecodeError) as exc:
+                raise DagFormatError(str(cid), str(exc)) from None
+            stack.extend(link.cid for link in reversed(node.links))

