@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m aitrail.bench` measures the product against its anchors (make bench)."""
