@@ -218,3 +218,38 @@ class ContentHashMismatchError(AitrailError):
         self.cid = cid
         self.expected = expected
         self.actual = actual
+
+# --- Merkle trees and record datasets (aitrail.merkle, aitrail.records) ---
+
+
+class MerkleError(AitrailError):
+    """A Merkle tree could not be built, read or queried."""
+
+
+class MerkleProofError(MerkleError):
+    """A proof is malformed (not merely wrong: a wrong proof just fails to verify)."""
+
+
+class RecordsError(AitrailError):
+    """A record dataset could not be read or turned into leaves."""
+
+
+class RecordsFormatError(RecordsError):
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+class RecordNotFoundError(RecordsError):
+    def __init__(self, record: str) -> None:
+        super().__init__(f"record {record!r} is not in the dataset")
+        self.record = record
+
+
+class ProofFileError(RecordsError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"bad proof file {path}: {reason}")
+        self.path = path
+        self.reason = reason
