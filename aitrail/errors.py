@@ -253,3 +253,44 @@ class ProofFileError(RecordsError):
         super().__init__(f"bad proof file {path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class InputFileError(AitrailError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class AccessDeniedError(AitrailError):
+    """A fetch refused by the chain; the denied attempt itself is on record."""
+
+    def __init__(self, sentence: str, dataset_id: int, account: str, tx_hash: str | None) -> None:
+        on_record = f" (denied attempt recorded in transaction {tx_hash})" if tx_hash else ""
+        super().__init__(sentence + on_record)
+        self.dataset_id = dataset_id
+        self.account = account
+        self.tx_hash = tx_hash
+
+
+class NoAccessRequestError(AitrailError):
+    def __init__(self, dataset_id: int, account: str) -> None:
+        super().__init__(
+            f"{account} has not requested access to dataset {dataset_id}, so there is no public key to "
+            "wrap the data key for: ask them to run `aitrail access request`, or pass --public-key"
+        )
+        self.dataset_id = dataset_id
+        self.account = account
+
+
+class UnknownModelError(AitrailError):
+    def __init__(self, reference: str, reason: str = "no such model") -> None:
+        super().__init__(f"model {reference!r}: {reason}")
+        self.reference = reference
+
+
+class NotPublishedError(AitrailError):
+    def __init__(self, path: str, digest: str) -> None:
+        super().__init__(f"{path} (weights digest {digest}) is not a published model version")
+        self.path = path
+        self.digest = digest

@@ -46,20 +46,42 @@ def tokens(amount: Any) -> str:
     return text + " TRAIL"
 
 
+def _span(seconds: Any) -> str:
+    value = int(seconds)
+    if value % 86400 == 0:
+        return f"{value // 86400} days"
+    return f"{value / 3600:g} hours"
+
+
 V = Sequence[Any]
 # error name → sentence from its values (positional, in ABI order). Keep them short and concrete.
 MESSAGES: dict[str, Callable[[V], str]] = {
     # DatasetRegistry (issue 3)
     "DatasetUnknown": lambda v: f"dataset {v[0]} does not exist",
-    "DatasetWithdrawn": lambda v: f"dataset {v[0]} was withdrawn"
-    + (f" on {date(v[1])}" if len(v) > 1 and int(v[1]) else ""),
+    "DatasetIsWithdrawn": lambda v: f"dataset {v[0]} was withdrawn",
     "DatasetNotOwner": lambda v: f"{v[1]} is not the owner of dataset {v[0]}",
-    "DatasetNotOwnerOrOperator": lambda v: f"{v[1]} may not grant or revoke on dataset {v[0]}",
-    "DatasetAlreadyRegistered": lambda v: f"this content is already registered as dataset {v[1]}"
-    if len(v) > 1 else "this content is already registered",
-    "AccessNotGranted": lambda v: f"{v[1]} has no access to dataset {v[0]}",
-    "AccessDurationOutOfRange": lambda v: f"access duration {int(v[0]) // 86400} days is outside the "
-    f"allowed {int(v[1]) // 86400}..{int(v[2]) // 86400} days",
+    "DatasetRegistrationUnauthorized": lambda v: f"{v[1]} may not register a dataset for {v[0]}",
+    "DatasetContentHashZero": lambda v: "the content hash is zero",
+    "DatasetContentHashTaken": lambda v: f"this content is already registered as dataset {v[1]}",
+    "DatasetCidInvalid": lambda v: f"invalid CID (digest {v[0]}, kind {v[1]})",
+    "DatasetRecordsInconsistent": lambda v: f"records root {v[0]} and count {v[1]} do not go together",
+    "DatasetVersionOwnerMismatch": lambda v: f"dataset {v[0]} belongs to {v[1]}, so {v[2]} cannot add a "
+    "version to it",
+    "DatasetRecordsWithoutPredecessor": lambda v: "withdrawn records need a predecessor version",
+    "DatasetNotPendingOwner": lambda v: f"{v[1]} has no pending ownership transfer of dataset {v[0]}",
+    "DatasetSignatureExpired": lambda v: f"the signature expired on {date(v[0])}",
+    "DatasetSignatureInvalid": lambda v: f"the signature is not {v[0]}'s",
+    "AccessGrantUnauthorized": lambda v: f"{v[1]} is not the owner of dataset {v[0]} nor its operator",
+    "AccessDurationOutOfRange": lambda v: f"access duration {_span(v[0])} is outside the allowed "
+    f"{_span(v[1])} to {_span(v[2])}",
+    "AccessGranteeZero": lambda v: "access cannot be granted to the zero address",
+    "AccessGrantUnknown": lambda v: f"{v[1]} holds no grant on dataset {v[0]}",
+    "AccessBatchSizeInvalid": lambda v: f"a batch of {v[0]} grantees is outside 1..{v[1]}",
+    "AccessBatchLengthMismatch": lambda v: f"{v[0]} grantees but {v[1]} key references",
+    "AccessPublicKeyInvalid": lambda v: "the public key is not a secp256k1 point (64 bytes x ‖ y)",
+    "AccessSignatureExpired": lambda v: f"the signed grant expired on {date(v[0])}",
+    "AccessSignatureInvalid": lambda v: f"the grant signature is not {v[0]}'s",
+    "InvalidAccountNonce": lambda v: f"nonce {v[1]} of {v[0]} was already used",
     # ModelRegistry (issue 4)
     "ModelNameEmpty": lambda v: "a model needs a name",
     "ModelNameTaken": lambda v: f"{v[0]} already has a model with that name (model {v[2]})",

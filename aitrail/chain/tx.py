@@ -34,7 +34,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.types import BlockIdentifier, TxParams, TxReceipt
 
-from aitrail.chain.reverts import decode_revert
+from aitrail.chain.reverts import DecodedRevert, decode_revert
 from aitrail.errors import (
     ChainUnreachableError,
     ContractRevertError,
@@ -60,6 +60,8 @@ class Transactor:
     timeout: float = 120.0
     retries: int = 3
     poll_interval: float = 0.1
+    # Adds what the chain knows to a revert sentence (e.g. the date a dataset was withdrawn).
+    enrich: Callable[[DecodedRevert], str | None] | None = None
 
     @property
     def address(self) -> ChecksumAddress:
@@ -74,7 +76,20 @@ class Transactor:
         try:
             return self.rpc(lambda: fn.call({"from": self.address}, block_identifier=block))
         except ContractLogicError as exc:
-            raise decode_revert(_revert_data(exc)).error() from None
+            raise self._error(_revert_data(exc)) from None
+
+    def _error(self, data: str | None) -> ContractRevertError:
+        decoded = decode_revert(data)
+        error = decoded.error()
+        if self.enrich is not None:
+            try:
+                better = self.enrich(decoded)
+            except Exception:  # enrichment is a courtesy: the decoded sentence stands on its own
+                better = None
+            if better:
+                error.message = better
+                error.args = (better,)
+        return error
 
     def rpc(self, request: Callable[[], T]) -> T:
         """Run one RPC request, retrying connection faults with backoff a bounded number of times."""
@@ -115,7 +130,7 @@ class Transactor:
         try:
             estimate = self.rpc(lambda: self.w3.eth.estimate_gas(cast(TxParams, params)))
         except ContractLogicError as exc:
-            raise decode_revert(_revert_data(exc)).error() from None
+            raise self._error(_revert_data(exc)) from None
         except Web3RPCError as exc:
             if "insufficient funds" in str(exc).lower():
                 balance = self.rpc(lambda: self.w3.eth.get_balance(self.address))
@@ -242,9 +257,8 @@ class Transactor:
         try:
             self.rpc(lambda: self.w3.eth.call(cast(TxParams, params), receipt["blockNumber"]))
         except ContractLogicError as exc:
-            decoded = decode_revert(_revert_data(exc))
-            error = decoded.error()
-            error.message = f"{decoded.sentence} (transaction {tx_hash} reverted)"
+            error = self._error(_revert_data(exc))
+            error.message = f"{error.message} (transaction {tx_hash} reverted)"
             error.args = (error.message,)
             return error
         tx = self.rpc(lambda: self.w3.eth.get_transaction(receipt["transactionHash"]))
