@@ -170,6 +170,21 @@ abstract contract DatasetCatalog is IDatasetRegistry, EIP712, Nonces {
         if (dataset.owner == address(0)) revert DatasetUnknown(datasetId);
     }
 
+    /// @dev Owner and withdrawn flag from one SLOAD: a storage pointer reads the slot again per field and
+    ///      a memory copy unpacks all four fields; this is the hot path of grants, `hasAccess` and the log.
+    ///      Layout (Solidity packs from the low bits): owner 0-159, recordsCount 160-199,
+    ///      predecessor 200-231, withdrawn 232-239.
+    function _ownerAndStatus(uint256 datasetId) internal view returns (address owner, bool withdrawn) {
+        Dataset storage dataset = _datasets[datasetId];
+        uint256 word;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            word := sload(dataset.slot)
+        }
+        owner = address(uint160(word));
+        withdrawn = (word >> 232) & 0xff != 0;
+    }
+
     /// @dev True if `signature` is `signer`'s EIP-712 signature of `structHash` in this domain
     ///      (ECDSA for accounts, ERC-1271 for contract owners such as multisigs).
     function _isOwnerSignature(address signer, bytes32 structHash, bytes calldata signature)

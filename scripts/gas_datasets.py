@@ -1,0 +1,190 @@
+"""Gas per operation of DatasetRegistry, beside the anchors, compared with the committed snapshot.
+
+    brownie run scripts/gas_datasets.py --network wt3            # print the table, compare
+    UPDATE_GAS_SNAPSHOT=1 brownie run scripts/gas_datasets.py    # also rewrite gas/datasets.json
+
+Every figure is the total gas of one transaction (21,000 base included), measured in steady state:
+the registry already holds a dataset, so the dataset counter is not written for the first time.
+Batch rows are gas per grantee (total / size). verifyRecord rows are `estimate_gas` of the view call,
+i.e. a transaction that only checks the proof. The test tests/contracts/test_gas_snapshot_datasets.py
+runs `measure()` and `compare()` from here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from brownie import DatasetRegistry, accounts, chain, web3
+
+from scripts.datasets_support import (
+    dataset_input,
+    grant_typed_data,
+    h,
+    path_root,
+    public_key,
+    registration_typed_data,
+    sign,
+)
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "gas" / "datasets.json"
+
+# operation -> (anchor from ANCHORS.md, its gas); None where no anchor system has the operation.
+ANCHORS: dict[str, tuple[str, int] | None] = {
+    "register": ("Ocean createNftWithErc20", 1_039_198),
+    "register with records root": ("Ocean publish; root anchor alone 45,578", 1_039_198),
+    "register by signature": ("Ocean createNftWithErc20", 1_039_198),
+    "request access": None,
+    "grant new": ("ERC-4907 setUser first", 48_528),
+    "grant extend": ("ERC-5643 renew extend", 30_716),
+    "batch grant x1 per grantee": ("ERC-4907 setUser first", 48_528),
+    "batch grant x10 per grantee": ("ERC-4907 setUser first", 48_528),
+    "batch grant x100 per grantee": ("ERC-4907 setUser first", 48_528),
+    "signed grant": ("ERC-4907 setUser first", 48_528),
+    "revoke": ("ERC-4907 revoke", 26_340),
+    "log access allowed": ("event + counter", 28_841),
+    "log access denied": ("event only", 23_736),
+    "withdraw": None,
+    "verifyRecord depth 10": ("OZ MerkleProof depth 10 in a tx", 37_220),
+    "verifyRecord depth 20": ("OZ MerkleProof depth 10 in a tx", 37_220),
+}
+
+# Targets of issue 3 (at most this much gas).
+TARGETS = {
+    "register": 120_000,
+    "register with records root": 120_000,
+    "grant new": 50_000,
+    "log access allowed": 30_000,
+    "log access denied": 30_000,
+    "revoke": 30_000,
+}
+
+
+def _address(label: str) -> str:
+    return web3.to_checksum_address(h(label)[:20])
+
+
+def measure() -> dict[str, int]:
+    """Deploy a fresh registry and return gas per operation (deterministic for a given contract)."""
+    deployer, owner, researcher, outsider, relayer = (accounts[i] for i in (0, 1, 2, 3, 4))
+    registry = DatasetRegistry.deploy({"from": deployer})
+    gas: dict[str, int] = {}
+
+    def used(tx: Any) -> int:
+        return int(tx.gas_used)
+
+    # Warm-up registration: the first ever writes the counter from zero, which only happens once.
+    registry.register(dataset_input(owner, "warm-up"), [], {"from": owner})
+
+    gas["register"] = used(registry.register(dataset_input(owner, "plain"), [], {"from": owner}))
+    tx = registry.register(dataset_input(owner, "records", records=1000), [], {"from": owner})
+    gas["register with records root"] = used(tx)
+    dataset_id = tx.return_value
+
+    signed = dataset_input(owner, "signed")
+    deadline = chain.time() + 3600
+    nonce = registry.nonces(owner)
+    signature = sign(owner, registration_typed_data(registry, signed, [], nonce, deadline))
+    tx = registry.registerWithSig(signed, [], nonce, deadline, signature, {"from": relayer})
+    gas["register by signature"] = used(tx)
+
+    gas["request access"] = used(
+        registry.requestAccess(dataset_id, h("purpose"), 0, public_key(1), {"from": researcher})
+    )
+    gas["grant new"] = used(registry.grantAccess(dataset_id, researcher, 0, h("key-1"), {"from": owner}))
+    gas["grant extend"] = used(registry.grantAccess(dataset_id, researcher, 0, h("key-2"), {"from": owner}))
+
+    for size in (1, 10, 100):
+        grantees = [_address(f"batch-{size}-{i}") for i in range(size)]
+        refs = [h(f"ref-{size}-{i}") for i in range(size)]
+        tx = registry.grantAccessBatch(dataset_id, grantees, 0, refs, {"from": owner})
+        gas[f"batch grant x{size} per grantee"] = used(tx) // size
+
+    deadline = chain.time() + 3600
+    nonce = registry.nonces(owner)
+    typed = grant_typed_data(registry, dataset_id, outsider, 0, h("key-3"), nonce, deadline)
+    tx = registry.grantAccessWithSig(
+        dataset_id, outsider, 0, h("key-3"), nonce, deadline, sign(owner, typed), {"from": outsider}
+    )
+    gas["signed grant"] = used(tx)
+
+    gas["log access allowed"] = used(registry.logAccess(dataset_id, {"from": researcher}))
+    gas["log access denied"] = used(registry.logAccess(dataset_id, {"from": relayer}))
+    gas["revoke"] = used(registry.revokeAccess(dataset_id, outsider, {"from": owner}))
+
+    for depth in (10, 20):
+        leaf = h(f"leaf-{depth}")
+        proof = [h(f"sibling-{depth}-{i}") for i in range(depth)]
+        tx = registry.register(
+            dataset_input(owner, f"tree-{depth}", records=2**depth, root=path_root(leaf, proof)), [], {"from": owner}
+        )
+        tree_id = tx.return_value
+        if not registry.verifyRecord(tree_id, leaf, proof):
+            raise AssertionError(f"depth-{depth} proof does not verify")
+        gas[f"verifyRecord depth {depth}"] = int(registry.verifyRecord.estimate_gas(tree_id, leaf, proof))
+
+    gas["withdraw"] = used(registry.withdrawDataset(dataset_id, h("consent withdrawn"), {"from": owner}))
+    return {name: gas[name] for name in ANCHORS}
+
+
+def load_snapshot() -> dict[str, int]:
+    return json.loads(SNAPSHOT.read_text()) if SNAPSHOT.exists() else {}
+
+
+def write_snapshot(gas: dict[str, int]) -> None:
+    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+    SNAPSHOT.write_text(json.dumps(gas, indent=2) + "\n")
+
+
+def compare(snapshot: dict[str, int], gas: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(increases, other changes) between the snapshot and a measurement, one line each."""
+    increases, changes = [], []
+    for name, value in gas.items():
+        before = snapshot.get(name)
+        if before is None:
+            changes.append(f"{name}: new, {value:,}")
+        elif value > before:
+            increases.append(f"{name}: {before:,} -> {value:,} (+{value - before:,})")
+        elif value < before:
+            changes.append(f"{name}: {before:,} -> {value:,} ({value - before:,})")
+    changes += [f"{name}: no longer measured" for name in snapshot if name not in gas]
+    return increases, changes
+
+
+def table(gas: dict[str, int]) -> str:
+    lines = [
+        f"{'operation':<30} {'gas':>9} {'target':>9}  {'anchor':<40} {'anchor gas':>10} {'ratio':>6}",
+        "-" * 110,
+    ]
+    for name, value in gas.items():
+        target = TARGETS.get(name)
+        anchor = ANCHORS[name]
+        anchor_name, anchor_gas = anchor if anchor else ("-", 0)
+        ratio = f"{value / anchor_gas:.2f}" if anchor_gas else "-"
+        target_text = f"{target:,}" if target else "-"
+        flag = "" if target is None or value <= target else "  OVER TARGET"
+        lines.append(
+            f"{name:<30} {value:>9,} {target_text:>9}  {anchor_name:<40} "
+            f"{anchor_gas or '-':>10,} {ratio:>6}{flag}"
+            if anchor_gas
+            else f"{name:<30} {value:>9,} {target_text:>9}  {anchor_name:<40} {'-':>10} {ratio:>6}{flag}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> dict[str, int]:
+    gas = measure()
+    print(table(gas))
+    increases, changes = compare(load_snapshot(), gas)
+    for line in changes:
+        print(f"changed: {line}")
+    for line in increases:
+        print(f"INCREASE: {line}")
+    if os.environ.get("UPDATE_GAS_SNAPSHOT") == "1":
+        write_snapshot(gas)
+        print(f"snapshot written: {SNAPSHOT}")
+    elif increases:
+        raise SystemExit(f"gas increased on {len(increases)} operation(s); see above")
+    return gas
