@@ -8,7 +8,6 @@ deployment seeds the first access fees); nothing else mints.
 
 import itertools
 
-import brownie
 import pytest
 
 CAP = 10**27
@@ -34,56 +33,25 @@ def err(name, *args):
     return f"{name}: {', '.join(parts)}"
 
 
-def dataset_registry_contract():
-    """The real DatasetRegistry (issue 3) if this branch has it, else the temporary stand-in."""
-    if hasattr(brownie, "DatasetRegistry"):
-        return brownie.DatasetRegistry
-    return brownie.TestDatasetRegistryStandIn
-
-
-def _fill(abi_inputs, owner):
-    """Arguments for a registry call, made from its ABI types alone (unique digests per call)."""
-    values = []
-    for item in abi_inputs:
-        t = item["type"]
-        if t == "address":
-            values.append(owner)
-        elif t.startswith("bytes") and t != "bytes":
-            n = int(t[5:])
-            values.append(next(_salt).to_bytes(n, "big"))
-        elif t == "bytes":
-            values.append(b"\x01")
-        elif t == "string":
-            values.append(f"dataset-{next(_salt)}")
-        elif t == "bool":
-            values.append(False)
-        elif t.startswith("uint") or t.startswith("int"):
-            values.append(0)
-        elif t == "tuple":
-            values.append(tuple(_fill(item["components"], owner)))
-        else:
-            raise TypeError(f"cannot fill registry argument of type {t}")
-    return values
+def dataset_input(owner, n=None):
+    """A valid DatasetInput tuple for the real DatasetRegistry, unique per call."""
+    n = next(_salt) if n is None else n
+    h = (0xDA7A * 2**200 + n).to_bytes(32, "big")
+    return (owner, h, h, 0, h, 1, b"\x00" * 32, 0, 0)
 
 
 def register_dataset(datasets, owner):
-    """Register a fresh dataset owned by `owner`; returns its id."""
-    abi = next(
-        f for f in datasets.abi
-        if f["type"] == "function" and f["name"].startswith("register") and f["stateMutability"] == "nonpayable"
-    )
-    getattr(datasets, abi["name"])(*_fill(abi["inputs"], owner), {"from": owner})
+    """Register a fresh dataset owned by `owner` in the real DatasetRegistry; returns its id."""
+    datasets.register(dataset_input(owner), [], {"from": owner})
     return datasets.datasetCount()
 
 
 def withdraw_dataset(datasets, owner, dataset_id):
-    abi = next(f for f in datasets.abi if f["type"] == "function" and f["name"].startswith("withdraw"))
-    getattr(datasets, abi["name"])(dataset_id, *_fill(abi["inputs"][1:], owner), {"from": owner})
+    datasets.withdrawDataset(dataset_id, b"\x01" * 32, {"from": owner})
 
 
 def revoke_access(datasets, owner, dataset_id, grantee):
-    name = next(f["name"] for f in datasets.abi if f["type"] == "function" and f["name"].startswith("revoke"))
-    getattr(datasets, name)(dataset_id, grantee, {"from": owner})
+    datasets.revokeAccess(dataset_id, grantee, {"from": owner})
 
 
 def grant(datasets, owner, dataset_id, grantee, days=30):
@@ -124,11 +92,8 @@ def token(RewardToken, admin):
 
 
 @pytest.fixture(scope="module")
-def datasets(admin):
-    contract = dataset_registry_contract()
-    ctor = next((f for f in contract.abi if f["type"] == "constructor"), None)
-    args = _fill(ctor["inputs"], admin) if ctor else []
-    return contract.deploy(*args, {"from": admin})
+def datasets(DatasetRegistry, admin):
+    return DatasetRegistry.deploy({"from": admin})
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +141,25 @@ def listed(datasets, market, owner):
 def model_id(models, researcher):
     models.registerModel("resnet", {"from": researcher})
     return models.modelCount()
+
+
+def transfer_dataset(datasets, owner, dataset_id, new_owner):
+    datasets.transferDatasetOwnership(dataset_id, new_owner, {"from": owner})
+    datasets.acceptDatasetOwnership(dataset_id, {"from": new_owner})
+
+
+def role_error(account, role):
+    return err("AccessControlUnauthorizedAccount", account, bytes.fromhex(str(role)[2:]))
+
+
+def buy(market, token, fund, dataset_id, buyer, days=30):
+    """`buyer` gets the tokens and buys `days` days of access through the market."""
+    fee = market.quote(dataset_id, days)
+    fund(buyer, fee)
+    token.approve(market, fee, {"from": buyer})
+    return market.buyAccess(dataset_id, days, b"\x00" * 32, fee, {"from": buyer})
+
+
+def publish(models, model_id, who, n, datasets=(), parents=()):
+    return models.publishVersion(model_id, digest(n), cid(n), cid(1000 + n), list(datasets), list(parents),
+                                 {"from": who})
