@@ -92,21 +92,44 @@ class DatasetRegistryClient(_Client):
             raise NotDeployedError("DatasetRegistry events", self.w3.eth.chain_id)
         e = logs[0]["args"]
         return DatasetRecord(
-            id=dataset_id, owner=str(owner), content_hash=bytes(e["contentHash"]),
+            id=dataset_id,
+            owner=str(owner),
+            content_hash=bytes(e["contentHash"]),
             cid=CID.from_onchain(bytes(e["cidDigest"]), int(e["cidKind"])),
             metadata_cid=CID.from_onchain(bytes(e["metadataDigest"]), int(e["metadataKind"])),
-            records_root=bytes(e["recordsRoot"]), records_count=int(e["recordsCount"]),
-            predecessor=int(e["predecessor"]), registered_at=int(e["registeredAt"]), withdrawn=withdrawn,
-            block=int(logs[0]["blockNumber"]), tx_hash=logs[0]["transactionHash"].to_0x_hex(),
+            records_root=bytes(e["recordsRoot"]),
+            records_count=int(e["recordsCount"]),
+            predecessor=int(e["predecessor"]),
+            registered_at=int(e["registeredAt"]),
+            withdrawn=withdrawn,
+            block=int(logs[0]["blockNumber"]),
+            tx_hash=logs[0]["transactionHash"].to_0x_hex(),
         )
 
-    def register(self, owner: str, content_hash: bytes, cid: CID, metadata_cid: CID, records_root: bytes,
-                 records_count: int, predecessor: int = 0, withdrawn_leaves: Sequence[bytes] = ()
-                 ) -> tuple[int, TxReceipt]:
+    def register(
+        self,
+        owner: str,
+        content_hash: bytes,
+        cid: CID,
+        metadata_cid: CID,
+        records_root: bytes,
+        records_count: int,
+        predecessor: int = 0,
+        withdrawn_leaves: Sequence[bytes] = (),
+    ) -> tuple[int, TxReceipt]:
         digest, kind = cid.to_onchain()
         meta_digest, meta_kind = metadata_cid.to_onchain()
-        data = (address(owner), content_hash, digest, kind, meta_digest, meta_kind, records_root,
-                records_count, predecessor)
+        data = (
+            address(owner),
+            content_hash,
+            digest,
+            kind,
+            meta_digest,
+            meta_kind,
+            records_root,
+            records_count,
+            predecessor,
+        )
         receipt = self.send("register the dataset", "register", data, list(withdrawn_leaves))
         (event,) = self.receipt_events(receipt, "DatasetRegistered")
         return int(event["args"]["datasetId"]), receipt
@@ -118,17 +141,31 @@ class DatasetRegistryClient(_Client):
         return self.send(f"withdraw dataset {dataset_id}", "withdrawDataset", dataset_id, reason)
 
     def request(self, dataset_id: int, purpose: bytes, duration: int, public_key: bytes) -> TxReceipt:
-        return self.send(f"request access to dataset {dataset_id}", "requestAccess", dataset_id, purpose,
-                         duration, public_key)
+        return self.send(
+            f"request access to dataset {dataset_id}",
+            "requestAccess",
+            dataset_id,
+            purpose,
+            duration,
+            public_key,
+        )
 
     def grant(self, dataset_id: int, grantee: str, duration: int, key_ref: bytes) -> tuple[int, TxReceipt]:
-        receipt = self.send(f"grant access to dataset {dataset_id}", "grantAccess", dataset_id,
-                            address(grantee), duration, key_ref)
+        receipt = self.send(
+            f"grant access to dataset {dataset_id}",
+            "grantAccess",
+            dataset_id,
+            address(grantee),
+            duration,
+            key_ref,
+        )
         (event,) = self.receipt_events(receipt, "AccessGranted")
         return int(event["args"]["expiresAt"]), receipt
 
     def revoke(self, dataset_id: int, grantee: str) -> TxReceipt:
-        return self.send(f"revoke access to dataset {dataset_id}", "revokeAccess", dataset_id, address(grantee))
+        return self.send(
+            f"revoke access to dataset {dataset_id}", "revokeAccess", dataset_id, address(grantee)
+        )
 
     def set_operator(self, operator: str, approved: bool) -> TxReceipt:
         return self.send("set an operator", "setOperator", address(operator), approved)
@@ -149,8 +186,11 @@ class DatasetRegistryClient(_Client):
 
     def limits(self) -> tuple[int, int, int]:
         """(default, min, max) grant duration in seconds."""
-        return (int(self.call("DEFAULT_GRANT_DURATION")), int(self.call("MIN_GRANT_DURATION")),
-                int(self.call("MAX_GRANT_DURATION")))
+        return (
+            int(self.call("DEFAULT_GRANT_DURATION")),
+            int(self.call("MIN_GRANT_DURATION")),
+            int(self.call("MAX_GRANT_DURATION")),
+        )
 
 
 class ModelRegistryClient(_Client):
@@ -164,23 +204,46 @@ class ModelRegistryClient(_Client):
         (event,) = self.receipt_events(receipt, "ModelRegistered")
         return int(event["args"]["modelId"]), receipt
 
-    def publish(self, model_id: int, digest: bytes, artifact: CID, metadata: CID, datasets: Sequence[int],
-                parents: Sequence[int]) -> tuple[int, int, TxReceipt]:
-        receipt = self.send(f"publish a version of model {model_id}", "publishVersion", model_id, digest,
-                            artifact.to_onchain(), metadata.to_onchain(), sorted(set(datasets)),
-                            sorted(set(parents)))
+    def publish(
+        self,
+        model_id: int,
+        digest: bytes,
+        artifact: CID,
+        metadata: CID,
+        datasets: Sequence[int],
+        parents: Sequence[int],
+    ) -> tuple[int, int, TxReceipt]:
+        receipt = self.send(
+            f"publish a version of model {model_id}",
+            "publishVersion",
+            model_id,
+            digest,
+            artifact.to_onchain(),
+            metadata.to_onchain(),
+            sorted(set(datasets)),
+            sorted(set(parents)),
+        )
         (event,) = self.receipt_events(receipt, "VersionPublished")
         return int(event["args"]["versionId"]), int(event["args"]["number"]), receipt
 
     def model(self, model_id: int) -> dict[str, Any]:
         owner, versions, registered, name_hash = self.call("getModel", model_id)
-        return {"owner": owner, "versionCount": int(versions), "registeredAt": int(registered),
-                "nameHash": bytes(name_hash)}
+        return {
+            "owner": owner,
+            "versionCount": int(versions),
+            "registeredAt": int(registered),
+            "nameHash": bytes(name_hash),
+        }
 
     def version(self, version_id: int) -> dict[str, Any]:
         model_id, number, published, deprecated, digest = self.call("getVersion", version_id)
-        return {"modelId": int(model_id), "number": int(number), "publishedAt": int(published),
-                "deprecated": bool(deprecated), "weightsDigest": bytes(digest)}
+        return {
+            "modelId": int(model_id),
+            "number": int(number),
+            "publishedAt": int(published),
+            "deprecated": bool(deprecated),
+            "weightsDigest": bytes(digest),
+        }
 
     def version_by_digest(self, digest: bytes) -> int:
         return int(self.call("versionIdByDigest", digest))
@@ -222,14 +285,17 @@ class AccessMarketClient(_Client):
     name = "AccessMarket"
 
     def set_price(self, dataset_id: int, price_per_day: int) -> TxReceipt:
-        return self.send(f"set the access price of dataset {dataset_id}", "setPrice", dataset_id, price_per_day)
+        return self.send(
+            f"set the access price of dataset {dataset_id}", "setPrice", dataset_id, price_per_day
+        )
 
     def quote(self, dataset_id: int, days: int) -> int:
         return int(self.call("quote", dataset_id, days))
 
     def buy(self, dataset_id: int, days: int, key_ref: bytes, max_fee: int) -> tuple[int, int, TxReceipt]:
-        receipt = self.send(f"buy access to dataset {dataset_id}", "buyAccess", dataset_id, days, key_ref,
-                            max_fee)
+        receipt = self.send(
+            f"buy access to dataset {dataset_id}", "buyAccess", dataset_id, days, key_ref, max_fee
+        )
         (event,) = self.receipt_events(receipt, "AccessPurchased")
         return int(event["args"]["fee"]), int(event["args"]["expiresAt"]), receipt
 
@@ -248,14 +314,19 @@ class Suite:
     def load(cls, w3: Web3, book: dict[str, str], sender: Transactor, chain_id: int) -> Suite:
         start = int(book.get("deployedAtBlock", "0"))
         clients: dict[str, Any] = {}
-        for key, client in (("datasets", DatasetRegistryClient), ("models", ModelRegistryClient),
-                            ("token", RewardTokenClient), ("rewards", RewardsClient),
-                            ("market", AccessMarketClient)):
+        for key, client in (
+            ("datasets", DatasetRegistryClient),
+            ("models", ModelRegistryClient),
+            ("token", RewardTokenClient),
+            ("rewards", RewardsClient),
+            ("market", AccessMarketClient),
+        ):
             at = book.get(client.name)
             if not at:
                 raise NotDeployedError(client.name, chain_id)
             if not sender.rpc(lambda at=at: w3.eth.get_code(address(at))):  # type: ignore[misc]
-                raise NotDeployedError(f"{client.name} (the address book says {at}, which has no code)",
-                                       chain_id)
+                raise NotDeployedError(
+                    f"{client.name} (the address book says {at}, which has no code)", chain_id
+                )
             clients[key] = client(w3, at, sender, start)
         return cls(**clients)

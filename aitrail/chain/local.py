@@ -54,10 +54,14 @@ def rpc_chain_id(url: str, timeout: float = 1.0) -> int | None:
         return None
 
 
+def local_port() -> int:
+    return int(os.environ.get("AITRAIL_LOCAL_PORT") or LOCAL_PORT)
+
+
 @dataclass
 class LocalChain:
     home: Path
-    port: int = LOCAL_PORT
+    port: int = field(default_factory=local_port)
     chain_id: int = LOCAL_CHAIN_ID
     extra_args: tuple[str, ...] = field(default_factory=tuple)
 
@@ -91,6 +95,12 @@ class LocalChain:
             self.start()
         elif found != self.chain_id:
             raise WrongChainError(self.chain_id, found, f"the local chain expected at {self.url}")
+        elif self.pid() is None:
+            # Another home's chain (or a hand-started Anvil): using it would mix two states.
+            raise LocalChainError(
+                f"port {self.port} already serves a chain not started from {self.home}: stop it, or set "
+                "AITRAIL_LOCAL_PORT to another port"
+            )
         return self.url
 
     def start(self) -> int:

@@ -54,11 +54,15 @@ def pending_requests(session: Session, dataset_id: int) -> list[dict[str, Any]]:
         who = event["args"]["researcher"]
         if granted.get(who, -1) >= int(event["blockNumber"]):
             continue
-        rows.append({
-            "researcher": who, "days": int(event["args"]["duration"]) // DAY,
-            "purpose": _purpose_text(session, bytes(event["args"]["purpose"])),
-            "block": int(event["blockNumber"]), "tx": event["transactionHash"].to_0x_hex(),
-        })
+        rows.append(
+            {
+                "researcher": who,
+                "days": int(event["args"]["duration"]) // DAY,
+                "purpose": _purpose_text(session, bytes(event["args"]["purpose"])),
+                "block": int(event["blockNumber"]),
+                "tx": event["transactionHash"].to_0x_hex(),
+            }
+        )
     return rows
 
 
@@ -85,19 +89,27 @@ def data_key_as_owner(session: Session, dataset_id: int) -> bytes:
     return crypto.unwrap_key(wrapped, session.key)
 
 
-def grant_access(session: Session, dataset_id: int, account: str, days: int = 30,
-                 public_key: bytes | None = None, seconds: int | None = None) -> Grant:
+def grant_access(
+    session: Session,
+    dataset_id: int,
+    account: str,
+    days: int = 30,
+    public_key: bytes | None = None,
+    seconds: int | None = None,
+) -> Grant:
     grantee = session.w3.to_checksum_address(account)
     registry = session.suite.datasets
     record = registry.get(dataset_id)
-    if record.owner.lower() != session.address.lower() and not registry.is_operator(record.owner,
-                                                                                   session.address):
+    if record.owner.lower() != session.address.lower() and not registry.is_operator(
+        record.owner, session.address
+    ):
         raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id} nor its operator")
     public = public_key if public_key is not None else _public_key_of(session, dataset_id, grantee)
     wrapped = crypto.wrap_key(data_key_as_owner(session, dataset_id), public)
     key_ref = session.store.add_bytes(wrapped, cid_version=1).digest
-    expires, receipt = registry.grant(dataset_id, grantee, seconds if seconds is not None else days * DAY,
-                                      key_ref)
+    expires, receipt = registry.grant(
+        dataset_id, grantee, seconds if seconds is not None else days * DAY, key_ref
+    )
     return Grant(dataset_id, grantee, expires, key_ref, receipt["transactionHash"].to_0x_hex())
 
 
@@ -126,12 +138,29 @@ def access_status(session: Session, account: str | None = None) -> list[dict[str
     for dataset_id in sorted(set(latest) | requested):
         expiry = registry.expiry(dataset_id, who)
         allowed = registry.has_access(dataset_id, who)
-        state = "active" if allowed else (
-            "requested" if dataset_id not in latest else
-            "withdrawn" if registry.is_withdrawn(dataset_id) else
-            "revoked" if expiry == 0 else "expired")
-        rows.append({"dataset": dataset_id, "account": who, "status": state, "expiresAt": expiry or None,
-                     "expires": when(expiry) if expiry else "-", "remainingDays": max(0, expiry - now) // DAY})
+        state = (
+            "active"
+            if allowed
+            else (
+                "requested"
+                if dataset_id not in latest
+                else "withdrawn"
+                if registry.is_withdrawn(dataset_id)
+                else "revoked"
+                if expiry == 0
+                else "expired"
+            )
+        )
+        rows.append(
+            {
+                "dataset": dataset_id,
+                "account": who,
+                "status": state,
+                "expiresAt": expiry or None,
+                "expires": when(expiry) if expiry else "-",
+                "remainingDays": max(0, expiry - now) // DAY,
+            }
+        )
     return rows
 
 
@@ -141,7 +170,12 @@ def buy_access(session: Session, dataset_id: int, days: int = 30) -> dict[str, A
     if suite.token.allowance(session.address, suite.market.address) < fee:
         suite.token.approve(suite.market.address, fee)
     paid, expires, receipt = suite.market.buy(dataset_id, days, ZERO32, fee)
-    return {"dataset": dataset_id, "fee": paid, "expiresAt": expires, "tx": receipt["transactionHash"].to_0x_hex()}
+    return {
+        "dataset": dataset_id,
+        "fee": paid,
+        "expiresAt": expires,
+        "tx": receipt["transactionHash"].to_0x_hex(),
+    }
 
 
 def set_price(session: Session, dataset_id: int, price_per_day: int) -> str:
@@ -153,8 +187,9 @@ def set_price(session: Session, dataset_id: int, price_per_day: int) -> str:
     return str(receipt["transactionHash"].to_0x_hex())
 
 
-def fetch_dataset(session: Session, dataset_id: int, out_dir: Path,
-                  show_progress: bool | None = None) -> FetchResult:
+def fetch_dataset(
+    session: Session, dataset_id: int, out_dir: Path, show_progress: bool | None = None
+) -> FetchResult:
     """Log the attempt on-chain, then (if allowed) fetch, decrypt with the wrapped key, verify, write."""
     registry = session.suite.datasets
     record = registry.get(dataset_id)  # DatasetUnknown before anything is logged
@@ -169,14 +204,22 @@ def fetch_dataset(session: Session, dataset_id: int, out_dir: Path,
         grants = registry.events("AccessGranted", datasetId=dataset_id, grantee=session.address)
         refs = [bytes(g["args"]["keyRef"]) for g in grants if bytes(g["args"]["keyRef"]) != ZERO32]
         if not refs:
-            raise AitrailError(f"dataset {dataset_id}: access is granted but no data key was delivered yet; "
-                               "ask the owner to run `aitrail access deliver`")
+            raise AitrailError(
+                f"dataset {dataset_id}: access is granted but no data key was delivered yet; "
+                "ask the owner to run `aitrail access deliver`"
+            )
         wrapped = session.store.read_all(CID.from_onchain(refs[-1], CidKind.V1_RAW))
         data_key = crypto.unwrap_key(wrapped, session.key)
     name = Path(str(meta.get("distribution", {}).get("name") or f"dataset-{dataset_id}")).name
     out_dir.mkdir(parents=True, exist_ok=True)
-    return fetch(session.store, record.cid, out_dir / name, expected_sha256=record.content_hash,
-                 data_key=data_key, show_progress=show_progress)
+    return fetch(
+        session.store,
+        record.cid,
+        out_dir / name,
+        expected_sha256=record.content_hash,
+        data_key=data_key,
+        show_progress=show_progress,
+    )
 
 
 def _why_denied(session: Session, dataset_id: int) -> str:
@@ -190,4 +233,6 @@ def _why_denied(session: Session, dataset_id: int) -> str:
         return f"access of {who} to dataset {dataset_id} expired on {when(expiry)}"
     if registry.events("AccessRevoked", datasetId=dataset_id, grantee=who):
         return f"access of {who} to dataset {dataset_id} was revoked"
-    return f"{who} has no access to dataset {dataset_id}; ask for it with `aitrail access request {dataset_id}`"
+    return (
+        f"{who} has no access to dataset {dataset_id}; ask for it with `aitrail access request {dataset_id}`"
+    )

@@ -19,7 +19,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from aitrail import crypto, records
 from aitrail.chain.contracts import DatasetRecord
@@ -43,9 +43,18 @@ class Registered:
     already_registered: bool = False
 
 
-def register_dataset(session: Session, path: Path, *, name: str, license: str, description: str = "",
-                     consent: dict[str, str] | None = None, predecessor: int = 0,
-                     cid_version: int = 0, show_progress: bool | None = None) -> Registered:
+def register_dataset(
+    session: Session,
+    path: Path,
+    *,
+    name: str,
+    license: str,
+    description: str = "",
+    consent: dict[str, str] | None = None,
+    predecessor: int = 0,
+    cid_version: int = 0,
+    show_progress: bool | None = None,
+) -> Registered:
     require_file(path)
     key = session.key
     registry = session.suite.datasets
@@ -55,31 +64,60 @@ def register_dataset(session: Session, path: Path, *, name: str, license: str, d
         record = registry.get(existing)
         if record.owner.lower() != session.address.lower():
             raise AitrailError(f"this content is already registered as dataset {existing} by {record.owner}")
-        return Registered(existing, record.cid, record.metadata_cid, content_hash, record.records_count,
-                          record.tx_hash, reused_upload=True, already_registered=True)
+        return Registered(
+            existing,
+            record.cid,
+            record.metadata_cid,
+            content_hash,
+            record.records_count,
+            record.tx_hash,
+            reused_upload=True,
+            already_registered=True,
+        )
 
     journal = session.home / "uploads" / f"{content_hash.hex()}.json"
     upload = _load_upload(session, journal)
     reused = upload is not None
     if upload is None:
-        upload = _upload(session, path, key, content_hash, name=name, license=license,
-                         description=description, consent=consent, cid_version=cid_version,
-                         show_progress=show_progress)
+        upload = _upload(
+            session,
+            path,
+            key,
+            content_hash,
+            name=name,
+            license=license,
+            description=description,
+            consent=consent,
+            cid_version=cid_version,
+            show_progress=show_progress,
+        )
         _save_upload(journal, upload)
     cid = CID.decode(upload["cid"])
     metadata_cid = CID.decode(upload["metadataCid"])
     root = bytes.fromhex(upload["recordsRoot"])
     count = int(upload["recordsCount"])
-    dataset_id, receipt = registry.register(session.address, content_hash, cid, metadata_cid, root, count,
-                                            predecessor)
+    dataset_id, receipt = registry.register(
+        session.address, content_hash, cid, metadata_cid, root, count, predecessor
+    )
     journal.unlink(missing_ok=True)
-    return Registered(dataset_id, cid, metadata_cid, content_hash, count,
-                      receipt["transactionHash"].to_0x_hex(), reused)
+    return Registered(
+        dataset_id, cid, metadata_cid, content_hash, count, receipt["transactionHash"].to_0x_hex(), reused
+    )
 
 
-def _upload(session: Session, path: Path, key: Any, content_hash: bytes, *, name: str, license: str,
-            description: str, consent: dict[str, str] | None, cid_version: int,
-            show_progress: bool | None) -> dict[str, Any]:
+def _upload(
+    session: Session,
+    path: Path,
+    key: Any,
+    content_hash: bytes,
+    *,
+    name: str,
+    license: str,
+    description: str,
+    consent: dict[str, str] | None,
+    cid_version: int,
+    show_progress: bool | None,
+) -> dict[str, Any]:
     store = session.store
     root, count = bytes(32), 0
     if path.suffix.lower() in RECORD_SUFFIXES:
@@ -87,8 +125,12 @@ def _upload(session: Session, path: Path, key: Any, content_hash: bytes, *, name
     data_key = crypto.generate_data_key()
     size = path.stat().st_size
     with path.open("rb") as handle:
-        cid = store.add_stream(crypto.EncryptingReader(data_key, handle), cid_version,
-                               total=crypto.encrypted_size(size), show_progress=show_progress)
+        cid = store.add_stream(
+            cast(BinaryIO, crypto.EncryptingReader(data_key, handle)),
+            cid_version,
+            total=crypto.encrypted_size(size),
+            show_progress=show_progress,
+        )
     owner_public = crypto.public_key_from_private(bytes(key.key))
     owner_key_cid = store.add_bytes(crypto.wrap_key(data_key, owner_public), cid_version=1)
     metadata = {
@@ -110,11 +152,19 @@ def _upload(session: Session, path: Path, key: Any, content_hash: bytes, *, name
         **records.consent_terms(**(consent or {"aiTraining": "allowed"})),
     }
     if count:
-        metadata["records"] = {"root": "0x" + root.hex(), "count": count,
-                               "leafEncoding": list(records.RECORD_LEAF_ENCODING)}
+        metadata["records"] = {
+            "root": "0x" + root.hex(),
+            "count": count,
+            "leafEncoding": list(records.RECORD_LEAF_ENCODING),
+        }
     metadata_cid = add_json(store, metadata)
-    return {"cid": str(cid), "metadataCid": str(metadata_cid), "recordsRoot": root.hex(),
-            "recordsCount": count, "file": str(path)}
+    return {
+        "cid": str(cid),
+        "metadataCid": str(metadata_cid),
+        "recordsRoot": root.hex(),
+        "recordsCount": count,
+        "file": str(path),
+    }
 
 
 def _load_upload(session: Session, journal: Path) -> dict[str, Any] | None:
@@ -154,12 +204,21 @@ def describe(session: Session, dataset_id: int) -> dict[str, Any]:
         (event,) = registry.events("DatasetWithdrawn", datasetId=dataset_id)
         withdrawn_at = int(session.w3.eth.get_block(event["blockNumber"])["timestamp"])
     return {
-        "id": record.id, "name": meta.get("name"), "owner": record.owner, "license": meta.get("license"),
-        "contentHash": "0x" + record.content_hash.hex(), "cid": str(record.cid),
-        "metadataCid": str(record.metadata_cid), "recordsRoot": "0x" + record.records_root.hex(),
-        "recordsCount": record.records_count, "predecessor": record.predecessor,
-        "registeredAt": record.registered_at, "withdrawn": record.withdrawn, "withdrawnAt": withdrawn_at,
-        "file": meta.get("distribution", {}).get("name"), "size": meta.get("distribution", {}).get("contentSize"),
+        "id": record.id,
+        "name": meta.get("name"),
+        "owner": record.owner,
+        "license": meta.get("license"),
+        "contentHash": "0x" + record.content_hash.hex(),
+        "cid": str(record.cid),
+        "metadataCid": str(record.metadata_cid),
+        "recordsRoot": "0x" + record.records_root.hex(),
+        "recordsCount": record.records_count,
+        "predecessor": record.predecessor,
+        "registeredAt": record.registered_at,
+        "withdrawn": record.withdrawn,
+        "withdrawnAt": withdrawn_at,
+        "file": meta.get("distribution", {}).get("name"),
+        "size": meta.get("distribution", {}).get("contentSize"),
         "registeredIn": record.tx_hash,
     }
 
@@ -176,7 +235,8 @@ def list_datasets(session: Session, owner: str | None = None) -> list[dict[str, 
 def withdraw_dataset(session: Session, dataset_id: int, reason: str) -> str:
     registry = session.suite.datasets
     if registry.is_withdrawn(dataset_id):
-        raise ContractRevertError(f"dataset {dataset_id} is already withdrawn", "DatasetIsWithdrawn",
-                                  {"datasetId": dataset_id})
+        raise ContractRevertError(
+            f"dataset {dataset_id} is already withdrawn", "DatasetIsWithdrawn", {"datasetId": dataset_id}
+        )
     receipt = registry.withdraw(dataset_id, text_ref(session.store, reason))
     return str(receipt["transactionHash"].to_0x_hex())

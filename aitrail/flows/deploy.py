@@ -41,8 +41,9 @@ class DeployResult:
     wired: list[str] = field(default_factory=list)
 
 
-def deploy_suite(session: Session, params: DeployParams | None = None,
-                 log: Callable[[str], None] = lambda _: None) -> DeployResult:
+def deploy_suite(
+    session: Session, params: DeployParams | None = None, log: Callable[[str], None] = lambda _: None
+) -> DeployResult:
     session.require_signer()
     params = params or DeployParams()
     w3, sender, book = session.w3, session.sender, session.book
@@ -54,7 +55,7 @@ def deploy_suite(session: Session, params: DeployParams | None = None,
 
     def ensure(name: str, *args: Any) -> str:
         at = entries.get(name)
-        if at and sender.rpc(lambda: w3.eth.get_code(address(at))):
+        if at and sender.rpc(lambda: w3.eth.get_code(address(str(at)))):
             log(f"{name:<16} found at {at}")
             return at
         factory = w3.eth.contract(abi=abi.abi(name), bytecode=abi.bytecode(name))
@@ -71,8 +72,9 @@ def deploy_suite(session: Session, params: DeployParams | None = None,
 
     registry = ensure("DatasetRegistry")
     token = ensure("RewardToken", admin, params.token_cap)
-    rewards = ensure("Rewards", admin, token, registry, params.epoch_length, params.reward_bps,
-                     params.dataset_epoch_cap)
+    rewards = ensure(
+        "Rewards", admin, token, registry, params.epoch_length, params.reward_bps, params.dataset_epoch_cap
+    )
     models = ensure("ModelRegistry", registry, rewards)
     market = ensure("AccessMarket", token, registry, rewards)
     result.addresses = {k: v for k, v in entries.items() if k in abi.names()}
@@ -94,9 +96,12 @@ def deploy_suite(session: Session, params: DeployParams | None = None,
     if params.treasury and sender.call(token_c.functions.totalSupply()) == 0:
         # A one-off seed: the admin takes the minter role just long enough to fund the treasury.
         sender.transact(token_c.functions.grantRole(minter, Web3.to_checksum_address(admin)), "seed: minter")
-        sender.transact(token_c.functions.mint(Web3.to_checksum_address(admin), params.treasury), "seed: mint")
-        sender.transact(token_c.functions.renounceRole(minter, Web3.to_checksum_address(admin)),
-                        "seed: renounce minter")
+        sender.transact(
+            token_c.functions.mint(Web3.to_checksum_address(admin), params.treasury), "seed: mint"
+        )
+        sender.transact(
+            token_c.functions.renounceRole(minter, Web3.to_checksum_address(admin)), "seed: renounce minter"
+        )
         result.wired.append(f"treasury {params.treasury // TOKEN:,} TRAIL → {admin}")
         log(f"treasury of {params.treasury // TOKEN:,} TRAIL minted to {admin}")
     return result

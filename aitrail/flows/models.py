@@ -39,8 +39,15 @@ def weights_digest(path: Path) -> tuple[bytes, dict[str, str]]:
     return root, per_file
 
 
-def publish_model(session: Session, name: str, path: Path, datasets: list[int], parents: list[int] | None = None,
-                  metrics_file: Path | None = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+def publish_model(
+    session: Session,
+    name: str,
+    path: Path,
+    datasets: list[int],
+    parents: list[int] | None = None,
+    metrics_file: Path | None = None,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     session.require_signer()
     digest, per_file = weights_digest(path)
     metrics: dict[str, Any] = {}
@@ -56,19 +63,37 @@ def publish_model(session: Session, name: str, path: Path, datasets: list[int], 
             f"{path} is already published as version {existing} (model {models.version(existing)['modelId']})"
         )
     artifact = session.store.add_path(path, show_progress=False)
-    metadata = add_json(session.store, {
-        "@type": "aitrail:ModelVersion", "name": name, "weightsDigest": "0x" + digest.hex(),
-        "files": per_file, "datasets": sorted(datasets), "parents": sorted(parents or []),
-        "metrics": metrics, "parameters": params or {}, "publisher": session.address,
-        "dateCreated": day(session.block_time()),
-    })
+    metadata = add_json(
+        session.store,
+        {
+            "@type": "aitrail:ModelVersion",
+            "name": name,
+            "weightsDigest": "0x" + digest.hex(),
+            "files": per_file,
+            "datasets": sorted(datasets),
+            "parents": sorted(parents or []),
+            "metrics": metrics,
+            "parameters": params or {},
+            "publisher": session.address,
+            "dateCreated": day(session.block_time()),
+        },
+    )
     model_id = models.model_id(session.address, name)
     if model_id == 0:
         model_id, _ = models.register(name)
-    version_id, number, receipt = models.publish(model_id, digest, artifact, metadata, datasets, parents or [])
-    return {"model": name, "modelId": model_id, "versionId": version_id, "number": number,
-            "weightsDigest": "0x" + digest.hex(), "artifact": str(artifact), "metadata": str(metadata),
-            "tx": receipt["transactionHash"].to_0x_hex()}
+    version_id, number, receipt = models.publish(
+        model_id, digest, artifact, metadata, datasets, parents or []
+    )
+    return {
+        "model": name,
+        "modelId": model_id,
+        "versionId": version_id,
+        "number": number,
+        "weightsDigest": "0x" + digest.hex(),
+        "artifact": str(artifact),
+        "metadata": str(metadata),
+        "tx": receipt["transactionHash"].to_0x_hex(),
+    }
 
 
 def verify_model(session: Session, path: Path) -> dict[str, Any]:
@@ -79,10 +104,18 @@ def verify_model(session: Session, path: Path) -> dict[str, Any]:
         raise NotPublishedError(str(path), "0x" + digest.hex())
     version = models.version(version_id)
     name = _model_name(session, version["modelId"])
-    return {"path": str(path), "weightsDigest": "0x" + digest.hex(), "versionId": version_id,
-            "model": name, "modelId": version["modelId"], "number": version["number"],
-            "publishedAt": version["publishedAt"], "deprecated": version["deprecated"],
-            "datasets": _cited(session, version_id), "owner": models.model(version["modelId"])["owner"]}
+    return {
+        "path": str(path),
+        "weightsDigest": "0x" + digest.hex(),
+        "versionId": version_id,
+        "model": name,
+        "modelId": version["modelId"],
+        "number": version["number"],
+        "publishedAt": version["publishedAt"],
+        "deprecated": version["deprecated"],
+        "datasets": _cited(session, version_id),
+        "owner": models.model(version["modelId"])["owner"],
+    }
 
 
 def _model_name(session: Session, model_id: int) -> str:
@@ -91,7 +124,9 @@ def _model_name(session: Session, model_id: int) -> str:
 
 
 def _cited(session: Session, version_id: int) -> list[int]:
-    return [int(e["args"]["datasetId"]) for e in session.suite.models.events("DatasetCited", versionId=version_id)]
+    return [
+        int(e["args"]["datasetId"]) for e in session.suite.models.events("DatasetCited", versionId=version_id)
+    ]
 
 
 def resolve_model(session: Session, reference: str) -> tuple[int, int | None]:
@@ -104,14 +139,19 @@ def resolve_model(session: Session, reference: str) -> tuple[int, int | None]:
             raise UnknownModelError(reference)
     else:
         owner, _, name = ref.rpartition("/")
-        matches = models.events("ModelRegistered", owner=session.w3.to_checksum_address(owner)) if owner \
+        matches = (
+            models.events("ModelRegistered", owner=session.w3.to_checksum_address(owner))
+            if owner
             else models.events("ModelRegistered")
+        )
         ids = sorted({int(e["args"]["modelId"]) for e in matches if e["args"]["name"] == name})
         if not ids:
             raise UnknownModelError(reference)
         if len(ids) > 1:
             owners = ", ".join(str(models.model(i)["owner"]) for i in ids)
-            raise UnknownModelError(reference, f"several owners have a model so named ({owners}): use OWNER/NAME")
+            raise UnknownModelError(
+                reference, f"several owners have a model so named ({owners}): use OWNER/NAME"
+            )
         model_id = ids[0]
     number = None
     if version_text:
@@ -130,18 +170,33 @@ def lineage(session: Session, reference: str) -> dict[str, Any]:
         if number is not None and int(args["number"]) != number:
             continue
         version_id = int(args["versionId"])
-        versions.append({
-            "versionId": version_id, "number": int(args["number"]), "publisher": args["publisher"],
-            "weightsDigest": "0x" + bytes(args["weightsDigest"]).hex(),
-            "datasets": _cited(session, version_id),
-            "parents": [int(e["args"]["parentVersionId"]) for e in models.events("VersionDerived", versionId=version_id)],
-            "children": [int(e["args"]["versionId"]) for e in models.events("VersionDerived", parentVersionId=version_id)],
-            "deprecated": models.version(version_id)["deprecated"], "block": int(event["blockNumber"]),
-        })
+        versions.append(
+            {
+                "versionId": version_id,
+                "number": int(args["number"]),
+                "publisher": args["publisher"],
+                "weightsDigest": "0x" + bytes(args["weightsDigest"]).hex(),
+                "datasets": _cited(session, version_id),
+                "parents": [
+                    int(e["args"]["parentVersionId"])
+                    for e in models.events("VersionDerived", versionId=version_id)
+                ],
+                "children": [
+                    int(e["args"]["versionId"])
+                    for e in models.events("VersionDerived", parentVersionId=version_id)
+                ],
+                "deprecated": models.version(version_id)["deprecated"],
+                "block": int(event["blockNumber"]),
+            }
+        )
     if number is not None and not versions:
         raise UnknownModelError(reference, f"no version {number}")
-    return {"model": _model_name(session, model_id), "modelId": model_id,
-            "owner": models.model(model_id)["owner"], "versions": versions}
+    return {
+        "model": _model_name(session, model_id),
+        "modelId": model_id,
+        "owner": models.model(model_id)["owner"],
+        "versions": versions,
+    }
 
 
 def metadata(session: Session, version_id: int) -> dict[str, Any]:

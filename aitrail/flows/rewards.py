@@ -11,8 +11,13 @@ def balance(session: Session, account: str | None = None) -> dict[str, Any]:
     who = session.w3.to_checksum_address(account or session.address)
     suite = session.suite
     credited, claimed = suite.rewards.account(who)
-    return {"account": who, "balance": suite.token.balance(who), "claimable": suite.rewards.claimable(who),
-            "credited": credited, "claimed": claimed}
+    return {
+        "account": who,
+        "balance": suite.token.balance(who),
+        "claimable": suite.rewards.claimable(who),
+        "credited": credited,
+        "claimed": claimed,
+    }
 
 
 def claim(session: Session) -> dict[str, Any]:

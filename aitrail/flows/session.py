@@ -46,9 +46,16 @@ class Session:
     _suite: Suite | None = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings, account: str | LocalAccount | None = None, *, store: str | None = None,
-             ipfs_api: str | None = None, prompt: PasswordPrompt | None = None,
-             tx_timeout: float = 120.0) -> Session:
+    def open(
+        cls,
+        settings: Settings,
+        account: str | LocalAccount | None = None,
+        *,
+        store: str | None = None,
+        ipfs_api: str | None = None,
+        prompt: PasswordPrompt | None = None,
+        tx_timeout: float = 120.0,
+    ) -> Session:
         if settings.is_local:
             LocalChain(settings.home).ensure()
         w3 = connect(settings.rpc_url)
@@ -57,8 +64,15 @@ class Session:
         kind = (store or os.environ.get("AITRAIL_STORE") or "local").lower()
         if kind not in ("local", "kubo"):
             raise ConfigError(f"unknown store {kind!r}: use local or kubo")
-        return cls(settings, w3, chain_id, signer, kind, ipfs_api or os.environ.get("AITRAIL_IPFS_API")
-                   or DEFAULT_API, tx_timeout)
+        return cls(
+            settings,
+            w3,
+            chain_id,
+            signer,
+            kind,
+            ipfs_api or os.environ.get("AITRAIL_IPFS_API") or DEFAULT_API,
+            tx_timeout,
+        )
 
     @property
     def home(self) -> Path:
@@ -83,8 +97,9 @@ class Session:
     def sender(self) -> Transactor:
         if self.signer is None:
             return Transactor(self.w3, ZERO, timeout=self.tx_timeout, enrich=self._enrich)
-        return Transactor(self.w3, self.signer, self.home / "pending", timeout=self.tx_timeout,
-                          enrich=self._enrich)
+        return Transactor(
+            self.w3, self.signer, self.home / "pending", timeout=self.tx_timeout, enrich=self._enrich
+        )
 
     def _enrich(self, decoded: DecodedRevert) -> str | None:
         """Revert sentences with the facts only the event log has (when a dataset was withdrawn)."""
@@ -129,8 +144,9 @@ class Session:
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
 
-def resolve_account(home: Path, chain_id: int, account: str | LocalAccount | None,
-                    prompt: PasswordPrompt | None) -> LocalAccount | str | None:
+def resolve_account(
+    home: Path, chain_id: int, account: str | LocalAccount | None, prompt: PasswordPrompt | None
+) -> LocalAccount | str | None:
     if account is None:
         return dev_account("anvil0") if chain_id in DEV_CHAIN_IDS else None
     if not isinstance(account, str):

@@ -5,7 +5,7 @@ from web3 import HTTPProvider, Web3
 
 from aitrail.chain.accounts import dev_account
 from aitrail.chain.local import LocalChain, rpc_chain_id
-from aitrail.errors import AnvilNotFoundError, WrongChainError
+from aitrail.errors import AnvilNotFoundError, LocalChainError, WrongChainError
 
 
 def test_ensure_starts_anvil_with_the_local_chain_id(tmp_path, port):
@@ -79,3 +79,13 @@ def test_missing_anvil_is_one_clear_error(tmp_path, monkeypatch, port):
     with pytest.raises(AnvilNotFoundError, match="no Anvil binary"):
         LocalChain(tmp_path, port=port()).ensure()
     assert not (tmp_path / "chain" / "anvil.pid").exists()
+
+
+def test_another_homes_chain_on_the_port_is_not_used(tmp_path, port):
+    theirs = LocalChain(tmp_path / "theirs", port=port())
+    theirs.ensure()
+    try:
+        with pytest.raises(LocalChainError, match="already serves a chain not started from"):
+            LocalChain(tmp_path / "mine", port=theirs.port).ensure()
+    finally:
+        theirs.stop()
