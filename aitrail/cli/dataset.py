@@ -9,7 +9,14 @@ import click
 from aitrail.cli._util import table, to_address
 from aitrail.cli.context import CliContext
 from aitrail.errors import ConfigError
-from aitrail.flows import describe, fetch_dataset, list_datasets, register_dataset, withdraw_dataset
+from aitrail.flows import (
+    describe,
+    fetch_dataset,
+    list_datasets,
+    register_dataset,
+    verify_copy,
+    withdraw_dataset,
+)
 from aitrail.flows._common import day, when
 
 
@@ -158,3 +165,16 @@ def fetch(ctx: CliContext, dataset_id: int, out_dir: Path) -> None:
         {"id": dataset_id, "path": str(r.path), "size": r.size, "sha256": "0x" + r.sha256.hex()},
         f"dataset {dataset_id} → {r.path} ({r.size} bytes, sha256 verified against the chain)",
     )
+
+
+@dataset.command()
+@click.argument("dataset_id", type=int)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.pass_obj
+def verify(ctx: CliContext, dataset_id: int, path: Path) -> None:
+    """Check a local copy against the dataset's content hash on-chain (exit 1 if it differs)."""
+    r = verify_copy(ctx.session, dataset_id, path)
+    verdict = "intact" if r["intact"] else f"TAMPERED: sha256 {r['actual']}, the chain says {r['expected']}"
+    ctx.emit(r, f"{path}: {verdict}")
+    if not r["intact"]:
+        raise SystemExit(1)

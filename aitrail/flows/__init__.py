@@ -11,7 +11,7 @@ from aitrail.flows.access import (
     set_price,
 )
 from aitrail.flows.audit import dataset_trail, model_trail, trail_table
-from aitrail.flows.datasets import describe, list_datasets, register_dataset, withdraw_dataset
+from aitrail.flows.datasets import describe, list_datasets, register_dataset, verify_copy, withdraw_dataset
 from aitrail.flows.deploy import DeployParams, deploy_suite
 from aitrail.flows.models import lineage, publish_model, verify_model, weights_digest
 from aitrail.flows.rewards import balance, claim, send_tokens
@@ -41,6 +41,7 @@ __all__ = [
     "send_tokens",
     "set_price",
     "trail_table",
+    "verify_copy",
     "verify_model",
     "weights_digest",
     "withdraw_dataset",

@@ -240,3 +240,13 @@ def withdraw_dataset(session: Session, dataset_id: int, reason: str) -> str:
         )
     receipt = registry.withdraw(dataset_id, text_ref(session.store, reason))
     return str(receipt["transactionHash"].to_0x_hex())
+
+
+def verify_copy(session: Session, dataset_id: int, path: Path) -> dict[str, Any]:
+    """Compare a local copy with the content hash on-chain: intact or not, never an exception for a
+    mismatch (that is the answer), one for a missing file or an unknown dataset."""
+    require_file(path)
+    record = session.suite.datasets.get(dataset_id)
+    actual = sha256_file(path)
+    return {"dataset": dataset_id, "path": str(path), "intact": actual == record.content_hash,
+            "expected": "0x" + record.content_hash.hex(), "actual": "0x" + actual.hex()}
