@@ -80,8 +80,12 @@ def train(csv_path: Path, out_dir: Path) -> dict[str, Any]:
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=7, stratify=y)
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     model.fit(x_train, y_train)
-    metrics = {"accuracy": round(float(model.score(x_test, y_test)), 4), "test_size": len(y_test),
-               "train_size": len(y_train), "model": "StandardScaler+LogisticRegression"}
+    metrics = {
+        "accuracy": round(float(model.score(x_test, y_test)), 4),
+        "test_size": len(y_test),
+        "train_size": len(y_train),
+        "model": "StandardScaler+LogisticRegression",
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.pkl").write_bytes(pickle.dumps(model))
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
@@ -122,48 +126,76 @@ def run(home: Path) -> None:
     data_csv = work / "hospital" / "wdbc.csv"
     data_csv.parent.mkdir()
     count = write_breast_cancer_csv(data_csv)
-    reg = flows.register_dataset(hospital, data_csv, name="Wisconsin Diagnostic Breast Cancer",
-                                 license="CC-BY-4.0", description="569 fine-needle aspirates, 30 features",
-                                 consent={"aiTraining": "allowed", "aiGenerativeTraining": "notAllowed"})
+    reg = flows.register_dataset(
+        hospital,
+        data_csv,
+        name="Wisconsin Diagnostic Breast Cancer",
+        license="CC-BY-4.0",
+        description="569 fine-needle aspirates, 30 features",
+        consent={"aiTraining": "allowed", "aiGenerativeTraining": "notAllowed"},
+    )
     dataset_id = reg.dataset_id
-    say(f"  {count} patient records hashed, encrypted (AES-256-GCM) and stored; Merkle root of "
-        f"{reg.records_count} records anchored")
+    say(
+        f"  {count} patient records hashed, encrypted (AES-256-GCM) and stored; Merkle root of "
+        f"{reg.records_count} records anchored"
+    )
     say(f"  dataset {dataset_id}: CID {reg.cid}, sha256 0x{reg.content_hash.hex()[:16]}…, tx {reg.tx_hash}")
     flows.set_price(hospital, dataset_id, 1 * TOKEN)
     say(f"  the hospital offers 30-day access through the market at {tokens(TOKEN)} per day")
 
     step(4, "The researcher requests access; the hospital grants 30 days")
-    flows.request_access(researcher, dataset_id, "Train a benign/malignant classifier for a screening study", 30)
+    flows.request_access(
+        researcher, dataset_id, "Train a benign/malignant classifier for a screening study", 30
+    )
     for req in flows.pending_requests(hospital, dataset_id):
         say(f"  pending request from {req['researcher']}: {req['purpose']!r} ({req['days']} days)")
     bought = flows.buy_access(researcher, dataset_id, 30)
-    say(f"  the researcher pays {tokens(bought['fee'])}; the market grants 30 days as the hospital's operator")
+    say(
+        f"  the researcher pays {tokens(bought['fee'])}; the market grants 30 days as the hospital's operator"
+    )
     delivered = flows.deliver_key(hospital, dataset_id, researcher.address)
-    say(f"  the hospital delivers the data key wrapped (ECIES) for the researcher's public key; access "
-        f"until {when(delivered.expires_at)}")
+    say(
+        f"  the hospital delivers the data key wrapped (ECIES) for the researcher's public key; access "
+        f"until {when(delivered.expires_at)}"
+    )
 
     step(5, "The researcher fetches and verifies the data, trains a model, publishes it citing the dataset")
     fetched = flows.fetch_dataset(researcher, dataset_id, work / "researcher")
-    say(f"  fetch logged on-chain as ALLOWED; decrypted {fetched.size:,} bytes; sha256 matches the chain "
-        f"→ {fetched.path}")
+    say(
+        f"  fetch logged on-chain as ALLOWED; decrypted {fetched.size:,} bytes; sha256 matches the chain "
+        f"→ {fetched.path}"
+    )
     metrics = train(fetched.path, work / "researcher" / "model")
-    say(f"  trained {metrics['model']}: accuracy {metrics['accuracy']:.1%} on {metrics['test_size']} held-out "
-        "patients")
-    pub = flows.publish_model(researcher, "wdbc-screening", work / "researcher" / "model", [dataset_id],
-                              metrics_file=work / "researcher" / "model" / "metrics.json")
-    say(f"  model 'wdbc-screening' version {pub['number']} published: weights {pub['weightsDigest'][:18]}…, "
-        f"tx {pub['tx']}")
+    say(
+        f"  trained {metrics['model']}: accuracy {metrics['accuracy']:.1%} on {metrics['test_size']} "
+        "held-out patients"
+    )
+    pub = flows.publish_model(
+        researcher,
+        "wdbc-screening",
+        work / "researcher" / "model",
+        [dataset_id],
+        metrics_file=work / "researcher" / "model" / "metrics.json",
+    )
+    say(
+        f"  model 'wdbc-screening' version {pub['number']} published: weights {pub['weightsDigest'][:18]}…, "
+        f"tx {pub['tx']}"
+    )
     check = flows.verify_model(fund, work / "researcher" / "model")
-    say(f"  anyone can verify the weights: version {check['number']} of {check['model']!r}, trained on "
-        f"dataset(s) {check['datasets']}")
+    say(
+        f"  anyone can verify the weights: version {check['number']} of {check['model']!r}, trained on "
+        f"dataset(s) {check['datasets']}"
+    )
 
     step(6, "The hospital earns its reward")
     before = flows.balance(hospital)
     claimed = flows.claim(hospital)
     after = flows.balance(hospital)
-    say(f"  access fee received {tokens(before['balance'])}; citation reward credited "
+    say(
+        f"  access fee received {tokens(before['balance'])}; citation reward credited "
         f"{tokens(before['credited'])}, claimed {tokens(claimed['claimed'])}; balance now "
-        f"{tokens(after['balance'])}")
+        f"{tokens(after['balance'])}"
+    )
 
     step(7, "31 days pass")
     fund.w3.provider.make_request("evm_increaseTime", [31 * DAY])  # type: ignore[arg-type]
@@ -181,8 +213,10 @@ def run(home: Path) -> None:
     raw[len(raw) // 2] ^= 0x01
     tampered.write_bytes(bytes(raw))
     verdict = flows.verify_copy(fund, dataset_id, tampered)
-    say(f"  a copy with one flipped bit: intact={verdict['intact']} (sha256 {verdict['actual'][:18]}…, "
-        f"chain says {verdict['expected'][:18]}…)")
+    say(
+        f"  a copy with one flipped bit: intact={verdict['intact']} (sha256 {verdict['actual'][:18]}…, "
+        f"chain says {verdict['expected'][:18]}…)"
+    )
     weights = work / "researcher" / "model" / "model.pkl"
     weights.write_bytes(weights.read_bytes() + b"\0")
     try:
@@ -214,7 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         LocalChain(home).stop()
         if not keep:
             shutil.rmtree(home, ignore_errors=True)
-    say(f"\ndemo finished in {time.perf_counter() - started:.1f} s" + (f"; state kept in {home}" if keep else ""))
+    say(
+        f"\ndemo finished in {time.perf_counter() - started:.1f} s"
+        + (f"; state kept in {home}" if keep else "")
+    )
     return 0
 
 
