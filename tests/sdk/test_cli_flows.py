@@ -1,0 +1,245 @@
+"""The CLI end to end on the embedded default (a LocalChain under a temporary AITRAIL_HOME, local store):
+every role's flow, and one clear line + non-zero exit + nothing half-done for each bad input.
+
+Tests in this module share one chain and run in file order: a later one builds on earlier state.
+"""
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from web3 import HTTPProvider, Web3
+
+from aitrail.chain.contracts import DatasetRegistryClient
+from aitrail.chain.local import LocalChain
+from aitrail.cid import CID
+from aitrail.cli import main
+from aitrail.errors import ChainUnreachableError
+
+OWNER, RESEARCHER, STRANGER = "anvil1", "anvil2", "anvil3"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, port):
+    root = tmp_path_factory.mktemp("aitrail-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AITRAIL_HOME", str(root))
+        mp.setenv("AITRAIL_LOCAL_PORT", str(port()))
+        mp.setenv("AITRAIL_NO_PROGRESS", "1")
+        for var in [v for v in os.environ if v.startswith("AITRAIL_PASSWORD") or v == "AITRAIL_ACCOUNT"]:
+            mp.delenv(var)
+        yield root
+        LocalChain(root).stop()
+
+
+def cli(*args, account=None, ok=True):
+    argv = ["--json"] + (["--account", account] if account else []) + [str(a) for a in args]
+    result = CliRunner().invoke(main, argv)
+    if ok:
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout) if result.stdout.strip() else None
+    assert result.exit_code != 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    return lines[0].removeprefix("error: ")
+
+
+def w3_of(home):
+    return Web3(HTTPProvider(LocalChain(home).url))
+
+
+def time_travel(home, seconds):
+    w3 = w3_of(home)
+    w3.provider.make_request("evm_increaseTime", [seconds])
+    w3.provider.make_request("evm_mine", [])
+
+
+@pytest.fixture(scope="module")
+def data(home):
+    path = home / "patients.csv"
+    path.write_text("id,age,diagnosis\np1,54,benign\np2,61,malignant\np3,47,benign\n")
+    return path
+
+
+def test_deploy_then_a_second_deploy_sends_nothing(home):
+    first = cli("deploy", "--treasury", "1000")
+    assert sorted(first["deployed"]) == ["AccessMarket", "DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards"]
+    second = cli("deploy")
+    assert second["deployed"] == [] and second["wired"] == []
+    assert second["addresses"] == first["addresses"]
+
+
+def test_owner_registers_and_lists(home, data):
+    r = cli("dataset", "register", data, "--name", "patients", "--license", "CC-BY-4.0", account=OWNER)
+    assert r["id"] == 1 and r["records"] == 3 and r["alreadyRegistered"] is False
+    shown = cli("dataset", "show", 1)
+    assert shown["name"] == "patients" and shown["withdrawn"] is False
+    assert shown["owner"] == Web3.to_checksum_address(shown["owner"])
+    assert [d["id"] for d in cli("dataset", "list")] == [1]
+    again = cli("dataset", "register", data, "--name", "patients", "--license", "CC-BY-4.0", account=OWNER)
+    assert again["alreadyRegistered"] is True and again["id"] == 1
+
+
+def test_a_failed_register_is_rerun_with_the_same_upload_and_registers_once(home, monkeypatch):
+    path = home / "second.csv"
+    path.write_text("id,v\na,1\nb,2\n")
+    real = DatasetRegistryClient.register
+    calls = []
+
+    def flaky(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ChainUnreachableError("http://127.0.0.1", "connection reset")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(DatasetRegistryClient, "register", flaky)
+    line = cli("dataset", "register", path, "--name", "second", "--license", "CC0", account=OWNER, ok=False)
+    assert line == "chain unreachable at http://127.0.0.1: connection reset"
+    blocks = sorted(p.name for p in (home / "store" / "blocks").rglob("*") if p.is_file())
+    r = cli("dataset", "register", path, "--name", "second", "--license", "CC0", account=OWNER)
+    assert r["reusedUpload"] is True and r["id"] == 2
+    assert sorted(p.name for p in (home / "store" / "blocks").rglob("*") if p.is_file()) == blocks
+    assert len(cli("dataset", "list")) == 2
+
+
+def test_researcher_requests_owner_grants_researcher_fetches(home, data, tmp_path):
+    cli("access", "request", 1, "--purpose", "survival analysis", account=RESEARCHER)
+    pending = cli("access", "requests", 1, account=OWNER)
+    assert [(p["purpose"], p["days"]) for p in pending] == [("survival analysis", 30)]
+    granted = cli("access", "grant", 1, RESEARCHER, account=OWNER)
+    now = w3_of(home).eth.get_block("latest")["timestamp"]
+    assert granted["expiresAt"] == now + 30 * 86400
+    assert cli("access", "requests", 1, account=OWNER) == []
+    status = cli("access", "status", account=RESEARCHER)
+    assert [(s["dataset"], s["status"]) for s in status] == [(1, "active")]
+    fetched = cli("dataset", "fetch", 1, "-o", tmp_path, account=RESEARCHER)
+    assert (tmp_path / "patients.csv").read_bytes() == data.read_bytes()
+    assert fetched["size"] == data.stat().st_size
+
+
+def test_engineer_publishes_and_anyone_verifies_and_reads_lineage(home, tmp_path):
+    weights = tmp_path / "model"
+    weights.mkdir()
+    (weights / "w.bin").write_bytes(b"\x01\x02\x03")
+    (weights / "config.json").write_text("{}")
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text('{"auc": 0.91}')
+    pub = cli("model", "publish", "survival", weights, "--dataset", 1, "--metrics", metrics, account=RESEARCHER)
+    assert pub["number"] == 1
+    verified = cli("model", "verify", weights)
+    assert verified["model"] == "survival" and verified["datasets"] == [1]
+    lineage = cli("model", "lineage", "survival@1")
+    assert lineage["versions"][0]["datasets"] == [1]
+    (weights / "w.bin").write_bytes(b"\x01\x02\x04")
+    assert "is not a published model version" in cli("model", "verify", weights, ok=False)
+
+
+def test_rewards_balance_and_nothing_to_claim(home):
+    assert cli("rewards", "balance", OWNER)["claimable"] == 0
+    assert cli("rewards", "claim", account=OWNER, ok=False).endswith("has no rewards to claim")
+
+
+def test_not_the_owner(home):
+    line = cli("access", "grant", 1, STRANGER, "--public-key", "00" * 64, account=STRANGER, ok=False)
+    assert "is not the owner of dataset 1" in line
+
+
+def test_no_access_is_refused_and_the_denial_is_on_record(home, tmp_path):
+    line = cli("dataset", "fetch", 1, "-o", tmp_path / "out", account=STRANGER, ok=False)
+    assert "has no access to dataset 1" in line and "denied attempt recorded in transaction" in line
+    assert not (tmp_path / "out" / "patients.csv").exists()
+    trail = cli("audit", "dataset", 1)["trail"]
+    assert trail[-1]["event"] == "AccessLogged" and "DENIED" in trail[-1]["detail"]
+
+
+def test_a_reverting_transaction_is_one_sentence(home):
+    line = cli("access", "revoke", 1, STRANGER, account=OWNER, ok=False)
+    assert line.endswith("holds no grant on dataset 1")
+
+
+def test_unknown_dataset_and_unknown_model(home):
+    assert cli("dataset", "show", 99, ok=False) == "dataset 99 does not exist"
+    assert cli("model", "lineage", "nope", ok=False) == "model 'nope': no such model"
+
+
+def test_file_not_found(home, tmp_path):
+    missing = tmp_path / "missing.csv"
+    assert cli("dataset", "register", missing, "--name", "x", "--license", "y", account=OWNER, ok=False) == (
+        f"{missing}: file not found"
+    )
+
+
+def test_missing_and_corrupted_blocks_are_named_and_nothing_is_written(home, tmp_path):
+    cid = CID.decode(cli("dataset", "show", 1)["cid"])
+    key = cid.to_v1().encode()
+    block = home / "store" / "blocks" / key[-2:] / key
+    original = block.read_bytes()
+    try:
+        block.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+        line = cli("dataset", "fetch", 1, "-o", tmp_path, account=RESEARCHER, ok=False)
+        assert line.startswith(f"block {cid} is corrupted")
+        block.unlink()
+        line = cli("dataset", "fetch", 1, "-o", tmp_path, account=RESEARCHER, ok=False)
+        assert line == f"block {cid} not found in the store"
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        block.write_bytes(original)
+
+
+def test_wrong_keystore_password(home, monkeypatch):
+    monkeypatch.setenv("AITRAIL_PASSWORD_LAB", "right")
+    cli("account", "new", "lab")
+    monkeypatch.setenv("AITRAIL_PASSWORD_LAB", "wrong")
+    assert cli("dataset", "list", account="lab", ok=False) == "wrong password for account 'lab'"
+
+
+def test_unfunded_account(home, monkeypatch):
+    monkeypatch.setenv("AITRAIL_PASSWORD_POOR", "pw")
+    address = cli("account", "new", "poor")["address"]
+    line = cli("access", "request", 1, "--purpose", "x", account="poor", ok=False)
+    assert line.startswith(f"account {address} cannot pay for request access to dataset 1: balance 0.000000 ETH")
+
+
+def test_chain_unreachable(home, port):
+    url = f"http://127.0.0.1:{port()}"
+    assert cli("--rpc-url", url, "dataset", "list", ok=False) == f"chain unreachable at {url}: connection refused"
+
+
+def test_ipfs_api_unreachable(home, port, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,v\nq,1\n")
+    api = f"http://127.0.0.1:{port()}"
+    line = cli("--store", "kubo", "--ipfs-api", api, "dataset", "register", path, "--name", "x", "--license", "y",
+               account=OWNER, ok=False)
+    assert line.startswith(f"IPFS (Kubo) API unreachable at {api}")
+    assert len(cli("dataset", "list")) == 2
+
+
+def test_access_expired_after_the_grant_runs_out(home, tmp_path):
+    time_travel(home, 31 * 86400)
+    line = cli("dataset", "fetch", 1, "-o", tmp_path, account=RESEARCHER, ok=False)
+    assert "to dataset 1 expired on" in line
+    assert [s["status"] for s in cli("access", "status", account=RESEARCHER)] == ["expired"]
+
+
+def test_dataset_withdrawn(home):
+    cli("dataset", "withdraw", 1, "--reason", "consent withdrawn", account=OWNER)
+    line = cli("access", "grant", 1, RESEARCHER, account=OWNER, ok=False)
+    assert line.startswith("dataset 1 was withdrawn on ")
+    assert cli("dataset", "show", 1)["withdrawn"] is True
+
+
+def test_audit_trail_has_every_step_in_order(home):
+    events = [row["event"] for row in cli("audit", "dataset", 1)["trail"]]
+    assert events[0] == "DatasetRegistered"
+    for expected in ("AccessRequested", "AccessGranted", "AccessLogged", "DatasetCited", "DatasetWithdrawn"):
+        assert expected in events
+    assert events.index("AccessRequested") < events.index("AccessGranted") < events.index("DatasetCited")
+    model = cli("audit", "model", "survival")
+    assert [r["event"] for r in model["trail"]][:2] == ["ModelRegistered", "VersionPublished"]
+
+
+def test_state_survives_a_chain_restart(home):
+    LocalChain(home).stop()
+    assert cli("dataset", "show", 2)["name"] == "second"
