@@ -64,7 +64,13 @@ def data(home):
 
 def test_deploy_then_a_second_deploy_sends_nothing(home):
     first = cli("deploy", "--treasury", "1000")
-    assert sorted(first["deployed"]) == ["AccessMarket", "DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards"]
+    assert sorted(first["deployed"]) == [
+        "AccessMarket",
+        "DatasetRegistry",
+        "ModelRegistry",
+        "RewardToken",
+        "Rewards",
+    ]
     second = cli("deploy")
     assert second["deployed"] == [] and second["wired"] == []
     assert second["addresses"] == first["addresses"]
@@ -125,7 +131,9 @@ def test_engineer_publishes_and_anyone_verifies_and_reads_lineage(home, tmp_path
     (weights / "config.json").write_text("{}")
     metrics = tmp_path / "metrics.json"
     metrics.write_text('{"auc": 0.91}')
-    pub = cli("model", "publish", "survival", weights, "--dataset", 1, "--metrics", metrics, account=RESEARCHER)
+    pub = cli(
+        "model", "publish", "survival", weights, "--dataset", 1, "--metrics", metrics, account=RESEARCHER
+    )
     assert pub["number"] == 1
     verified = cli("model", "verify", weights)
     assert verified["model"] == "survival" and verified["datasets"] == [1]
@@ -198,20 +206,38 @@ def test_unfunded_account(home, monkeypatch):
     monkeypatch.setenv("AITRAIL_PASSWORD_POOR", "pw")
     address = cli("account", "new", "poor")["address"]
     line = cli("access", "request", 1, "--purpose", "x", account="poor", ok=False)
-    assert line.startswith(f"account {address} cannot pay for request access to dataset 1: balance 0.000000 ETH")
+    assert line.startswith(
+        f"account {address} cannot pay for request access to dataset 1: balance 0.000000 ETH"
+    )
 
 
 def test_chain_unreachable(home, port):
     url = f"http://127.0.0.1:{port()}"
-    assert cli("--rpc-url", url, "dataset", "list", ok=False) == f"chain unreachable at {url}: connection refused"
+    assert (
+        cli("--rpc-url", url, "dataset", "list", ok=False)
+        == f"chain unreachable at {url}: connection refused"
+    )
 
 
 def test_ipfs_api_unreachable(home, port, tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("id,v\nq,1\n")
     api = f"http://127.0.0.1:{port()}"
-    line = cli("--store", "kubo", "--ipfs-api", api, "dataset", "register", path, "--name", "x", "--license", "y",
-               account=OWNER, ok=False)
+    line = cli(
+        "--store",
+        "kubo",
+        "--ipfs-api",
+        api,
+        "dataset",
+        "register",
+        path,
+        "--name",
+        "x",
+        "--license",
+        "y",
+        account=OWNER,
+        ok=False,
+    )
     assert line.startswith(f"IPFS (Kubo) API unreachable at {api}")
     assert len(cli("dataset", "list")) == 2
 
