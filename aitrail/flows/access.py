@@ -15,8 +15,9 @@ from typing import Any
 from eth_typing import ChecksumAddress
 
 from aitrail import crypto
+from aitrail.chain.reverts import MESSAGES
 from aitrail.cid import CID, CidKind
-from aitrail.errors import AccessDeniedError, AitrailError, NoAccessRequestError
+from aitrail.errors import AccessDeniedError, AitrailError, ContractRevertError, NoAccessRequestError
 from aitrail.fetch import FetchResult, fetch
 from aitrail.flows._common import day, read_json, text_ref, when
 from aitrail.flows.session import Session
@@ -166,7 +167,19 @@ def access_status(session: Session, account: str | None = None) -> list[dict[str
 
 def buy_access(session: Session, dataset_id: int, days: int = 30) -> dict[str, Any]:
     suite = session.suite
-    fee = suite.market.quote(dataset_id, days)
+    fee = suite.market.quote(dataset_id, days)  # MarketNotListed before anything is sent
+    # Checked here too so that a refused purchase leaves no allowance behind.
+    owner = suite.datasets.get(dataset_id).owner
+    if owner.lower() == session.address.lower():
+        raise ContractRevertError(
+            MESSAGES["MarketOwnerCannotBuy"]((dataset_id, owner)), "MarketOwnerCannotBuy", {}
+        )
+    held = suite.token.balance(session.address)
+    if held < fee:
+        values = (session.address, held, fee)
+        raise ContractRevertError(
+            MESSAGES["ERC20InsufficientBalance"](values), "ERC20InsufficientBalance", {}
+        )
     if suite.token.allowance(session.address, suite.market.address) < fee:
         suite.token.approve(suite.market.address, fee)
     paid, expires, receipt = suite.market.buy(dataset_id, days, ZERO32, fee)
@@ -181,6 +194,10 @@ def buy_access(session: Session, dataset_id: int, days: int = 30) -> dict[str, A
 def set_price(session: Session, dataset_id: int, price_per_day: int) -> str:
     """List the dataset on the market; the market grants as the owner's operator, approved here once."""
     suite = session.suite
+    owner = suite.datasets.get(dataset_id).owner
+    if owner.lower() != session.address.lower():  # before approving the market as an operator
+        values = (dataset_id, session.address)
+        raise ContractRevertError(MESSAGES["MarketNotDatasetOwner"](values), "MarketNotDatasetOwner", {})
     if not suite.datasets.is_operator(session.address, suite.market.address):
         suite.datasets.set_operator(suite.market.address, True)
     receipt = suite.market.set_price(dataset_id, price_per_day)

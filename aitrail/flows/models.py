@@ -13,7 +13,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aitrail.errors import AitrailError, InputFileError, NotPublishedError, UnknownModelError
+from aitrail.chain.reverts import MESSAGES
+from aitrail.errors import (
+    AitrailError,
+    ContractRevertError,
+    InputFileError,
+    NotPublishedError,
+    UnknownModelError,
+)
 from aitrail.flows._common import add_json, day, read_json, require_file, sha256_file
 from aitrail.flows.session import Session
 
@@ -62,6 +69,7 @@ def publish_model(
         raise AitrailError(
             f"{path} is already published as version {existing} (model {models.version(existing)['modelId']})"
         )
+    _check_citations(session, datasets, parents or [])
     artifact = session.store.add_path(path, show_progress=False)
     metadata = add_json(
         session.store,
@@ -94,6 +102,27 @@ def publish_model(
         "metadata": str(metadata),
         "tx": receipt["transactionHash"].to_0x_hex(),
     }
+
+
+def _check_citations(session: Session, datasets: list[int], parents: list[int]) -> None:
+    """What publishVersion would refuse, checked before the model is registered, so a refused
+    publication leaves no model behind (the chain checks again; this only keeps things whole)."""
+    registry, models = session.suite.datasets, session.suite.models
+    for dataset_id in sorted(set(datasets)):
+        registry.get(dataset_id)  # DatasetUnknown
+        for name, refused in (
+            ("ModelDatasetWithdrawn", registry.is_withdrawn(dataset_id)),
+            ("ModelDatasetNotAccessible", not registry.has_access(dataset_id, session.address)),
+        ):
+            if refused:
+                values = (dataset_id, session.address)
+                raise ContractRevertError(MESSAGES[name](values), name, {"datasetId": dataset_id})
+    count = int(models.call("versionCount"))
+    for parent in sorted(set(parents)):
+        if not 0 < parent <= count:
+            raise ContractRevertError(
+                MESSAGES["ModelParentUnknown"]((parent,)), "ModelParentUnknown", {"parentVersionId": parent}
+            )
 
 
 def verify_model(session: Session, path: Path) -> dict[str, Any]:

@@ -143,6 +143,25 @@ def test_engineer_publishes_and_anyone_verifies_and_reads_lineage(home, tmp_path
     assert "is not a published model version" in cli("model", "verify", weights, ok=False)
 
 
+def test_publishing_citing_a_dataset_without_access_is_refused(home, tmp_path):
+    weights = tmp_path / "stolen.bin"
+    weights.write_bytes(b"trained on data I may not use")
+    line = cli("model", "publish", "sneaky", weights, "--dataset", 1, account=STRANGER, ok=False)
+    assert line.endswith("neither owns nor has access to dataset 1, so a model cannot cite it")
+    assert cli("model", "lineage", "sneaky", ok=False) == "model 'sneaky': no such model"
+
+
+def test_market_refusals_leave_nothing_behind(home):
+    assert cli("access", "price", 1, "2", account=STRANGER, ok=False).endswith(
+        "is not the owner of dataset 1"
+    )
+    assert cli("access", "buy", 1, account=STRANGER, ok=False) == "dataset 1 has no access price set"
+    cli("access", "price", 1, "2", account=OWNER)
+    line = cli("access", "buy", 1, "--days", "3", account=STRANGER, ok=False)
+    assert line.endswith("holds 0 TRAIL, needs 6 TRAIL")
+    assert cli("rewards", "balance", STRANGER)["balance"] == 0
+
+
 def test_rewards_balance_and_nothing_to_claim(home):
     assert cli("rewards", "balance", OWNER)["claimable"] == 0
     assert cli("rewards", "claim", account=OWNER, ok=False).endswith("has no rewards to claim")
