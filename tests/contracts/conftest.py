@@ -1,14 +1,79 @@
-"""Fixtures for the model registry, rewards, access market and reward token tests.
+"""Fixtures for the contract tests: one deployment per module, reverted after every test.
 
-The suite runs on the real DatasetRegistry. Roles are wired the way a deployment wires them: Rewards
-holds the token's MINTER_ROLE, the market holds MARKET_ROLE and the model registry REGISTRY_ROLE on
-Rewards. Test accounts get tokens from a treasury account given MINTER_ROLE by the admin (the way a
-deployment seeds the first access fees); nothing else mints.
+DatasetRegistry tests use `registry`; the model registry, rewards, market and token tests use `datasets`
+(the same real DatasetRegistry) with the suite wired the way a deployment wires it: Rewards holds the
+token's MINTER_ROLE, the market holds MARKET_ROLE and the model registry REGISTRY_ROLE on Rewards. Test
+accounts get tokens from a treasury account the admin gives MINTER_ROLE (the way a deployment seeds the
+first access fees); nothing else mints.
 """
 
 import itertools
 
 import pytest
+from brownie import DatasetRegistry, web3
+
+from scripts.datasets_support import dataset_input, h
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_chain(module_isolation):
+    """Module-scoped deployments are undone when the module ends, so modules don't shift each other."""
+
+
+@pytest.fixture(scope="module")
+def owner(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="module")
+def researcher(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="module")
+def operator(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="module")
+def relayer(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="module")
+def registry(admin):
+    return DatasetRegistry.deploy({"from": admin})
+
+
+@pytest.fixture(scope="module")
+def other_registry(admin):
+    """A second deployment on the same chain, for cross-contract signature replay."""
+    return DatasetRegistry.deploy({"from": admin})
+
+
+@pytest.fixture(scope="module")
+def dataset_id(registry, owner):
+    """Dataset 1, owned by `owner`, with a records root."""
+    return registry.register(dataset_input(owner, "base", records=8), [], {"from": owner}).return_value
+
+
+def set_next_timestamp(timestamp):
+    """The next mined block gets exactly this timestamp (Anvil)."""
+    web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+
+
+def mine_at(timestamp):
+    set_next_timestamp(timestamp)
+    web3.provider.make_request("evm_mine", [])
+
+
+def bytes_arg(value):
+    """How brownie prints a bytes/bytes32 argument of a decoded custom error."""
+    return repr(bytes(value))
+
+
+
+# ---- model registry, rewards, access market, reward token (issue 4) ----
 
 CAP = 10**27
 EPOCH = 7 * 86400
@@ -33,7 +98,7 @@ def err(name, *args):
     return f"{name}: {', '.join(parts)}"
 
 
-def dataset_input(owner, n=None):
+def model_dataset_input(owner, n=None):
     """A valid DatasetInput tuple for the real DatasetRegistry, unique per call."""
     n = next(_salt) if n is None else n
     h = (0xDA7A * 2**200 + n).to_bytes(32, "big")
@@ -42,7 +107,7 @@ def dataset_input(owner, n=None):
 
 def register_dataset(datasets, owner):
     """Register a fresh dataset owned by `owner` in the real DatasetRegistry; returns its id."""
-    datasets.register(dataset_input(owner), [], {"from": owner})
+    datasets.register(model_dataset_input(owner), [], {"from": owner})
     return datasets.datasetCount()
 
 
@@ -64,16 +129,6 @@ def cid(n, kind=0):
 
 def digest(n):
     return (0xD16E57 * 2**200 + n).to_bytes(32, "big")
-
-
-@pytest.fixture(scope="module")
-def owner(accounts):
-    return accounts[1]
-
-
-@pytest.fixture(scope="module")
-def researcher(accounts):
-    return accounts[2]
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +218,6 @@ def buy(market, token, fund, dataset_id, buyer, days=30):
 def publish(models, model_id, who, n, datasets=(), parents=()):
     return models.publishVersion(model_id, digest(n), cid(n), cid(1000 + n), list(datasets), list(parents),
                                  {"from": who})
+
+
+__all__ = ["bytes_arg", "h", "mine_at", "set_next_timestamp"]

@@ -33,8 +33,9 @@ def test_set_price_unknown_dataset_reverts(market, owner):
         market.setPrice(999, 1, {"from": owner})
 
 
-def test_buy_access_pays_owner_grants_and_issues_voucher(market, datasets, rewards, token, listed, owner, researcher,
-                                                         fund):
+def test_buy_access_pays_owner_grants_and_issues_voucher(
+    market, datasets, rewards, token, listed, owner, researcher, fund
+):
     fee = PRICE_PER_DAY * 30
     fund(researcher, fee)
     token.approve(market, fee, {"from": researcher})
@@ -42,19 +43,29 @@ def test_buy_access_pays_owner_grants_and_issues_voucher(market, datasets, rewar
     expires = tx.timestamp + 30 * DAY
     assert tx.return_value == expires
     assert tx.events["AccessPurchased"] == {
-        "datasetId": listed, "buyer": researcher, "owner": owner, "days_": 30, "fee": fee, "expiresAt": expires,
+        "datasetId": listed,
+        "buyer": researcher,
+        "owner": owner,
+        "days_": 30,
+        "fee": fee,
+        "expiresAt": expires,
     }
     assert token.balanceOf(owner) == fee
     assert token.balanceOf(researcher) == 0
     assert token.balanceOf(market) == 0
     assert datasets.hasAccess(listed, researcher)
     voucher = fee * REWARD_BPS // 10_000
-    assert tx.events["VoucherIssued"] == {"datasetId": listed, "buyer": researcher, "amount": voucher, "epoch": 0}
+    assert tx.events["VoucherIssued"] == {
+        "datasetId": listed,
+        "buyer": researcher,
+        "amount": voucher,
+        "epoch": 0,
+    }
     assert rewards.voucherOf(listed, researcher) == voucher
 
 
 def test_buy_access_with_permit(market, token, datasets, listed, owner, fund):
-    buyer = accounts.add()  # a local key, so the test can sign the EIP-712 permit
+    buyer = _local_account()
     accounts[0].transfer(buyer, 10**18)
     fee = PRICE_PER_DAY * 7
     fund(buyer, fee)
@@ -68,7 +79,7 @@ def test_buy_access_with_permit(market, token, datasets, listed, owner, fund):
 
 
 def test_buy_access_with_front_run_permit_still_buys(market, token, listed, owner, fund):
-    buyer = accounts.add()
+    buyer = _local_account()
     accounts[0].transfer(buyer, 10**18)
     fee = PRICE_PER_DAY
     fund(buyer, fee)
@@ -118,7 +129,9 @@ def test_owner_cannot_buy_own_dataset(market, listed, owner):
         market.buyAccess(listed, 1, KEY_REF, 10**30, {"from": owner})
 
 
-def test_buy_without_operator_approval_reverts_in_registry(market, datasets, token, listed, owner, researcher, fund):
+def test_buy_without_operator_approval_reverts_in_registry(
+    market, datasets, token, listed, owner, researcher, fund
+):
     datasets.setOperator(market, False, {"from": owner})
     fund(researcher, PRICE_PER_DAY)
     token.approve(market, PRICE_PER_DAY, {"from": researcher})
@@ -134,8 +147,9 @@ def test_constructor_rejects_zero_addresses(AccessMarket, admin, token, datasets
         AccessMarket.deploy(token, ZERO_ADDRESS, ZERO_ADDRESS, {"from": admin})
 
 
-def test_market_without_rewards_issues_no_voucher(AccessMarket, admin, token, datasets, listed, owner, researcher,
-                                                  fund):
+def test_market_without_rewards_issues_no_voucher(
+    AccessMarket, admin, token, datasets, listed, owner, researcher, fund
+):
     plain = AccessMarket.deploy(token, datasets, ZERO_ADDRESS, {"from": admin})
     datasets.setOperator(plain, True, {"from": owner})
     plain.setPrice(listed, PRICE_PER_DAY, {"from": owner})
@@ -146,23 +160,42 @@ def test_market_without_rewards_issues_no_voucher(AccessMarket, admin, token, da
     assert token.balanceOf(owner) == PRICE_PER_DAY
 
 
+def _local_account():
+    """An account with its key in memory only, so the test can sign EIP-712 (nothing printed or saved)."""
+    return accounts.add(Account.create().key.hex())
+
+
 def _sign_permit(token, signer, spender, value, deadline):
     data = {
         "types": {
             "EIP712Domain": [
-                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
             ],
             "Permit": [
-                {"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
                 {"name": "deadline", "type": "uint256"},
             ],
         },
         "primaryType": "Permit",
-        "domain": {"name": token.name(), "version": "1", "chainId": chain.id, "verifyingContract": token.address},
-        "message": {"owner": signer.address, "spender": spender, "value": value,
-                    "nonce": token.nonces(signer), "deadline": deadline},
+        "domain": {
+            "name": token.name(),
+            "version": "1",
+            "chainId": chain.id,
+            "verifyingContract": token.address,
+        },
+        "message": {
+            "owner": signer.address,
+            "spender": spender,
+            "value": value,
+            "nonce": token.nonces(signer),
+            "deadline": deadline,
+        },
     }
     signed = Account.sign_message(encode_typed_data(full_message=data), signer.private_key)
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")

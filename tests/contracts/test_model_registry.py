@@ -10,7 +10,12 @@ STAGING = b"staging".ljust(32, b"\x00")
 
 def publish(models, model_id, who, n, datasets=(), parents=(), artifact_kind=0, metadata_kind=1):
     return models.publishVersion(
-        model_id, digest(n), cid(n, artifact_kind), cid(1000 + n, metadata_kind), list(datasets), list(parents),
+        model_id,
+        digest(n),
+        cid(n, artifact_kind),
+        cid(1000 + n, metadata_kind),
+        list(datasets),
+        list(parents),
         {"from": who},
     )
 
@@ -51,7 +56,11 @@ def test_get_model_unknown(models):
 
 def test_transfer_model_moves_ownership_and_name(models, researcher, other, model_id):
     tx = models.transferModel(model_id, other, {"from": researcher})
-    assert tx.events["ModelTransferred"] == {"modelId": model_id, "previousOwner": researcher, "newOwner": other}
+    assert tx.events["ModelTransferred"] == {
+        "modelId": model_id,
+        "previousOwner": researcher,
+        "newOwner": other,
+    }
     assert models.getModel(model_id)["owner"] == other
     assert models.modelIdByName(other, "resnet") == model_id
     assert models.modelIdByName(researcher, "resnet") == 0
@@ -105,14 +114,23 @@ def test_publish_numbers_versions_and_emits(models, researcher, model_id):
     tx = publish(models, model_id, researcher, 1, artifact_kind=2, metadata_kind=1)
     ev = tx.events["VersionPublished"]
     assert (ev["modelId"], ev["versionId"], ev["weightsDigest"], ev["number"], ev["publisher"]) == (
-        model_id, 1, "0x" + digest(1).hex(), 1, researcher,
+        model_id,
+        1,
+        "0x" + digest(1).hex(),
+        1,
+        researcher,
     )
     assert (ev["artifact"][0], ev["artifact"][1]) == ("0x" + cid(1)[0].hex(), 2)
     assert (ev["metadata"][0], ev["metadata"][1]) == ("0x" + cid(1001)[0].hex(), 1)
     tx2 = publish(models, model_id, researcher, 2)
     assert tx2.events["VersionPublished"]["number"] == 2
     v = models.getVersion(2)
-    assert (v["modelId"], v["number"], v["publishedAt"], v["deprecated"]) == (model_id, 2, tx2.timestamp, False)
+    assert (v["modelId"], v["number"], v["publishedAt"], v["deprecated"]) == (
+        model_id,
+        2,
+        tx2.timestamp,
+        False,
+    )
     assert v["weightsDigest"] == "0x" + digest(2).hex()
     assert models.getModel(model_id)["versionCount"] == 2
     assert models.versionCount() == 2
@@ -161,7 +179,8 @@ def test_publish_citing_owned_and_granted_datasets(models, datasets, researcher,
     grant(datasets, owner, theirs, researcher)
     tx = publish(models, model_id, researcher, 1, datasets=[own, theirs])
     assert [dict(e) for e in tx.events["DatasetCited"]] == [
-        {"datasetId": own, "versionId": 1}, {"datasetId": theirs, "versionId": 1},
+        {"datasetId": own, "versionId": 1},
+        {"datasetId": theirs, "versionId": 1},
     ]
 
 
@@ -221,7 +240,8 @@ def test_publish_with_parents_across_models(models, researcher, other, model_id)
     publish(models, model_id, researcher, 2)  # version 2
     tx = publish(models, model_id, researcher, 3, parents=[1, 2])
     assert [dict(e) for e in tx.events["VersionDerived"]] == [
-        {"parentVersionId": 1, "versionId": 3}, {"parentVersionId": 2, "versionId": 3},
+        {"parentVersionId": 1, "versionId": 3},
+        {"parentVersionId": 2, "versionId": 3},
     ]
 
 
@@ -258,8 +278,12 @@ def test_alias_moves_with_an_event_each_time(models, researcher, model_id):
     publish(models, model_id, researcher, 1)
     publish(models, model_id, researcher, 2)
     tx = models.setAlias(model_id, PRODUCTION, 1, {"from": researcher})
-    assert tx.events["AliasMoved"] == {"modelId": model_id, "alias_": "0x" + PRODUCTION.hex(),
-                                       "previousVersionId": 0, "versionId": 1}
+    assert tx.events["AliasMoved"] == {
+        "modelId": model_id,
+        "alias_": "0x" + PRODUCTION.hex(),
+        "previousVersionId": 0,
+        "versionId": 1,
+    }
     tx = models.setAlias(model_id, PRODUCTION, 2, {"from": researcher})
     assert tx.events["AliasMoved"]["previousVersionId"] == 1
     assert models.aliasOf(model_id, PRODUCTION) == 2

@@ -3,7 +3,16 @@
 import brownie
 from brownie import ZERO_ADDRESS, chain
 from conftest import (
-    DATASET_EPOCH_CAP, EPOCH, PRICE_PER_DAY, REWARD_BPS, buy, err, grant, publish, register_dataset, role_error,
+    DATASET_EPOCH_CAP,
+    EPOCH,
+    PRICE_PER_DAY,
+    REWARD_BPS,
+    buy,
+    err,
+    grant,
+    publish,
+    register_dataset,
+    role_error,
     transfer_dataset,
 )
 
@@ -11,19 +20,25 @@ FEE_30_DAYS = PRICE_PER_DAY * 30
 VOUCHER_30_DAYS = FEE_30_DAYS * REWARD_BPS // 10_000
 
 
-def test_paid_citation_credits_owner(models, market, rewards, token, fund, listed, owner, researcher, model_id):
+def test_paid_citation_credits_owner(
+    models, market, rewards, token, fund, listed, owner, researcher, model_id
+):
     buy(market, token, fund, listed, researcher)
     tx = publish(models, model_id, researcher, 1, datasets=[listed])
     assert tx.events["RewardCredited"] == {
-        "owner": owner, "datasetId": listed, "versionId": 1, "amount": VOUCHER_30_DAYS,
+        "owner": owner,
+        "datasetId": listed,
+        "versionId": 1,
+        "amount": VOUCHER_30_DAYS,
     }
     assert rewards.voucherOf(listed, researcher) == 0
     assert rewards.claimable(owner) == VOUCHER_30_DAYS
     assert [int(x) for x in rewards.accountOf(owner)] == [VOUCHER_30_DAYS, 0]
 
 
-def test_one_purchase_backs_one_rewarded_citation(models, market, rewards, token, fund, listed, owner, researcher,
-                                                  model_id):
+def test_one_purchase_backs_one_rewarded_citation(
+    models, market, rewards, token, fund, listed, owner, researcher, model_id
+):
     buy(market, token, fund, listed, researcher)
     publish(models, model_id, researcher, 1, datasets=[listed])
     tx = publish(models, model_id, researcher, 2, datasets=[listed])  # access still live, voucher spent
@@ -48,18 +63,25 @@ def test_self_citation_earns_nothing(models, datasets, rewards, owner):
     assert rewards.claimable(owner) == 0
 
 
-def test_voucher_forfeited_when_dataset_passed_to_publisher(models, market, datasets, rewards, token, fund, listed,
-                                                            owner, researcher, model_id):
+def test_voucher_forfeited_when_dataset_passed_to_publisher(
+    models, market, datasets, rewards, token, fund, listed, owner, researcher, model_id
+):
     buy(market, token, fund, listed, researcher)
     transfer_dataset(datasets, owner, listed, researcher)
     tx = publish(models, model_id, researcher, 1, datasets=[listed])
-    assert tx.events["VoucherForfeited"] == {"datasetId": listed, "publisher": researcher, "amount": VOUCHER_30_DAYS}
+    assert tx.events["VoucherForfeited"] == {
+        "datasetId": listed,
+        "publisher": researcher,
+        "amount": VOUCHER_30_DAYS,
+    }
     assert "RewardCredited" not in tx.events
     assert rewards.claimable(researcher) == 0
     assert rewards.claimable(owner) == 0
 
 
-def test_epoch_cap_bounds_vouchers_per_dataset(market, rewards, token, fund, listed, admin, researcher, other):
+def test_epoch_cap_bounds_vouchers_per_dataset(
+    market, rewards, token, fund, listed, admin, researcher, other
+):
     rewards.setDatasetEpochCap(VOUCHER_30_DAYS + 10**18, {"from": admin})
     buy(market, token, fund, listed, researcher)
     tx = buy(market, token, fund, listed, other)
@@ -72,11 +94,18 @@ def test_epoch_cap_bounds_vouchers_per_dataset(market, rewards, token, fund, lis
     assert rewards.currentEpoch() == 1
     assert rewards.issuedThisEpoch(listed) == 0
     tx = buy(market, token, fund, listed, other)
-    assert tx.events["VoucherIssued"] == {"datasetId": listed, "buyer": other, "amount": VOUCHER_30_DAYS, "epoch": 1}
+    assert tx.events["VoucherIssued"] == {
+        "datasetId": listed,
+        "buyer": other,
+        "amount": VOUCHER_30_DAYS,
+        "epoch": 1,
+    }
     assert rewards.voucherOf(listed, other) == 10**18 + VOUCHER_30_DAYS
 
 
-def test_cap_lowered_below_issued_stops_vouchers(market, rewards, token, fund, listed, admin, researcher, other):
+def test_cap_lowered_below_issued_stops_vouchers(
+    market, rewards, token, fund, listed, admin, researcher, other
+):
     buy(market, token, fund, listed, researcher)
     rewards.setDatasetEpochCap(1, {"from": admin})
     tx = buy(market, token, fund, listed, other)
@@ -105,8 +134,9 @@ def test_claim_with_nothing_credited_reverts(rewards, stranger):
         rewards.claim({"from": stranger})
 
 
-def test_paused_minting_blocks_claims_not_credits(models, market, rewards, token, fund, listed, admin, owner,
-                                                  researcher, model_id):
+def test_paused_minting_blocks_claims_not_credits(
+    models, market, rewards, token, fund, listed, admin, owner, researcher, model_id
+):
     tx = rewards.setMintingPaused(True, {"from": admin})
     assert tx.events["MintingPausedSet"] == {"paused": True}
     assert rewards.mintingPaused() is True

@@ -1,7 +1,7 @@
 """A claimer that re-enters claim() from inside the mint gets paid once."""
 
 from brownie import TestReentrantClaimer, TestReentrantMintToken, web3
-from conftest import EPOCH, REWARD_BPS, dataset_input
+from conftest import EPOCH, REWARD_BPS, model_dataset_input
 
 
 def test_reentrant_claim_is_paid_once(Rewards, admin, datasets):
@@ -12,7 +12,7 @@ def test_reentrant_claim_is_paid_once(Rewards, admin, datasets):
     attacker = TestReentrantClaimer.deploy(rewards, {"from": admin})
 
     # The attacker contract owns a real dataset in the registry and is credited for a paid citation.
-    calldata = datasets.register.encode_input(dataset_input(attacker), [])
+    calldata = datasets.register.encode_input(model_dataset_input(attacker), [])
     attacker.execute(datasets, calldata, {"from": admin})
     dataset_id = datasets.datasetCount()
     assert datasets.datasetOwner(dataset_id) == attacker

@@ -1,0 +1,264 @@
+"""Gas per operation of ModelRegistry, Rewards and AccessMarket, beside the anchors and the targets.
+
+    brownie run scripts/gas_models.py --network wt4               # print the table, compare with the snapshot
+    UPDATE_GAS_SNAPSHOT=1 brownie run scripts/gas_models.py ...   # also rewrite gas/models.json
+
+Every figure is the total gas of one transaction (21,000 base included), measured in steady state:
+counters are already non-zero, the model already has a version, and the dataset owner was credited
+before (its reward account is not written for the first time). "paid" citations consume a voucher
+from an earlier market purchase, the expensive path; "free" ones cite a plain grant and earn nothing.
+"per extra dataset" rows are derived: (gas citing N - gas citing 1) / (N - 1). The test
+tests/contracts/test_gas_snapshot_models.py runs `measure()` and `compare()` from here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from brownie import AccessMarket, DatasetRegistry, ModelRegistry, Rewards, RewardToken, accounts, chain
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "gas" / "models.json"
+DAY = 86_400
+PRICE_PER_DAY = 10**18
+
+# operation -> (anchor from ../shared/ANCHORS.md, its gas); None where no anchor system has the operation.
+ANCHORS: dict[str, tuple[str, int] | None] = {
+    "register model": ("Ocean deployERC721Contract (NFT clone)", 588_924),
+    "publish, no datasets": ("Ocean setMetaData (1 KB DDO)", 158_196),
+    "publish, cites 1 dataset (free)": ("Ocean setMetaData (1 KB DDO)", 158_196),
+    "publish, cites 1 dataset (paid)": ("Ocean setMetaData (1 KB DDO)", 158_196),
+    "publish, cites 5 datasets (paid)": ("Ocean setMetaData (1 KB DDO)", 158_196),
+    "publish, cites 20 datasets (paid)": ("Ocean setMetaData (1 KB DDO)", 158_196),
+    "per extra dataset, 1->5 (paid)": None,
+    "per extra dataset, 1->20 (paid)": None,
+    "publish, cites 20 datasets (free)": ("Ocean setMetaData (1 KB DDO)", 158_196),
+    "publish, 1 dataset + 2 parents": ("Ocean setMetaData (1 KB DDO)", 158_196),
+    "move alias": ("ERC-4907 setUser overwrite", 31_428),
+    "deprecate version": None,
+    "claim": None,
+    "buy access, first (approve)": ("Ocean startOrder first", 135_048),
+    "buy access, again (approve)": ("Ocean startOrder later", 80_948),
+    "buy access, new buyer (permit)": ("Ocean startOrder first", 135_048),
+    "set price": None,
+}
+
+# Targets of issue 4 (at most this much gas).
+TARGETS = {
+    "publish, cites 1 dataset (free)": 150_000,
+    "publish, cites 1 dataset (paid)": 150_000,
+    "per extra dataset, 1->5 (paid)": 25_000,
+    "per extra dataset, 1->20 (paid)": 25_000,
+    "claim": 60_000,
+}
+
+
+def _digest(n: int) -> bytes:
+    return (0x6A5 * 2**200 + n).to_bytes(32, "big")
+
+
+def _dataset_input(owner: Any, n: int) -> tuple[Any, ...]:
+    h = (0xDA7A6A5 * 2**200 + n).to_bytes(32, "big")
+    return (owner, h, h, 0, h, 1, b"\x00" * 32, 0, 0)
+
+
+def measure() -> dict[str, int]:
+    """Deploy a fresh suite and return gas per operation (deterministic for given contracts)."""
+    admin, owner, publisher, grantee_owner = accounts[0], accounts[1], accounts[2], accounts[3]
+    token = RewardToken.deploy(admin, 10**27, {"from": admin})
+    datasets = DatasetRegistry.deploy({"from": admin})
+    rewards = Rewards.deploy(admin, token, datasets, 7 * DAY, 1_000, 10**24, {"from": admin})
+    models = ModelRegistry.deploy(datasets, rewards, {"from": admin})
+    market = AccessMarket.deploy(token, datasets, rewards, {"from": admin})
+    token.grantRole(token.MINTER_ROLE(), rewards, {"from": admin})
+    token.grantRole(token.MINTER_ROLE(), admin, {"from": admin})  # seeds the buyers' fees
+    rewards.grantRole(rewards.REGISTRY_ROLE(), models, {"from": admin})
+    rewards.grantRole(rewards.MARKET_ROLE(), market, {"from": admin})
+    datasets.setOperator(market, True, {"from": owner})
+    token.mint(publisher, 10**24, {"from": admin})
+    token.approve(market, 2**256 - 1, {"from": publisher})
+    gas: dict[str, int] = {}
+    serial = iter(range(1, 10**6))
+
+    def used(tx: Any) -> int:
+        return int(tx.gas_used)
+
+    def new_dataset(who: Any = owner) -> int:
+        return int(datasets.register(_dataset_input(who, next(serial)), [], {"from": who}).return_value)
+
+    def paid(n: int) -> list[int]:
+        ids = [new_dataset() for _ in range(n)]
+        for dataset_id in ids:
+            market.setPrice(dataset_id, PRICE_PER_DAY, {"from": owner})
+            market.buyAccess(dataset_id, 30, b"\x00" * 32, 2**255, {"from": publisher})
+        return ids
+
+    def free(n: int) -> list[int]:
+        ids = [new_dataset(grantee_owner) for _ in range(n)]
+        for dataset_id in ids:
+            datasets.grantAccess(dataset_id, publisher, 0, b"\x00" * 32, {"from": grantee_owner})
+        return ids
+
+    def publish(model_id: int, datasets_: list[int], parents: list[int] | None = None) -> Any:
+        n = next(serial)
+        return models.publishVersion(
+            model_id,
+            _digest(n),
+            (_digest(n), 1),
+            (_digest(n + 10**5), 1),
+            datasets_,
+            parents or [],
+            {"from": publisher},
+        )
+
+    # Warm-up: counters, the model's version count and the owner's reward account become non-zero.
+    models.registerModel("warm-up", {"from": publisher})
+    gas["register model"] = used(models.registerModel("llm", {"from": publisher}))
+    model_id = int(models.modelCount())
+    publish(model_id, paid(1))
+
+    gas["publish, no datasets"] = used(publish(model_id, []))
+    gas["publish, cites 1 dataset (free)"] = used(publish(model_id, free(1)))
+    for n in (1, 5, 20):
+        gas[f"publish, cites {n} dataset{'s' if n > 1 else ''} (paid)"] = used(publish(model_id, paid(n)))
+    one = gas["publish, cites 1 dataset (paid)"]
+    gas["per extra dataset, 1->5 (paid)"] = (gas["publish, cites 5 datasets (paid)"] - one) // 4
+    gas["per extra dataset, 1->20 (paid)"] = (gas["publish, cites 20 datasets (paid)"] - one) // 19
+    gas["publish, cites 20 datasets (free)"] = used(publish(model_id, free(20)))
+    last = int(models.versionCount())
+    gas["publish, 1 dataset + 2 parents"] = used(publish(model_id, free(1), [last - 1, last]))
+
+    alias = b"production".ljust(32, b"\x00")
+    models.setAlias(model_id, alias, last - 1, {"from": publisher})
+    gas["move alias"] = used(models.setAlias(model_id, alias, last, {"from": publisher}))
+    gas["deprecate version"] = used(models.deprecateVersion(last - 1, {"from": publisher}))
+
+    # The owner already holds tokens (the access fees it was paid), so the mint tops up a balance.
+    gas["claim"] = used(rewards.claim({"from": owner}))
+
+    dataset_id = new_dataset()
+    gas["set price"] = used(market.setPrice(dataset_id, PRICE_PER_DAY, {"from": owner}))
+    for label in ("first", "again"):
+        tx = market.buyAccess(dataset_id, 30, b"\x00" * 32, 2**255, {"from": publisher})
+        gas[f"buy access, {label} (approve)"] = used(tx)
+    gas["buy access, new buyer (permit)"] = _permit_purchase(token, market, dataset_id, admin)
+    return {name: gas[name] for name in ANCHORS}
+
+
+def _permit_purchase(token: Any, market: Any, dataset_id: int, funder: Any) -> int:
+    fee = PRICE_PER_DAY * 30
+    deadline = 2**48 - 1  # fixed, so the calldata (and its gas) is the same in every run
+    # A fresh key that lives only in memory signs the permit (accounts.add() without a key would print
+    # a mnemonic). Calldata costs 4 gas per zero byte and 16 per other byte, so keep drawing until the
+    # signature has no zero byte: the figure then does not depend on the random key.
+    while True:
+        key = Account.create()
+        data = _permit_typed_data(token, key.address, market.address, fee, 0, deadline, chain.id)
+        signed = Account.sign_message(encode_typed_data(full_message=data), key.key)
+        r, s = signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+        if 0 not in r + s:
+            break
+    buyer = accounts.add(key.key.hex())
+    funder.transfer(buyer, 10**17)
+    token.mint(buyer, fee, {"from": funder})
+    tx = market.buyAccessWithPermit(
+        dataset_id, 30, b"\x00" * 32, fee, deadline, signed.v, r, s, {"from": buyer}
+    )
+    return int(tx.gas_used)
+
+
+def _permit_typed_data(
+    token: Any, owner: str, spender: str, value: int, nonce: int, deadline: int, chain_id: int
+) -> dict[str, Any]:
+    """EIP-2612 Permit as EIP-712 typed data for the reward token."""
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Permit": [
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Permit",
+        "domain": {
+            "name": token.name(),
+            "version": "1",
+            "chainId": chain_id,
+            "verifyingContract": token.address,
+        },
+        "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
+    }
+
+
+def load_snapshot() -> dict[str, int]:
+    return json.loads(SNAPSHOT.read_text()) if SNAPSHOT.exists() else {}
+
+
+def write_snapshot(gas: dict[str, int]) -> None:
+    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+    SNAPSHOT.write_text(json.dumps(gas, indent=2) + "\n")
+
+
+def compare(snapshot: dict[str, int], gas: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(increases, other changes) between the snapshot and a measurement, one line each."""
+    increases, changes = [], []
+    for name, value in gas.items():
+        before = snapshot.get(name)
+        if before is None:
+            changes.append(f"{name}: new, {value:,}")
+        elif value > before:
+            increases.append(f"{name}: {before:,} -> {value:,} (+{value - before:,})")
+        elif value < before:
+            changes.append(f"{name}: {before:,} -> {value:,} ({value - before:,})")
+    changes += [f"{name}: no longer measured" for name in snapshot if name not in gas]
+    return increases, changes
+
+
+def over_target(gas: dict[str, int]) -> list[str]:
+    return [f"{name}: {gas[name]:,} > {limit:,}" for name, limit in TARGETS.items() if gas[name] > limit]
+
+
+def table(gas: dict[str, int]) -> str:
+    lines = [
+        f"{'operation':<36} {'gas':>9} {'target':>9}  {'anchor':<38} {'anchor gas':>10} {'ratio':>6}",
+        "-" * 114,
+    ]
+    for name, value in gas.items():
+        target = TARGETS.get(name)
+        anchor_name, anchor_gas = ANCHORS[name] or ("-", 0)
+        ratio = f"{value / anchor_gas:.2f}" if anchor_gas else "-"
+        anchor_text = f"{anchor_gas:,}" if anchor_gas else "-"
+        target_text = f"{target:,}" if target else "-"
+        flag = "" if target is None or value <= target else "  OVER TARGET"
+        lines.append(
+            f"{name:<36} {value:>9,} {target_text:>9}  {anchor_name:<38} {anchor_text:>10} {ratio:>6}{flag}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> dict[str, int]:
+    gas = measure()
+    print(table(gas))
+    increases, changes = compare(load_snapshot(), gas)
+    for line in changes:
+        print(f"changed: {line}")
+    for line in increases:
+        print(f"INCREASE: {line}")
+    if os.environ.get("UPDATE_GAS_SNAPSHOT") == "1":
+        write_snapshot(gas)
+        print(f"snapshot written: {SNAPSHOT}")
+    elif increases:
+        raise SystemExit(f"gas increased on {len(increases)} operation(s); see above")
+    return gas

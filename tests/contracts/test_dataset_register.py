@@ -1,0 +1,216 @@
+"""register and registerWithSig: stored state, the event, every validation error, EIP-712 replay."""
+
+import brownie
+import pytest
+from brownie import ZERO_ADDRESS, chain
+
+from scripts.datasets_support import dataset_input, h, hx, registration_typed_data, sign
+from tests.contracts.conftest import bytes_arg, set_next_timestamp
+
+DEADLINE_IN = 3600
+
+
+def _signed(registry, owner, dataset, withdrawn=(), nonce=None, deadline=None, **domain):
+    nonce = registry.nonces(owner) if nonce is None else nonce
+    deadline = chain.time() + DEADLINE_IN if deadline is None else deadline
+    typed = registration_typed_data(registry, dataset, list(withdrawn), nonce, deadline, **domain)
+    return nonce, deadline, sign(owner, typed)
+
+
+def test_first_dataset_gets_id_one_and_count_follows(registry, owner):
+    assert registry.datasetCount() == 0
+    tx = registry.register(dataset_input(owner, "a"), [], {"from": owner})
+    assert tx.return_value == 1
+    assert registry.register(dataset_input(owner, "b"), [], {"from": owner}).return_value == 2
+    assert registry.datasetCount() == 2
+
+
+def test_register_stores_owner_status_records_and_content_hash(registry, owner):
+    data = dataset_input(owner, "a", records=1000)
+    registry.register(data, [], {"from": owner})
+    assert registry.datasetOwner(1) == owner
+    assert registry.isWithdrawn(1) is False
+    root, count = registry.recordsRoot(1)
+    assert (root, count) == (hx(data[6]), 1000)
+    assert registry.datasetIdOf(data[1]) == 1
+    assert registry.predecessorOf(1) == 0
+    assert registry.pendingDatasetOwner(1) == ZERO_ADDRESS
+
+
+def test_dataset_without_records_has_zero_root_and_count(registry, owner):
+    registry.register(dataset_input(owner, "a"), [], {"from": owner})
+    root, count = registry.recordsRoot(1)
+    assert (root, count) == (hx(bytes(32)), 0)
+
+
+def test_registered_event_carries_everything_to_rebuild_the_dataset(registry, owner):
+    data = dataset_input(owner, "a", records=5, cid_kind=2, metadata_kind=0)
+    tx = registry.register(data, [], {"from": owner})
+    event = tx.events["DatasetRegistered"]
+    assert dict(event) == {
+        "datasetId": 1,
+        "owner": owner,
+        "contentHash": "0x" + data[1].hex(),
+        "cidDigest": "0x" + data[2].hex(),
+        "cidKind": 2,
+        "metadataDigest": "0x" + data[4].hex(),
+        "metadataKind": 0,
+        "recordsRoot": "0x" + data[6].hex(),
+        "recordsCount": 5,
+        "predecessor": 0,
+        "registeredAt": tx.timestamp,
+    }
+    assert "RecordsWithdrawn" not in tx.events
+
+
+def test_register_for_another_owner_is_refused(registry, owner, researcher):
+    with brownie.reverts(f"DatasetRegistrationUnauthorized: {owner.address.lower()}, {researcher.address.lower()}"):
+        registry.register(dataset_input(owner, "a"), [], {"from": researcher})
+
+
+def test_copied_register_transaction_from_another_sender_reverts(registry, owner, researcher):
+    data = dataset_input(owner, "a")
+    # the owner's transaction is built but never sent; a bot copies its calldata
+    tx_input = registry.register.encode_input(data, [])
+    with brownie.reverts(
+        f"DatasetRegistrationUnauthorized: {owner.address.lower()}, {researcher.address.lower()}"
+    ):
+        researcher.transfer(registry.address, 0, data=tx_input)
+    assert registry.datasetCount() == 0
+
+
+def test_zero_content_hash_is_refused(registry, owner):
+    data = list(dataset_input(owner, "a"))
+    data[1] = bytes(32)
+    with brownie.reverts("DatasetContentHashZero: "):
+        registry.register(data, [], {"from": owner})
+
+
+def test_content_hash_can_be_registered_only_once(registry, owner, researcher):
+    registry.register(dataset_input(owner, "a"), [], {"from": owner})
+    again = list(dataset_input(researcher, "b"))
+    again[1] = dataset_input(owner, "a")[1]
+    with brownie.reverts(f"DatasetContentHashTaken: {bytes_arg(again[1])}, 1"):
+        registry.register(again, [], {"from": researcher})
+
+
+@pytest.mark.parametrize("field, kind_field", [(2, 3), (4, 5)])
+def test_zero_cid_digest_is_refused(registry, owner, field, kind_field):
+    data = list(dataset_input(owner, "a"))
+    data[field] = bytes(32)
+    with brownie.reverts(f"DatasetCidInvalid: {bytes_arg(bytes(32))}, {data[kind_field]}"):
+        registry.register(data, [], {"from": owner})
+
+
+@pytest.mark.parametrize("field, kind_field", [(2, 3), (4, 5)])
+def test_unknown_cid_kind_is_refused(registry, owner, field, kind_field):
+    data = list(dataset_input(owner, "a"))
+    data[kind_field] = 3
+    with brownie.reverts(f"DatasetCidInvalid: {bytes_arg(data[field])}, 3"):
+        registry.register(data, [], {"from": owner})
+
+
+def test_records_root_without_count_is_refused(registry, owner):
+    data = list(dataset_input(owner, "a", records=4))
+    data[7] = 0
+    with brownie.reverts(f"DatasetRecordsInconsistent: {bytes_arg(data[6])}, 0"):
+        registry.register(data, [], {"from": owner})
+
+
+def test_records_count_without_root_is_refused(registry, owner):
+    data = list(dataset_input(owner, "a"))
+    data[7] = 4
+    with brownie.reverts(f"DatasetRecordsInconsistent: {bytes_arg(bytes(32))}, 4"):
+        registry.register(data, [], {"from": owner})
+
+
+# ---------------------------------------------------------------- registerWithSig
+
+
+def test_signed_registration_submitted_by_a_relayer_belongs_to_the_signer(registry, owner, relayer):
+    data = dataset_input(owner, "a")
+    nonce, deadline, signature = _signed(registry, owner, data)
+    tx = registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+    assert tx.return_value == 1
+    assert registry.datasetOwner(1) == owner
+    assert tx.events["DatasetRegistered"]["owner"] == owner
+    assert registry.nonces(owner) == nonce + 1
+
+
+def test_copied_signed_registration_still_registers_for_the_real_owner(registry, owner, relayer, researcher):
+    """A front-runner resending the owner's signed transaction from its own account gains nothing."""
+    data = dataset_input(owner, "a")
+    nonce, deadline, signature = _signed(registry, owner, data)
+    registry.registerWithSig(data, [], nonce, deadline, signature, {"from": researcher})
+    assert registry.datasetOwner(1) == owner
+    with brownie.reverts(f"InvalidAccountNonce: {owner.address.lower()}, {nonce + 1}"):
+        registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+
+
+def test_signed_registration_replayed_on_the_same_chain_is_refused(registry, owner, relayer):
+    data = dataset_input(owner, "a")
+    nonce, deadline, signature = _signed(registry, owner, data)
+    registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+    with brownie.reverts(f"InvalidAccountNonce: {owner.address.lower()}, {nonce + 1}"):
+        registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+
+
+def test_signed_registration_for_another_chain_id_is_refused(registry, owner, relayer):
+    data = dataset_input(owner, "a")
+    nonce, deadline, signature = _signed(registry, owner, data, chain_id=chain.id + 1)
+    with brownie.reverts(f"DatasetSignatureInvalid: {owner.address.lower()}"):
+        registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+
+
+def test_signed_registration_for_another_contract_is_refused(registry, other_registry, owner, relayer):
+    data = dataset_input(owner, "a")
+    nonce, deadline, signature = _signed(other_registry, owner, data)
+    with brownie.reverts(f"DatasetSignatureInvalid: {owner.address.lower()}"):
+        registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+    # and the same signature is good where it belongs
+    other_registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+    assert other_registry.datasetOwner(1) == owner
+
+
+def test_signed_registration_by_the_wrong_signer_is_refused(registry, owner, researcher, relayer):
+    data = dataset_input(owner, "a")
+    nonce, deadline, signature = _signed(registry, owner, data)
+    forged = sign(researcher, registration_typed_data(registry, data, [], nonce, deadline))
+    assert forged != signature
+    with brownie.reverts(f"DatasetSignatureInvalid: {owner.address.lower()}"):
+        registry.registerWithSig(data, [], nonce, deadline, forged, {"from": researcher})
+
+
+def test_signed_registration_with_an_altered_field_is_refused(registry, owner, relayer):
+    data = dataset_input(owner, "a")
+    nonce, deadline, signature = _signed(registry, owner, data)
+    altered = list(data)
+    altered[2] = h("attacker's cid")
+    with brownie.reverts(f"DatasetSignatureInvalid: {owner.address.lower()}"):
+        registry.registerWithSig(altered, [], nonce, deadline, signature, {"from": relayer})
+
+
+def test_signed_registration_after_its_deadline_is_refused(registry, owner, relayer):
+    data = dataset_input(owner, "a")
+    deadline = chain.time() + 100
+    nonce, deadline, signature = _signed(registry, owner, data, deadline=deadline)
+    set_next_timestamp(deadline + 1)
+    with brownie.reverts(f"DatasetSignatureExpired: {deadline}, {deadline + 1}"):
+        registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+
+
+def test_signed_registration_in_the_deadline_second_is_accepted(registry, owner, relayer):
+    data = dataset_input(owner, "a")
+    deadline = chain.time() + 100
+    nonce, deadline, signature = _signed(registry, owner, data, deadline=deadline)
+    set_next_timestamp(deadline)
+    tx = registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+    assert tx.timestamp == deadline
+    assert registry.datasetOwner(1) == owner
+
+
+def test_signed_registration_with_a_future_nonce_is_refused(registry, owner, relayer):
+    data = dataset_input(owner, "a")
+    nonce, deadline, signature = _signed(registry, owner, data, nonce=5)
+    with brownie.reverts(f"InvalidAccountNonce: {owner.address.lower()}, 0"):
+        registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
