@@ -22,6 +22,7 @@ import os
 import stat
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -34,6 +35,7 @@ CHUNK_SIZE = 262144
 MAX_LINKS = 174
 # boxo switches a directory to a HAMT once its links' names + CIDs exceed this many bytes.
 HAMT_THRESHOLD = 262144
+DEFAULT_THREADS = min(4, os.cpu_count() or 1)
 
 Emit = Callable[[CID, bytes], None]
 Progress = Callable[[int], object]
@@ -49,6 +51,21 @@ class Node:
     filesize: int
 
 
+def _hash_leaf(version: int, chunk: memoryview, want_block: bool) -> tuple[Node, bytes | None]:
+    """One leaf's CID (and its block bytes if wanted). Runs in worker threads: hashlib drops the GIL."""
+    n = len(chunk)
+    if version == 1:
+        node = Node(CID(1, RAW, hashlib.sha256(chunk).digest()), n, n)
+        return node, (bytes(chunk) if want_block else None)
+    # CIDv0 leaf = dag-pb framing around the chunk; hash the three parts without concatenating.
+    head, tail = dagpb.leaf_framing(n)
+    h = hashlib.sha256(head)
+    h.update(chunk)
+    h.update(tail)
+    node = Node(CID(0, DAG_PB, h.digest()), len(head) + n + len(tail), n)
+    return node, (head + bytes(chunk) + tail if want_block else None)
+
+
 class _Balanced:
     """Pending link lists, one per level; level 0 holds leaves."""
 
@@ -57,21 +74,9 @@ class _Balanced:
         self.emit = emit
         self.levels: list[list[Node]] = [[]]
 
-    def leaf(self, chunk: memoryview) -> None:
-        n = len(chunk)
-        if self.version == 1:
-            digest = hashlib.sha256(chunk).digest()
-            node = Node(CID(1, RAW, digest), n, n)
-            if self.emit is not None:
-                self.emit(node.cid, bytes(chunk))
-        else:
-            head, tail = dagpb.leaf_framing(n)
-            h = hashlib.sha256(head)
-            h.update(chunk)
-            h.update(tail)
-            node = Node(CID(0, DAG_PB, h.digest()), len(head) + n + len(tail), n)
-            if self.emit is not None:
-                self.emit(node.cid, head + bytes(chunk) + tail)
+    def add_leaf(self, node: Node, block: bytes | None) -> None:
+        if self.emit is not None and block is not None:
+            self.emit(node.cid, block)
         self._push(0, node)
 
     def _push(self, level: int, node: Node) -> None:
@@ -131,34 +136,73 @@ def _check_version(cid_version: int) -> None:
         raise CidError(f"cid version must be 0 or 1, got {cid_version}")
 
 
+def _fill(stream: BinaryIO, view: memoryview) -> int:
+    """Read until `view` is full or the stream ends: Kubo's size splitter uses io.ReadFull, so a
+    short read must never cut a chunk early."""
+    readinto = getattr(stream, "readinto", None)
+    filled = 0
+    size = len(view)
+    while filled < size:
+        if readinto is not None:
+            got = readinto(view[filled:])
+        else:
+            data = stream.read(size - filled)
+            got = len(data)
+            view[filled : filled + got] = data
+        if not got:
+            break
+        filled += got
+    return filled
+
+
 def add_stream(
-    stream: BinaryIO, cid_version: int = 0, emit: Emit | None = None, progress: Progress | None = None
+    stream: BinaryIO,
+    cid_version: int = 0,
+    emit: Emit | None = None,
+    progress: Progress | None = None,
+    *,
+    threads: int | None = None,
 ) -> Node:
-    """Import a byte stream; `emit(cid, block)` receives every block (root last), or None to hash only."""
+    """Import a byte stream; `emit(cid, block)` receives every block (root last), or None to hash only.
+
+    Leaves are hashed on `threads` worker threads (default: up to 4, one per core) with at most
+    3 x threads chunks in flight, so memory stays constant; blocks are still emitted in order.
+    """
     _check_version(cid_version)
     builder = _Balanced(cid_version, emit)
-    buf = bytearray(CHUNK_SIZE)
-    view = memoryview(buf)
-    readinto = getattr(stream, "readinto", None)
-    while True:
-        # Kubo's size splitter reads full chunks (io.ReadFull): short reads must not cut a chunk.
-        filled = 0
-        while filled < CHUNK_SIZE:
-            if readinto is not None:
-                got = readinto(view[filled:])
-            else:
-                data = stream.read(CHUNK_SIZE - filled)
-                got = len(data)
-                view[filled : filled + got] = data
-            if not got:
-                break
-            filled += got
-        if filled:
-            builder.leaf(view[:filled])
+    workers = DEFAULT_THREADS if threads is None else max(1, threads)
+    want = emit is not None
+    if workers == 1:
+        single = memoryview(bytearray(CHUNK_SIZE))
+        while filled := _fill(stream, single):
+            builder.add_leaf(*_hash_leaf(cid_version, single[:filled], want))
             if progress is not None:
                 progress(filled)
-        if filled < CHUNK_SIZE:
-            break
+            if filled < CHUNK_SIZE:
+                break
+        return builder.finish()
+    pending: deque[tuple[Future[tuple[Node, bytes | None]], bytearray]] = deque()
+    # Recycled chunk buffers: a fresh 256 KiB bytearray per chunk costs an mmap and 64 page faults.
+    free: list[bytearray] = []
+    with ThreadPoolExecutor(workers, thread_name_prefix="aitrail-hash") as pool:
+        try:
+            while True:
+                buf = free.pop() if free else bytearray(CHUNK_SIZE)
+                view = memoryview(buf)
+                filled = _fill(stream, view)
+                if filled:
+                    pending.append((pool.submit(_hash_leaf, cid_version, view[:filled], want), buf))
+                    if progress is not None:
+                        progress(filled)
+                while len(pending) > 2 * workers or (pending and filled < CHUNK_SIZE):
+                    fut, done_buf = pending.popleft()
+                    builder.add_leaf(*fut.result())  # the block, if any, is a copy: buffer is free
+                    free.append(done_buf)
+                if filled < CHUNK_SIZE:
+                    break
+        finally:
+            for fut, _ in pending:
+                fut.cancel()
     return builder.finish()
 
 
@@ -191,7 +235,9 @@ def add_path(
         raise ImportInputError(str(p), "not a regular file, directory or symlink")
     try:
         with open(p, "rb") as f:
-            return add_stream(f, cid_version, emit, progress)
+            # Threads only pay off past a couple of chunks; directories hold many small files.
+            threads = 1 if st.st_size <= 2 * CHUNK_SIZE else None
+            return add_stream(f, cid_version, emit, progress, threads=threads)
     except OSError as exc:
         raise ImportInputError(str(p), exc.strerror or str(exc)) from None
 
@@ -244,7 +290,7 @@ def iter_blocks(
                 break
             chunk += more
         if chunk:
-            builder.leaf(memoryview(chunk))
+            builder.add_leaf(*_hash_leaf(cid_version, memoryview(chunk), True))
             if progress is not None:
                 progress(len(chunk))
         while pending:

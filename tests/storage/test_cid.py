@@ -62,7 +62,10 @@ def test_raw_cid_has_no_v0_form():
         CID.decode(HELLO_V1).to_v0()
 
 
-@pytest.mark.parametrize("bad", ["", "Qm123", "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff50", "bafy!!", "zdj7W"])
+BAD_CIDS = ["", "Qm123", "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff50", "bafy!!", "zdj7W"]
+
+
+@pytest.mark.parametrize("bad", BAD_CIDS)
 def test_garbage_is_a_cid_error(bad):
     with pytest.raises(CidError):
         CID.decode(bad)
