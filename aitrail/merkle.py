@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import sha3
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 
 from aitrail.errors import MerkleError, MerkleProofError
 
@@ -60,12 +60,14 @@ _ZERO32 = bytes(32)
 
 def keccak256(data: bytes) -> bytes:
     """keccak-256 (Ethereum's hash, not FIPS SHA3-256)."""
-    return _keccak(data).digest()
+    digest: bytes = _keccak(data).digest()
+    return digest
 
 
 def node_hash(a: bytes, b: bytes) -> bytes:
     """Inner node: the two children concatenated smaller-first (what MerkleProof._hashPair does)."""
-    return _keccak(a + b if a < b else b + a).digest()
+    digest: bytes = _keccak(a + b if a < b else b + a).digest()
+    return digest
 
 
 def _encode_static(abi_type: str, value: Any) -> bytes | None:
@@ -118,7 +120,8 @@ def encode_values(leaf_encoding: Sequence[str], values: Sequence[Any]) -> bytes:
 
 def leaf_hash(leaf_encoding: Sequence[str], values: Sequence[Any]) -> bytes:
     """keccak256(bytes.concat(keccak256(abi.encode(values))))."""
-    return _keccak(_keccak(encode_values(leaf_encoding, values)).digest()).digest()
+    digest: bytes = _keccak(_keccak(encode_values(leaf_encoding, values)).digest()).digest()
+    return digest
 
 
 def process_proof(leaf: bytes, proof: Sequence[bytes]) -> bytes:
@@ -174,7 +177,7 @@ def _json_value(abi_type: str, value: Any) -> Any:
         return [_json_value(_inner(abi_type), v) for v in value]
     if isinstance(value, bytes | bytearray):
         return _hex(bytes(value))
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, int):
         return str(value)
@@ -356,6 +359,13 @@ class StandardMerkleTree:
     @classmethod
     def load(cls, data: dict[str, Any]) -> StandardMerkleTree:
         """Read a "standard-v1" dump (from this module or from npm) and check every node and leaf."""
+        loaded = cls.load_unchecked(data)
+        loaded.validate()
+        return loaded
+
+    @classmethod
+    def load_unchecked(cls, data: Any) -> StandardMerkleTree:
+        """Parse a "standard-v1" dump without recomputing hashes (the caller must check it)."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             fmt = data.get("format") if isinstance(data, dict) else None
             raise MerkleError(f"unknown Merkle tree format {fmt!r}, expected {FORMAT!r}")
@@ -364,13 +374,13 @@ class StandardMerkleTree:
             raise MerkleError("Merkle tree dump has no leafEncoding list")
         try:
             tree = [_from_hex(h, "tree node") for h in data["tree"]]
-            values = [[_py_value(t, v) for t, v in zip(encoding, e["value"], strict=True)] for e in data["values"]]
+            values = [
+                [_py_value(t, v) for t, v in zip(encoding, e["value"], strict=True)] for e in data["values"]
+            ]
             indices = [int(e["treeIndex"]) for e in data["values"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise MerkleError(f"malformed Merkle tree dump: {exc}") from exc
-        loaded = cls(tree, values, indices, encoding)
-        loaded.validate()
-        return loaded
+        return cls(tree, values, indices, encoding)
 
     def validate(self) -> None:
         """Recompute every inner node and every value's leaf (what npm `validate()` does)."""
