@@ -208,22 +208,61 @@ def _py_value(abi_type: str, value: Any) -> Any:
     return value
 
 
+def _fill_inner_nodes(nodes: npt.NDArray[np.uint8], n: int) -> None:
+    """Hash the inner nodes 0 .. n-2 of an array tree whose leaves are in place, one depth at a time.
+
+    The inner nodes at one depth are contiguous and their children are contiguous too, so the
+    smaller-first ordering and the concatenation are done by numpy for the whole depth; only the
+    keccak calls remain per node.
+    """
+    k = _keccak
+    last_inner = n - 2
+    depth = (last_inner + 1).bit_length() - 1 if last_inner >= 0 else -1
+    while depth >= 0:
+        lo = (1 << depth) - 1
+        hi = min((1 << (depth + 1)) - 2, last_inner)
+        left = nodes[2 * lo + 1 : 2 * hi + 2 : 2]
+        right = nodes[2 * lo + 2 : 2 * hi + 3 : 2]
+        a = left.view(">u8")
+        b = right.view(">u8")
+        differ = a != b
+        first = differ.argmax(axis=1)  # first differing 64-bit word (0 when equal: order is moot)
+        rows = np.arange(len(a))
+        left_first = a[rows, first] < b[rows, first]
+        pairs = np.empty((len(a), 64), dtype=np.uint8)
+        pairs[:, :32] = np.where(left_first[:, None], left, right)
+        pairs[:, 32:] = np.where(left_first[:, None], right, left)
+        buf = memoryview(pairs.tobytes())
+        out = b"".join([k(buf[o : o + 64]).digest() for o in range(0, len(buf), 64)])
+        nodes[lo : hi + 1] = np.frombuffer(out, dtype=np.uint8).reshape(-1, 32)
+        depth -= 1
+
+
 class StandardMerkleTree:
     """A standard Merkle tree over ABI-encoded values (see the module docstring for the format)."""
 
     def __init__(
         self,
-        tree: list[bytes],
+        tree: Sequence[bytes] | npt.NDArray[np.uint8],
         values: Sequence[Sequence[Any]],
         tree_indices: Sequence[int],
         leaf_encoding: Sequence[str],
     ) -> None:
-        """Wrap an already built tree; use `of`, `from_leaf_hashes` or `load` to build one."""
+        """Wrap an already built tree; use `of`, `from_leaf_hashes` or `load` to build one.
+
+        `tree` is the node array, as 32-byte strings or an (nodes, 32) uint8 array.
+        """
+        if isinstance(tree, np.ndarray):
+            nodes = tree
+        else:
+            if any(len(node) != 32 for node in tree):
+                raise MerkleError("Merkle tree nodes must be 32 bytes")
+            nodes = np.frombuffer(b"".join(tree), dtype=np.uint8).reshape(-1, 32)
         if len(values) != len(tree_indices):
             raise MerkleError(f"{len(values)} values but {len(tree_indices)} tree indices")
-        if not values or len(tree) != 2 * len(values) - 1:
+        if not values or nodes.shape != (2 * len(values) - 1, 32):
             raise MerkleError(f"a tree of {len(values)} values must have {2 * len(values) - 1} nodes")
-        self.tree = tree
+        self.nodes = nodes
         self.values = values
         self.tree_indices = tree_indices
         self.leaf_encoding = tuple(leaf_encoding)
@@ -255,25 +294,39 @@ class StandardMerkleTree:
         n = len(hashes)
         if n == 0:
             raise MerkleError("a Merkle tree needs at least one leaf")
-        # sorted() is stable like Array.prototype.sort, so equal leaves keep input order as in npm
-        order: Sequence[int] = sorted(range(n), key=hashes.__getitem__) if sort_leaves else range(n)
+        leaves = np.frombuffer(b"".join(hashes), dtype=np.uint8)
+        if leaves.size != 32 * n:
+            raise MerkleError("leaf hashes must be 32 bytes each")
+        leaves = leaves.reshape(n, 32)
+        if sort_leaves:
+            # big-endian 64-bit words order like the bytes; lexsort is stable like Array.prototype.sort,
+            # so equal leaves keep input order as in npm (its last key is the primary one)
+            words = leaves.view(">u8")
+            order = np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
+        else:
+            order = np.arange(n)
         size = 2 * n - 1
-        tree: list[bytes] = [b""] * (n - 1)
-        tree.extend(hashes[i] for i in reversed(order))
-        for i in range(n - 2, -1, -1):
-            a = tree[2 * i + 1]
-            b = tree[2 * i + 2]
-            tree[i] = _keccak(a + b if a < b else b + a).digest()
-        tree_indices = [0] * n
-        for leaf_pos, value_index in enumerate(order):
-            tree_indices[value_index] = size - 1 - leaf_pos
-        return cls(tree, values, tree_indices, leaf_encoding)
+        nodes = np.empty((size, 32), dtype=np.uint8)
+        nodes[n - 1 :] = leaves[order[::-1]]  # sorted leaf j sits at size - 1 - j
+        _fill_inner_nodes(nodes, n)
+        tree_indices = np.empty(n, dtype=np.int64)
+        tree_indices[order] = size - 1 - np.arange(n, dtype=np.int64)
+        return cls(nodes, values, tree_indices.tolist(), leaf_encoding)
 
     # reading
 
     @property
     def root(self) -> bytes:
-        return self.tree[0]
+        return bytes(self.nodes[0])
+
+    @property
+    def tree(self) -> list[bytes]:
+        """The node array as 32-byte strings (the npm library's `tree`, unhexed)."""
+        buf = self.nodes.tobytes()
+        return [buf[o : o + 32] for o in range(0, len(buf), 32)]
+
+    def node(self, i: int) -> bytes:
+        return bytes(self.nodes[i])
 
     def __len__(self) -> int:
         return len(self.values)
@@ -284,12 +337,13 @@ class StandardMerkleTree:
     def leaf_at(self, index: int) -> bytes:
         """The leaf hash of the value at input position `index`."""
         self._check_index(index)
-        return self.tree[self.tree_indices[index]]
+        return self.node(self.tree_indices[index])
 
     def index_of(self, values: Sequence[Any]) -> int:
         """Input position of a value (MerkleTree.leafLookup); raises MerkleError if absent."""
         if self._lookup is None:
-            self._lookup = {self.tree[t]: i for i, t in enumerate(self.tree_indices)}
+            buf = self.nodes.tobytes()
+            self._lookup = {buf[32 * t : 32 * t + 32]: i for i, t in enumerate(self.tree_indices)}
         found = self._lookup.get(self.leaf_hash(values))
         if found is None:
             raise MerkleError(f"value is not in the tree: {list(values)!r}")
@@ -302,7 +356,7 @@ class StandardMerkleTree:
         i = self.tree_indices[index]
         proof: list[bytes] = []
         while i > 0:
-            proof.append(self.tree[i + 1 if i % 2 else i - 1])
+            proof.append(self.node(i + 1 if i % 2 else i - 1))
             i = (i - 1) // 2
         return proof
 
@@ -324,10 +378,10 @@ class StandardMerkleTree:
         operations per block instead of twenty million Python steps.
         """
         n = len(self)
-        nodes = np.frombuffer(b"".join(self.tree), dtype=np.uint8).reshape(-1, 32)
+        nodes = self.nodes
         positions = np.asarray(self.tree_indices, dtype=np.int64)
         # leaves of a complete tree sit at depth floor(log2(size)) or one less
-        width = (len(self.tree)).bit_length() - 1
+        width = len(nodes).bit_length() - 1
         for start in range(0, n, block_size):
             idx = positions[start : start + block_size].copy()
             sib_idx = np.zeros((len(idx), width), dtype=np.int64)

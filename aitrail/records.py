@@ -42,6 +42,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sha3
 
 from aitrail.errors import ProofFileError, RecordNotFoundError, RecordsError, RecordsFormatError
@@ -585,7 +586,7 @@ def load_records_tree(doc: Any, origin: str = "<tree>") -> RecordsTree:
     records = PackedRecords.from_values((bytes(k), bytes(d), int(c)) for k, d, c in std.values)
     rebuilt = StandardMerkleTree.from_leaf_hashes(records.leaf_hashes(), records, RECORD_LEAF_ENCODING)
     # same values in the same input order must give the same array, node for node
-    if rebuilt.tree != std.tree or list(rebuilt.tree_indices) != list(std.tree_indices):
+    if not np.array_equal(rebuilt.nodes, std.nodes) or list(rebuilt.tree_indices) != list(std.tree_indices):
         raise RecordsError(f"{origin}: tree does not match its values")
     if any(record_key(i) != k for i, k in zip(ids, records.keys(), strict=True)):
         raise RecordsError(f"{origin}: a record id does not match its key")
