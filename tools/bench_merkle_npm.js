@@ -2,7 +2,8 @@
 // The npm side of `python -m aitrail.bench.merkle`: @openzeppelin/merkle-tree on the same records.
 // usage: bench_merkle_npm.js VALUES.bin OUT.json MODE [INDEX,...]
 //   VALUES.bin: records as abi.encode(bytes32,bytes32,uint8), 96 bytes each (written by the bench)
-//   MODE: all     -> getProof for every value; SHA-256 of all proofs in value order
+//   MODE: all     -> getProof for every value; SHA-256 of all proofs in leaf order (descending
+//                    treeIndex: the order aitrail yields them in)
 //         sample  -> getProof for the listed indices only
 //         none    -> build only
 //   INDEX,...: values whose proofs are written out for a direct comparison (any mode but none)
@@ -31,8 +32,9 @@ const result = { root: tree.root, count: n, build_s: buildS, proofs_s: 0, proofs
 const wanted = new Set((list || '').split(',').filter(Boolean).map(Number));
 if (mode === 'all') {
   const digest = crypto.createHash('sha256');
+  const leafOrder = tree.values.map((v, i) => [v.treeIndex, i]).sort((a, b) => b[0] - a[0]).map(p => p[1]);
   let spent = 0n;
-  for (let i = 0; i < n; i++) {
+  for (const i of leafOrder) {
     t0 = process.hrtime.bigint();
     const proof = tree.getProof(i);
     spent += process.hrtime.bigint() - t0;

@@ -8,8 +8,9 @@ its own `ru_maxrss` (os.wait4). Timed on both sides: building the tree from the 
 sort, inner nodes) and producing every proof; reading the input and hashing the proofs into the
 comparison digest are not timed.
 
-Checked: identical roots; with `--npm-proofs all`, the SHA-256 of all proofs concatenated in value
-order is identical (so every proof is); in every mode, a sample of proofs is compared directly.
+Checked: identical roots; with `--npm-proofs all`, the SHA-256 of all proofs concatenated in leaf
+order (descending treeIndex, the order aitrail's all_proofs yields) is identical, so every proof is;
+in every mode, a sample of proofs is compared one by one.
 With `--npm-proofs sample` the npm all-proofs time is extrapolated from the sample and labelled so.
 """
 
