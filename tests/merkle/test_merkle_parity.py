@@ -174,3 +174,13 @@ def test_empty_tree_and_bad_values_are_refused():
         StandardMerkleTree.of([(bytes(32), bytes(32), 256)], RECORD_LEAF_ENCODING)
     with pytest.raises(MerkleError, match="must be 32 bytes"):
         StandardMerkleTree.of([(bytes(31), bytes(32), 1)], RECORD_LEAF_ENCODING)
+
+
+def test_proof_length_grows_with_log2_of_the_leaf_count(record_trees):
+    # what makes on-chain verification cost O(log n): every proof has floor or ceil of log2(n) siblings
+    for tree in record_trees:
+        n = len(tree)
+        lengths = {len(tree.get_proof(i)) for i in range(n)}
+        low, high = n.bit_length() - 1, (n - 1).bit_length()  # floor and ceil of log2(n)
+        assert lengths <= {low, high}, (n, lengths)
+        assert max(lengths) == high
