@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import sha3
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 
 from aitrail.errors import MerkleError, MerkleProofError
 
@@ -60,12 +60,14 @@ _ZERO32 = bytes(32)
 
 def keccak256(data: bytes) -> bytes:
     """keccak-256 (Ethereum's hash, not FIPS SHA3-256)."""
-    return _keccak(data).digest()
+    digest: bytes = _keccak(data).digest()
+    return digest
 
 
 def node_hash(a: bytes, b: bytes) -> bytes:
     """Inner node: the two children concatenated smaller-first (what MerkleProof._hashPair does)."""
-    return _keccak(a + b if a < b else b + a).digest()
+    digest: bytes = _keccak(a + b if a < b else b + a).digest()
+    return digest
 
 
 def _encode_static(abi_type: str, value: Any) -> bytes | None:
@@ -118,7 +120,8 @@ def encode_values(leaf_encoding: Sequence[str], values: Sequence[Any]) -> bytes:
 
 def leaf_hash(leaf_encoding: Sequence[str], values: Sequence[Any]) -> bytes:
     """keccak256(bytes.concat(keccak256(abi.encode(values))))."""
-    return _keccak(_keccak(encode_values(leaf_encoding, values)).digest()).digest()
+    digest: bytes = _keccak(_keccak(encode_values(leaf_encoding, values)).digest()).digest()
+    return digest
 
 
 def process_proof(leaf: bytes, proof: Sequence[bytes]) -> bytes:
@@ -133,13 +136,13 @@ def process_proof(leaf: bytes, proof: Sequence[bytes]) -> bytes:
 
 @dataclass(frozen=True)
 class ProofBlock:
-    """Proofs of consecutive values `start .. start + len(lengths) - 1` (in input order).
+    """Proofs of a block of values: `siblings[k]` is the proof of value `value_indices[k]`.
 
-    `siblings[k, j]` is the j-th sibling (32 bytes) of value `start + k`; only the first `lengths[k]`
-    are part of its proof (in a tree whose size is not a power of two, leaves sit at two depths).
+    `siblings[k, j]` is the j-th sibling (32 bytes) from the leaf up; only the first `lengths[k]`
+    belong to the proof (in a tree whose size is not a power of two, leaves sit at two depths).
     """
 
-    start: int
+    value_indices: npt.NDArray[np.int64]
     siblings: npt.NDArray[np.uint8]
     lengths: npt.NDArray[np.int64]
 
@@ -147,10 +150,16 @@ class ProofBlock:
         return [bytes(row) for row in self.siblings[k, : int(self.lengths[k])]]
 
     def packed(self) -> bytes:
-        """All proofs of the block concatenated in value order (each sibling 32 bytes)."""
-        width = self.siblings.shape[1]
-        mask = np.arange(width)[None, :] < self.lengths[:, None]
-        return self.siblings[mask].tobytes()
+        """All proofs of the block concatenated in block order (each sibling 32 bytes)."""
+        k, width = self.siblings.shape[:2]
+        shortest, longest = int(self.lengths.min()), int(self.lengths.max())
+        if shortest == longest:  # the usual case: the block lies within one depth
+            return self.siblings[:, :longest].tobytes()
+        rows = self.siblings.view(_NODE).reshape(k, width)
+        return rows[np.arange(width)[None, :] < self.lengths[:, None]].tobytes()
+
+
+_NODE = np.dtype((np.void, 32))  # one node as a single element: gathers move 32 bytes at a time
 
 
 def _hex(b: bytes) -> str:
@@ -174,7 +183,7 @@ def _json_value(abi_type: str, value: Any) -> Any:
         return [_json_value(_inner(abi_type), v) for v in value]
     if isinstance(value, bytes | bytearray):
         return _hex(bytes(value))
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, int):
         return str(value)
@@ -205,22 +214,61 @@ def _py_value(abi_type: str, value: Any) -> Any:
     return value
 
 
+def _fill_inner_nodes(nodes: npt.NDArray[np.uint8], n: int) -> None:
+    """Hash the inner nodes 0 .. n-2 of an array tree whose leaves are in place, one depth at a time.
+
+    The inner nodes at one depth are contiguous and their children are contiguous too, so the
+    smaller-first ordering and the concatenation are done by numpy for the whole depth; only the
+    keccak calls remain per node.
+    """
+    k = _keccak
+    last_inner = n - 2
+    depth = (last_inner + 1).bit_length() - 1 if last_inner >= 0 else -1
+    while depth >= 0:
+        lo = (1 << depth) - 1
+        hi = min((1 << (depth + 1)) - 2, last_inner)
+        left = nodes[2 * lo + 1 : 2 * hi + 2 : 2]
+        right = nodes[2 * lo + 2 : 2 * hi + 3 : 2]
+        a = left.view(">u8")
+        b = right.view(">u8")
+        differ = a != b
+        first = differ.argmax(axis=1)  # first differing 64-bit word (0 when equal: order is moot)
+        rows = np.arange(len(a))
+        left_first = a[rows, first] < b[rows, first]
+        pairs = np.empty((len(a), 64), dtype=np.uint8)
+        pairs[:, :32] = np.where(left_first[:, None], left, right)
+        pairs[:, 32:] = np.where(left_first[:, None], right, left)
+        buf = memoryview(pairs.tobytes())
+        out = b"".join([k(buf[o : o + 64]).digest() for o in range(0, len(buf), 64)])
+        nodes[lo : hi + 1] = np.frombuffer(out, dtype=np.uint8).reshape(-1, 32)
+        depth -= 1
+
+
 class StandardMerkleTree:
     """A standard Merkle tree over ABI-encoded values (see the module docstring for the format)."""
 
     def __init__(
         self,
-        tree: list[bytes],
+        tree: Sequence[bytes] | npt.NDArray[np.uint8],
         values: Sequence[Sequence[Any]],
         tree_indices: Sequence[int],
         leaf_encoding: Sequence[str],
     ) -> None:
-        """Wrap an already built tree; use `of`, `from_leaf_hashes` or `load` to build one."""
+        """Wrap an already built tree; use `of`, `from_leaf_hashes` or `load` to build one.
+
+        `tree` is the node array, as 32-byte strings or an (nodes, 32) uint8 array.
+        """
+        if isinstance(tree, np.ndarray):
+            nodes = tree
+        else:
+            if any(len(node) != 32 for node in tree):
+                raise MerkleError("Merkle tree nodes must be 32 bytes")
+            nodes = np.frombuffer(b"".join(tree), dtype=np.uint8).reshape(-1, 32)
         if len(values) != len(tree_indices):
             raise MerkleError(f"{len(values)} values but {len(tree_indices)} tree indices")
-        if not values or len(tree) != 2 * len(values) - 1:
+        if not values or nodes.shape != (2 * len(values) - 1, 32):
             raise MerkleError(f"a tree of {len(values)} values must have {2 * len(values) - 1} nodes")
-        self.tree = tree
+        self.nodes = nodes
         self.values = values
         self.tree_indices = tree_indices
         self.leaf_encoding = tuple(leaf_encoding)
@@ -252,25 +300,39 @@ class StandardMerkleTree:
         n = len(hashes)
         if n == 0:
             raise MerkleError("a Merkle tree needs at least one leaf")
-        # sorted() is stable like Array.prototype.sort, so equal leaves keep input order as in npm
-        order: Sequence[int] = sorted(range(n), key=hashes.__getitem__) if sort_leaves else range(n)
+        leaves = np.frombuffer(b"".join(hashes), dtype=np.uint8)
+        if leaves.size != 32 * n:
+            raise MerkleError("leaf hashes must be 32 bytes each")
+        leaves = leaves.reshape(n, 32)
+        if sort_leaves:
+            # big-endian 64-bit words order like the bytes; lexsort is stable like Array.prototype.sort,
+            # so equal leaves keep input order as in npm (its last key is the primary one)
+            words = leaves.view(">u8")
+            order = np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
+        else:
+            order = np.arange(n)
         size = 2 * n - 1
-        tree: list[bytes] = [b""] * (n - 1)
-        tree.extend(hashes[i] for i in reversed(order))
-        for i in range(n - 2, -1, -1):
-            a = tree[2 * i + 1]
-            b = tree[2 * i + 2]
-            tree[i] = _keccak(a + b if a < b else b + a).digest()
-        tree_indices = [0] * n
-        for leaf_pos, value_index in enumerate(order):
-            tree_indices[value_index] = size - 1 - leaf_pos
-        return cls(tree, values, tree_indices, leaf_encoding)
+        nodes = np.empty((size, 32), dtype=np.uint8)
+        nodes[n - 1 :] = leaves[order[::-1]]  # sorted leaf j sits at size - 1 - j
+        _fill_inner_nodes(nodes, n)
+        tree_indices = np.empty(n, dtype=np.int64)
+        tree_indices[order] = size - 1 - np.arange(n, dtype=np.int64)
+        return cls(nodes, values, tree_indices.tolist(), leaf_encoding)
 
     # reading
 
     @property
     def root(self) -> bytes:
-        return self.tree[0]
+        return bytes(self.nodes[0])
+
+    @property
+    def tree(self) -> list[bytes]:
+        """The node array as 32-byte strings (the npm library's `tree`, unhexed)."""
+        buf = self.nodes.tobytes()
+        return [buf[o : o + 32] for o in range(0, len(buf), 32)]
+
+    def node(self, i: int) -> bytes:
+        return bytes(self.nodes[i])
 
     def __len__(self) -> int:
         return len(self.values)
@@ -281,12 +343,13 @@ class StandardMerkleTree:
     def leaf_at(self, index: int) -> bytes:
         """The leaf hash of the value at input position `index`."""
         self._check_index(index)
-        return self.tree[self.tree_indices[index]]
+        return self.node(self.tree_indices[index])
 
     def index_of(self, values: Sequence[Any]) -> int:
         """Input position of a value (MerkleTree.leafLookup); raises MerkleError if absent."""
         if self._lookup is None:
-            self._lookup = {self.tree[t]: i for i, t in enumerate(self.tree_indices)}
+            buf = self.nodes.tobytes()
+            self._lookup = {buf[32 * t : 32 * t + 32]: i for i, t in enumerate(self.tree_indices)}
         found = self._lookup.get(self.leaf_hash(values))
         if found is None:
             raise MerkleError(f"value is not in the tree: {list(values)!r}")
@@ -299,7 +362,7 @@ class StandardMerkleTree:
         i = self.tree_indices[index]
         proof: list[bytes] = []
         while i > 0:
-            proof.append(self.tree[i + 1 if i % 2 else i - 1])
+            proof.append(self.node(i + 1 if i % 2 else i - 1))
             i = (i - 1) // 2
         return proof
 
@@ -314,19 +377,23 @@ class StandardMerkleTree:
         return process_proof(leaf_hash(leaf_encoding, values), proof) == root
 
     def all_proofs(self, block_size: int = 1 << 16) -> Iterator[ProofBlock]:
-        """Every proof, in input order, in blocks of `block_size` values.
+        """Every proof, in blocks of `block_size` values, in leaf order (each block names its values).
 
-        numpy gathers each tree level's siblings for a whole block at once: a proof is just the
-        sibling of the node on the path at every depth, so a million proofs are ~20 fancy-index
-        operations per block instead of twenty million Python steps.
+        A proof is the sibling of the path node at every depth, so numpy gathers a whole block's
+        siblings level by level: ~20 array operations per block instead of twenty million Python
+        steps for a million proofs. Leaf order (not input order) keeps each block's leaves, and so
+        their siblings, adjacent in the node array, which makes the gathers sequential reads.
         """
         n = len(self)
-        nodes = np.frombuffer(b"".join(self.tree), dtype=np.uint8).reshape(-1, 32)
-        positions = np.asarray(self.tree_indices, dtype=np.int64)
+        size = len(self.nodes)
+        flat = self.nodes.view(_NODE).reshape(-1)
+        # value index of the leaf at each leaf position j (tree index size - 1 - j)
+        by_leaf = np.empty(n, dtype=np.int64)
+        by_leaf[size - 1 - np.asarray(self.tree_indices, dtype=np.int64)] = np.arange(n, dtype=np.int64)
         # leaves of a complete tree sit at depth floor(log2(size)) or one less
-        width = (len(self.tree)).bit_length() - 1
+        width = size.bit_length() - 1
         for start in range(0, n, block_size):
-            idx = positions[start : start + block_size].copy()
+            idx = size - 1 - np.arange(start, min(start + block_size, n), dtype=np.int64)
             sib_idx = np.zeros((len(idx), width), dtype=np.int64)
             lengths = np.zeros(len(idx), dtype=np.int64)
             for level in range(width):
@@ -334,7 +401,8 @@ class StandardMerkleTree:
                 sib_idx[:, level] = np.where(live, np.where(idx % 2 == 1, idx + 1, idx - 1), 0)
                 lengths += live
                 idx = np.where(live, (idx - 1) // 2, 0)
-            yield ProofBlock(start, nodes[sib_idx], lengths)
+            siblings = flat[sib_idx].view(np.uint8).reshape(len(idx), width, 32)
+            yield ProofBlock(by_leaf[start : start + block_size], siblings, lengths)
 
     # dump / load
 
@@ -356,6 +424,13 @@ class StandardMerkleTree:
     @classmethod
     def load(cls, data: dict[str, Any]) -> StandardMerkleTree:
         """Read a "standard-v1" dump (from this module or from npm) and check every node and leaf."""
+        loaded = cls.load_unchecked(data)
+        loaded.validate()
+        return loaded
+
+    @classmethod
+    def load_unchecked(cls, data: Any) -> StandardMerkleTree:
+        """Parse a "standard-v1" dump without recomputing hashes (the caller must check it)."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             fmt = data.get("format") if isinstance(data, dict) else None
             raise MerkleError(f"unknown Merkle tree format {fmt!r}, expected {FORMAT!r}")
@@ -364,13 +439,13 @@ class StandardMerkleTree:
             raise MerkleError("Merkle tree dump has no leafEncoding list")
         try:
             tree = [_from_hex(h, "tree node") for h in data["tree"]]
-            values = [[_py_value(t, v) for t, v in zip(encoding, e["value"], strict=True)] for e in data["values"]]
+            values = [
+                [_py_value(t, v) for t, v in zip(encoding, e["value"], strict=True)] for e in data["values"]
+            ]
             indices = [int(e["treeIndex"]) for e in data["values"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise MerkleError(f"malformed Merkle tree dump: {exc}") from exc
-        loaded = cls(tree, values, indices, encoding)
-        loaded.validate()
-        return loaded
+        return cls(tree, values, indices, encoding)
 
     def validate(self) -> None:
         """Recompute every inner node and every value's leaf (what npm `validate()` does)."""

@@ -42,6 +42,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sha3
 
 from aitrail.errors import ProofFileError, RecordNotFoundError, RecordsError, RecordsFormatError
@@ -51,6 +52,7 @@ __all__ = [
     "CONSENT_PURPOSES",
     "PROOF_FORMAT",
     "RECORD_LEAF_ENCODING",
+    "TREE_FILE_FORMAT",
     "Consent",
     "PackedRecords",
     "RecordProof",
@@ -60,14 +62,19 @@ __all__ = [
     "canonical_csv_row",
     "canonical_json_record",
     "consent_terms",
+    "dump_records_tree",
     "load_proof",
+    "load_records_tree",
+    "open_records_tree",
     "parse_consent",
     "parse_proof",
     "prove",
     "read_records",
     "record_key",
+    "save_records_tree",
     "verify_proof",
     "withdraw",
+    "write_proof",
 ]
 
 RECORD_LEAF_ENCODING = ("bytes32", "bytes32", "uint8")
@@ -548,3 +555,61 @@ def withdraw(rt: RecordsTree, records: Iterable[str | bytes]) -> Withdrawal:
         withdrawn_leaves=tuple(rt.tree.leaf_at(i) for i in drop),
         withdrawn_keys=tuple(rt.records[i][0] for i in drop),
     )
+
+
+# --- saving a dataset's tree (so proofs can be made later without the raw file) ---
+
+TREE_FILE_FORMAT = "aitrail-records-tree-v1"
+
+
+def dump_records_tree(rt: RecordsTree) -> dict[str, Any]:
+    """The tree as the npm "standard-v1" dump, wrapped with the record ids and key source."""
+    return {
+        "format": TREE_FILE_FORMAT,
+        "source": rt.source,
+        "keySource": rt.key_source,
+        "ids": list(rt.ids),
+        "tree": rt.tree.dump(),
+    }
+
+
+def load_records_tree(doc: Any, origin: str = "<tree>") -> RecordsTree:
+    """Read dump_records_tree() output back, rebuilding the tree to check every node and leaf."""
+    if not isinstance(doc, dict) or doc.get("format") != TREE_FILE_FORMAT:
+        raise RecordsError(f"{origin}: not an {TREE_FILE_FORMAT} document")
+    std = StandardMerkleTree.load_unchecked(doc.get("tree"))
+    if std.leaf_encoding != RECORD_LEAF_ENCODING:
+        raise RecordsError(f"{origin}: leaf encoding {list(std.leaf_encoding)} is not a records tree")
+    ids = doc.get("ids")
+    if not isinstance(ids, list) or len(ids) != len(std) or not all(isinstance(i, str) for i in ids):
+        raise RecordsError(f"{origin}: ids must be one string per value")
+    records = PackedRecords.from_values((bytes(k), bytes(d), int(c)) for k, d, c in std.values)
+    rebuilt = StandardMerkleTree.from_leaf_hashes(records.leaf_hashes(), records, RECORD_LEAF_ENCODING)
+    # same values in the same input order must give the same array, node for node
+    if not np.array_equal(rebuilt.nodes, std.nodes) or list(rebuilt.tree_indices) != list(std.tree_indices):
+        raise RecordsError(f"{origin}: tree does not match its values")
+    if any(record_key(i) != k for i, k in zip(ids, records.keys(), strict=True)):
+        raise RecordsError(f"{origin}: a record id does not match its key")
+    return RecordsTree(
+        rebuilt, records, tuple(ids), str(doc.get("keySource", "")), str(doc.get("source", ""))
+    )
+
+
+def save_records_tree(rt: RecordsTree, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(dump_records_tree(rt), separators=(",", ":")), encoding="utf-8")
+
+
+def open_records_tree(path: str | Path) -> RecordsTree:
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RecordsError(f"cannot read {p}: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordsError(f"{p} is not JSON: {exc}") from exc
+    return load_records_tree(doc, str(p))
+
+
+def write_proof(doc: dict[str, Any], path: str | Path) -> None:
+    """Write a proof document (from prove()) as indented JSON."""
+    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

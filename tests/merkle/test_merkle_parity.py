@@ -68,15 +68,17 @@ def test_npm_dump_loads_with_same_root_and_proofs(record_trees, npm_record_trees
 
 def test_all_proofs_blocks_equal_single_proofs(record_trees):
     for tree in record_trees:
-        seen = 0
+        seen = []
         for block in tree.all_proofs(block_size=7):
-            for k in range(len(block.lengths)):
-                assert block.proof(k) == tree.get_proof(block.start + k)
-            assert block.packed() == b"".join(
-                b"".join(tree.get_proof(block.start + k)) for k in range(len(block.lengths))
-            )
-            seen += len(block.lengths)
-        assert seen == len(tree)
+            proofs = [tree.get_proof(int(v)) for v in block.value_indices]
+            assert [block.proof(k) for k in range(len(proofs))] == proofs
+            assert block.packed() == b"".join(b"".join(p) for p in proofs)
+            seen.extend(int(v) for v in block.value_indices)
+        assert sorted(seen) == list(range(len(tree)))
+        # leaf order: tree positions strictly decreasing
+        assert [tree.tree_indices[v] for v in seen] == sorted(
+            (tree.tree_indices[v] for v in seen), reverse=True
+        )
 
 
 def test_packed_records_fast_path_equals_generic_encoding(record_cases):
@@ -172,3 +174,13 @@ def test_empty_tree_and_bad_values_are_refused():
         StandardMerkleTree.of([(bytes(32), bytes(32), 256)], RECORD_LEAF_ENCODING)
     with pytest.raises(MerkleError, match="must be 32 bytes"):
         StandardMerkleTree.of([(bytes(31), bytes(32), 1)], RECORD_LEAF_ENCODING)
+
+
+def test_proof_length_grows_with_log2_of_the_leaf_count(record_trees):
+    # what makes on-chain verification cost O(log n): every proof has floor or ceil of log2(n) siblings
+    for tree in record_trees:
+        n = len(tree)
+        lengths = {len(tree.get_proof(i)) for i in range(n)}
+        low, high = n.bit_length() - 1, (n - 1).bit_length()  # floor and ceil of log2(n)
+        assert lengths <= {low, high}, (n, lengths)
+        assert max(lengths) == high

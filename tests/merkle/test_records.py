@@ -12,13 +12,18 @@ from aitrail.records import (
     canonical_csv_row,
     canonical_json_record,
     consent_terms,
+    dump_records_tree,
     load_proof,
+    load_records_tree,
+    open_records_tree,
     parse_proof,
     prove,
     read_records,
     record_key,
+    save_records_tree,
     verify_proof,
     withdraw,
+    write_proof,
 )
 
 CSV = (
@@ -237,3 +242,36 @@ def test_record_tree_root_equals_npm(tmp_path, oz_trees):
     (ref,) = oz_trees([(["bytes32", "bytes32", "uint8"], values)])
     assert ref["root"] == "0x" + rt.root.hex()
     assert ref["proofs"][2] == prove(rt, "P-3", dataset_id=1, version=1)["proof"]
+
+
+def test_saved_tree_reopens_and_proves_the_same(tmp_path):
+    rt = read_records(_write(tmp_path, "d.csv", CSV))
+    save_records_tree(rt, tmp_path / "tree.json")
+    again = open_records_tree(tmp_path / "tree.json")
+    assert (again.root, again.ids, again.key_source) == (rt.root, rt.ids, rt.key_source)
+    assert prove(again, "P-2", dataset_id=3, version=1) == prove(rt, "P-2", dataset_id=3, version=1)
+    # the inner standard-v1 dump is what npm StandardMerkleTree.load() reads
+    assert json.loads((tmp_path / "tree.json").read_text())["tree"]["format"] == "standard-v1"
+
+
+def test_saved_tree_with_a_forged_value_or_id_is_refused(tmp_path):
+    rt = read_records(_write(tmp_path, "d.csv", CSV))
+    doc = dump_records_tree(rt)
+    doc["tree"]["values"][1]["value"][2] = "1"  # P-2 claims consent it did not give
+    with pytest.raises(RecordsError, match="tree does not match its values"):
+        load_records_tree(doc)
+    doc = dump_records_tree(rt)
+    doc["ids"][0] = "P-9"
+    with pytest.raises(RecordsError, match="a record id does not match its key"):
+        load_records_tree(doc)
+    with pytest.raises(RecordsError, match="not an aitrail-records-tree-v1 document"):
+        load_records_tree({"format": "standard-v1"})
+
+
+def test_written_proof_file_loads_back(tmp_path):
+    rt = read_records(_write(tmp_path, "d.csv", CSV))
+    doc = prove(rt, "P-4", dataset_id=2, version=7)
+    write_proof(doc, tmp_path / "p.json")
+    proof = load_proof(tmp_path / "p.json")
+    assert (proof.dataset_id, proof.version, proof.record_id, proof.consent) == (2, 7, "P-4", 1)
+    assert verify_proof(proof, rt.root)
