@@ -39,20 +39,50 @@ class AitrailGroup(click.Group):
     help="Named network: local (embedded Anvil, the default) or sepolia (needs AITRAIL_SEPOLIA_RPC_URL).",
 )
 @click.option("--json", "as_json", is_flag=True, envvar="AITRAIL_JSON", help="Machine-readable output.")
-@click.option("--account", envvar="AITRAIL_ACCOUNT",
-              help="Keystore account name (see `aitrail account list`); on a dev chain also anvil0..anvil9 "
-                   "(the default there).")
-@click.option("--store", type=click.Choice(["local", "kubo"]), envvar="AITRAIL_STORE",
-              help="Storage backend: the embedded local store (default) or a Kubo node's RPC API.")
-@click.option("--ipfs-api", envvar="AITRAIL_IPFS_API", help="Kubo RPC API URL (default http://127.0.0.1:5001).")
-@click.option("--timeout", type=float, default=120.0, show_default=True, envvar="AITRAIL_TIMEOUT",
-              help="Seconds to wait for a transaction to be mined.")
+@click.option(
+    "--account",
+    envvar="AITRAIL_ACCOUNT",
+    help="Keystore account name (see `aitrail account list`); on a dev chain also anvil0..anvil9 "
+    "(the default there).",
+)
+@click.option(
+    "--store",
+    type=click.Choice(["local", "kubo"]),
+    envvar="AITRAIL_STORE",
+    help="Storage backend: the embedded local store (default) or a Kubo node's RPC API.",
+)
+@click.option(
+    "--ipfs-api", envvar="AITRAIL_IPFS_API", help="Kubo RPC API URL (default http://127.0.0.1:5001)."
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=120.0,
+    show_default=True,
+    envvar="AITRAIL_TIMEOUT",
+    help="Seconds to wait for a transaction to be mined.",
+)
 @click.pass_context
-def main(ctx: click.Context, rpc_url: str | None, network: str | None, as_json: bool, account: str | None,
-         store: str | None, ipfs_api: str | None, timeout: float) -> None:
+def main(
+    ctx: click.Context,
+    rpc_url: str | None,
+    network: str | None,
+    as_json: bool,
+    account: str | None,
+    store: str | None,
+    ipfs_api: str | None,
+    timeout: float,
+) -> None:
     """aitrail: auditable AI training data and models on Ethereum + IPFS."""
-    ctx.obj = CliContext(rpc_url=rpc_url, network=network, as_json=as_json, account=account, store=store,
-                         ipfs_api=ipfs_api, timeout=timeout)
+    ctx.obj = CliContext(
+        rpc_url=rpc_url,
+        network=network,
+        as_json=as_json,
+        account=account,
+        store=store,
+        ipfs_api=ipfs_api,
+        timeout=timeout,
+    )
 
 
 def _register_commands() -> None:

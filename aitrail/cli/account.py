@@ -32,6 +32,7 @@ def new(ctx: CliContext, name: str) -> None:
 @click.option(
     "--keystore",
     "keystore_file",
+    envvar="AITRAIL_ACCOUNT_IMPORT_KEYSTORE",
     type=click.Path(path_type=Path),
     help="An existing keystore JSON file (its password is asked or read from the env).",
 )

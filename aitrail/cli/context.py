@@ -55,8 +55,14 @@ class CliContext:
 
     @cached_property
     def session(self) -> Session:
-        return Session.open(self.settings, self.account, store=self.store, ipfs_api=self.ipfs_api,
-                            prompt=prompt_password, tx_timeout=self.timeout)
+        return Session.open(
+            self.settings,
+            self.account,
+            store=self.store,
+            ipfs_api=self.ipfs_api,
+            prompt=prompt_password,
+            tx_timeout=self.timeout,
+        )
 
     def emit(self, data: Any, human: str) -> None:
         """Print `human` by default, `data` as JSON with --json."""

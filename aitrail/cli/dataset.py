@@ -28,7 +28,13 @@ def dataset() -> None:
 @dataset.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--name", required=True, help="Dataset name (metadata).")
-@click.option("--license", "license_", required=True, help="License, e.g. CC-BY-4.0 (metadata).")
+@click.option(
+    "--license",
+    "license_",
+    required=True,
+    envvar="AITRAIL_DATASET_REGISTER_LICENSE",
+    help="License, e.g. CC-BY-4.0 (metadata).",
+)
 @click.option("--description", default="", help="Free text (metadata).")
 @click.option(
     "--consent",
@@ -152,6 +158,7 @@ def withdraw(ctx: CliContext, dataset_id: int, reason: str) -> None:
     "-o",
     "--output",
     "out_dir",
+    envvar="AITRAIL_DATASET_FETCH_OUTPUT",
     type=click.Path(path_type=Path),
     default=Path("."),
     show_default=True,

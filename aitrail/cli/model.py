@@ -21,8 +21,22 @@ def model() -> None:
 @model.command()
 @click.argument("name")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--dataset", "datasets", type=int, multiple=True, help="Dataset id trained on (repeatable).")
-@click.option("--parent", "parents", type=int, multiple=True, help="Parent version id (repeatable).")
+@click.option(
+    "--dataset",
+    "datasets",
+    type=int,
+    multiple=True,
+    envvar="AITRAIL_MODEL_PUBLISH_DATASET",
+    help="Dataset id trained on (repeatable; the env var takes ids separated by spaces).",
+)
+@click.option(
+    "--parent",
+    "parents",
+    type=int,
+    multiple=True,
+    envvar="AITRAIL_MODEL_PUBLISH_PARENT",
+    help="Parent version id (repeatable).",
+)
 @click.option("--metrics", type=click.Path(path_type=Path), help="JSON file of metrics for the metadata.")
 @click.pass_obj
 def publish(

@@ -162,6 +162,20 @@ def test_market_refusals_leave_nothing_behind(home):
     assert cli("rewards", "balance", STRANGER)["balance"] == 0
 
 
+def test_command_options_also_come_from_the_environment(home, tmp_path):
+    path = tmp_path / "env.csv"
+    path.write_text("id,v\ne1,1\n")
+    env = {
+        "AITRAIL_ACCOUNT": OWNER,
+        "AITRAIL_DATASET_REGISTER_NAME": "from-env",
+        "AITRAIL_DATASET_REGISTER_LICENSE": "CC0",
+        "AITRAIL_JSON": "1",
+    }
+    result = CliRunner().invoke(main, ["dataset", "register", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert cli("dataset", "show", json.loads(result.stdout)["id"])["name"] == "from-env"
+
+
 def test_rewards_balance_and_nothing_to_claim(home):
     assert cli("rewards", "balance", OWNER)["claimable"] == 0
     assert cli("rewards", "claim", account=OWNER, ok=False).endswith("has no rewards to claim")
@@ -242,6 +256,7 @@ def test_ipfs_api_unreachable(home, port, tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("id,v\nq,1\n")
     api = f"http://127.0.0.1:{port()}"
+    before = len(cli("dataset", "list"))
     line = cli(
         "--store",
         "kubo",
@@ -258,7 +273,7 @@ def test_ipfs_api_unreachable(home, port, tmp_path):
         ok=False,
     )
     assert line.startswith(f"IPFS (Kubo) API unreachable at {api}")
-    assert len(cli("dataset", "list")) == 2
+    assert len(cli("dataset", "list")) == before
 
 
 def test_access_expired_after_the_grant_runs_out(home, tmp_path):
