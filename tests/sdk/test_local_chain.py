@@ -38,10 +38,17 @@ def test_state_survives_stop_and_start(tmp_path, port):
         w3 = Web3(HTTPProvider(chain.url))
         sender = dev_account("anvil0")
         receiver = "0x" + "42" * 20
-        signed = sender.sign_transaction({
-            "to": Web3.to_checksum_address(receiver), "value": 12345, "gas": 21000, "nonce": 0,
-            "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9, "chainId": 31337,
-        })
+        signed = sender.sign_transaction(
+            {
+                "to": Web3.to_checksum_address(receiver),
+                "value": 12345,
+                "gas": 21000,
+                "nonce": 0,
+                "maxFeePerGas": 10**10,
+                "maxPriorityFeePerGas": 10**9,
+                "chainId": 31337,
+            }
+        )
         tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
         w3.eth.wait_for_transaction_receipt(tx_hash)
         height = w3.eth.block_number

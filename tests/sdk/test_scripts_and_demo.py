@@ -20,9 +20,15 @@ def test_demo_runs_the_whole_scenario(capsys, monkeypatch):
     assert aitrail.demo.main([]) == 0
     out = capsys.readouterr().out
     for expected in (
-        "dataset 1: CID", "fetch logged on-chain as ALLOWED", "model 'wdbc-screening' version 1 published",
-        "citation reward credited", "the researcher's next fetch is refused", "denied attempt recorded",
-        "a copy with one flipped bit: intact=False", "is not a published model version", "fetch DENIED",
+        "dataset 1: CID",
+        "fetch logged on-chain as ALLOWED",
+        "model 'wdbc-screening' version 1 published",
+        "citation reward credited",
+        "the researcher's next fetch is refused",
+        "denied attempt recorded",
+        "a copy with one flipped bit: intact=False",
+        "is not a published model version",
+        "fetch DENIED",
         "demo finished in",
     ):
         assert expected in out, expected

@@ -74,17 +74,25 @@ def test_a_receipt_that_reverted_is_replayed_and_decoded(w3, token, owner_key, o
     Transactor(w3, owner_key).transact(token.functions.grantRole(role, other_key.address), "grant")
     w3.provider.make_request("evm_setAutomine", [False])
     revoke_fn = token.functions.revokeRole(role, other_key.address)
-    revoke = owner_key.sign_transaction(revoke_fn.build_transaction({
-        "from": owner_key.address, "nonce": _nonce(w3, owner_key.address, "pending"), "gas": 200_000,
-        "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**10,
-    }))
+    revoke = owner_key.sign_transaction(
+        revoke_fn.build_transaction(
+            {
+                "from": owner_key.address,
+                "nonce": _nonce(w3, owner_key.address, "pending"),
+                "gas": 200_000,
+                "maxFeePerGas": 10**11,
+                "maxPriorityFeePerGas": 10**10,
+            }
+        )
+    )
     w3.eth.send_raw_transaction(revoke.raw_transaction)
     outcome = {}
 
     def mint():
         try:
             outcome["receipt"] = Transactor(w3, other_key, timeout=20).transact(
-                token.functions.mint(other_key.address, 1), "mint")
+                token.functions.mint(other_key.address, 1), "mint"
+            )
         except Exception as exc:  # handed to the main thread
             outcome["error"] = exc
 
@@ -156,3 +164,25 @@ def test_an_unreachable_node_is_one_error_after_bounded_retries(token, owner_key
     sender = Transactor(Web3(HTTPProvider(url)), owner_key, retries=1)
     with pytest.raises(ChainUnreachableError, match=f"chain unreachable at {url}"):
         sender.transact(token.functions.mint(owner_key.address, 1), "mint")
+
+
+def test_a_journalled_transaction_lost_by_the_node_is_resent_byte_for_byte(w3, token, owner_key, tmp_path):
+    """A crash between journalling and sending (or a node restart) leaves a signed transaction the node
+    never saw: the next run of the same action sends those very bytes, not a second transaction."""
+    from aitrail.chain.tx import _Journal, _key
+
+    holder = "0x" + "79" * 20
+    fn = token.functions.mint(holder, 9)
+    sender = Transactor(w3, owner_key, journal_dir=tmp_path)
+    nonce = _nonce(w3, owner_key.address, "pending")
+    call = {"to": token.address, "data": fn._encode_transaction_data(), "value": 0}
+    tx = sender._prepare(call, "mint")
+    signed = owner_key.sign_transaction(dict(tx))
+    raw = bytes(signed.raw_transaction)
+    entry = {"hash": signed.hash.to_0x_hex(), "nonce": nonce, **_key(call), "raw": "0x" + raw.hex()}
+    _Journal(tmp_path, w3.eth.chain_id, owner_key.address).add(entry)
+
+    receipt = Transactor(w3, owner_key, journal_dir=tmp_path).transact(fn, "mint")
+    assert receipt["transactionHash"].to_0x_hex() == signed.hash.to_0x_hex()
+    assert _nonce(w3, owner_key.address) == nonce + 1
+    assert token.functions.balanceOf(holder).call() == 9
