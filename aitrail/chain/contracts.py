@@ -19,9 +19,11 @@ from web3.types import EventData, TxReceipt
 from aitrail import abi
 from aitrail.chain.tx import Transactor
 from aitrail.cid import CID
-from aitrail.errors import NotDeployedError
+from aitrail.errors import ChainError, NotDeployedError
 
 DAY = 86_400
+# Most public RPC endpoints cap eth_getLogs at 10,000 blocks per request.
+LOG_WINDOW = 10_000
 
 
 def address(value: str) -> ChecksumAddress:
@@ -66,9 +68,22 @@ class _Client:
         return self.sender.transact(getattr(self.contract.functions, fn)(*args), action)
 
     def events(self, name: str, **filters: Any) -> list[EventData]:
+        """Matching logs from the deployment block on, in windows public RPC providers accept."""
         event = getattr(self.contract.events, name)()
-        logs = self.sender.rpc(lambda: event.get_logs(from_block=self.from_block, argument_filters=filters))
+        latest = int(self.sender.rpc(lambda: self.w3.eth.block_number))
+        logs: list[EventData] = []
+        start = self.from_block
+        while start <= latest:
+            end = min(start + LOG_WINDOW - 1, latest)
+            logs += self._window(event, start, end, filters)
+            start = end + 1
         return sorted(logs, key=lambda e: (e["blockNumber"], e["logIndex"]))
+
+    def _window(self, event: Any, start: int, end: int, filters: dict[str, Any]) -> list[EventData]:
+        found: list[EventData] = self.sender.rpc(
+            lambda: event.get_logs(from_block=start, to_block=end, argument_filters=filters)
+        )
+        return found
 
     def receipt_events(self, receipt: TxReceipt, name: str) -> list[EventData]:
         event = getattr(self.contract.events, name)()
@@ -89,7 +104,10 @@ class DatasetRegistryClient(_Client):
         withdrawn = bool(self.call("isWithdrawn", dataset_id))
         logs = self.events("DatasetRegistered", datasetId=dataset_id)
         if not logs:
-            raise NotDeployedError("DatasetRegistry events", self.w3.eth.chain_id)
+            raise ChainError(
+                f"dataset {dataset_id} exists but its DatasetRegistered event is not found from block "
+                f"{self.from_block}: check deployedAtBlock in the address book"
+            )
         e = logs[0]["args"]
         return DatasetRecord(
             id=dataset_id,

@@ -11,6 +11,7 @@ and the chain (blocks, logs, balances) survives a restart of the machine.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -89,7 +90,17 @@ class LocalChain:
         return rpc_chain_id(self.url)
 
     def ensure(self) -> str:
-        """Return the URL of the local chain, starting it if nothing answers on its port."""
+        """Return the URL of the local chain, starting it if nothing answers on its port.
+        Two commands started at once must not both start one: the check-and-start holds a file lock."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / "start.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return self._ensure()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _ensure(self) -> str:
         found = self.running_chain_id()
         if found is None:
             self.start()

@@ -320,6 +320,14 @@ def test_audit_trail_has_every_step_in_order(home):
     assert [r["event"] for r in model["trail"]][:2] == ["ModelRegistered", "VersionPublished"]
 
 
+def test_event_queries_in_small_windows_give_the_same_trail(home, monkeypatch):
+    import aitrail.chain.contracts as contracts
+
+    whole = cli("audit", "dataset", 1)["trail"]
+    monkeypatch.setattr(contracts, "LOG_WINDOW", 3)
+    assert cli("audit", "dataset", 1)["trail"] == whole
+
+
 def test_state_survives_a_chain_restart(home):
     LocalChain(home).stop()
     assert cli("dataset", "show", 2)["name"] == "second"

@@ -96,3 +96,27 @@ def test_another_homes_chain_on_the_port_is_not_used(tmp_path, port):
             LocalChain(tmp_path / "mine", port=theirs.port).ensure()
     finally:
         theirs.stop()
+
+
+def test_two_commands_starting_at_once_start_one_chain(tmp_path, port):
+    import threading
+
+    chosen = port()
+    urls, errors = [], []
+
+    def start():
+        try:
+            urls.append(LocalChain(tmp_path, port=chosen).ensure())
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=start) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(30)
+    try:
+        assert errors == []
+        assert urls == [f"http://127.0.0.1:{chosen}"] * 3
+    finally:
+        LocalChain(tmp_path, port=chosen).stop()
