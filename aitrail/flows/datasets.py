@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, cast
 from aitrail import crypto, records
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.cid import CID
-from aitrail.errors import AitrailError, ContractRevertError
+from aitrail.errors import AitrailError, ContractRevertError, InputFileError
 from aitrail.flows._common import add_json, day, read_json, require_file, sha256_file, text_ref
 from aitrail.flows.session import Session
 
@@ -55,6 +55,8 @@ def register_dataset(
     cid_version: int = 0,
     show_progress: bool | None = None,
 ) -> Registered:
+    if path.is_dir():
+        path = pack_directory(path, session.home / "packed")
     require_file(path)
     key = session.key
     registry = session.suite.datasets
@@ -248,5 +250,36 @@ def verify_copy(session: Session, dataset_id: int, path: Path) -> dict[str, Any]
     require_file(path)
     record = session.suite.datasets.get(dataset_id)
     actual = sha256_file(path)
-    return {"dataset": dataset_id, "path": str(path), "intact": actual == record.content_hash,
-            "expected": "0x" + record.content_hash.hex(), "actual": "0x" + actual.hex()}
+    return {
+        "dataset": dataset_id,
+        "path": str(path),
+        "intact": actual == record.content_hash,
+        "expected": "0x" + record.content_hash.hex(),
+        "actual": "0x" + actual.hex(),
+    }
+
+
+def pack_directory(folder: Path, out_dir: Path) -> Path:
+    """A directory as one deterministic tar (`<name>.tar`): entries sorted, owners, modes and times
+    normalised, `.git*` left out, so the same tree always gives the same bytes and content hash."""
+    import tarfile
+
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".git") for part in p.relative_to(folder).parts)
+    )
+    if not files:
+        raise InputFileError(str(folder), "no files in this directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{folder.resolve().name}.tar"
+    tmp = target.with_suffix(".tar.part")
+    with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
+        for item in files:
+            info = tarfile.TarInfo(f"{folder.resolve().name}/{item.relative_to(folder).as_posix()}")
+            info.size = item.stat().st_size
+            info.mode, info.mtime, info.uid, info.gid, info.uname, info.gname = 0o644, 0, 0, 0, "", ""
+            with item.open("rb") as handle:
+                tar.addfile(info, handle)
+    os.replace(tmp, target)
+    return target

@@ -195,6 +195,38 @@ def test_the_kubo_backend_carries_the_whole_flow(home, tmp_path):
         server.stop()
 
 
+def test_a_directory_is_registered_as_one_deterministic_tar(home, tmp_path):
+    import tarfile
+    import time
+
+    def tree(root):
+        (root / "images").mkdir(parents=True)
+        (root / "images" / "a.png").write_bytes(b"\x89PNG fake")
+        (root / "labels.txt").write_text("a cat\n")
+        (root / ".git").mkdir()
+        (root / ".git" / "HEAD").write_text("ref")
+        return root
+
+    first = tree(tmp_path / "one" / "scans")
+    r = cli("dataset", "register", first, "--name", "scans", "--license", "CC0", account=OWNER)
+    time.sleep(1.1)  # a different mtime must not change the bytes
+    again = cli(
+        "dataset",
+        "register",
+        tree(tmp_path / "two" / "scans"),
+        "--name",
+        "scans",
+        "--license",
+        "CC0",
+        account=OWNER,
+    )
+    assert again["alreadyRegistered"] is True and again["id"] == r["id"]
+    fetched = cli("dataset", "fetch", r["id"], "-o", tmp_path / "out", account=OWNER)
+    with tarfile.open(fetched["path"]) as tar:
+        assert sorted(tar.getnames()) == ["scans/images/a.png", "scans/labels.txt"]
+        assert tar.extractfile("scans/labels.txt").read() == b"a cat\n"
+
+
 def test_rewards_balance_and_nothing_to_claim(home):
     assert cli("rewards", "balance", OWNER)["claimable"] == 0
     assert cli("rewards", "claim", account=OWNER, ok=False).endswith("has no rewards to claim")
