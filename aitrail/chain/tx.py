@@ -161,7 +161,10 @@ class Transactor:
 
     def _broadcast(self, journal: _Journal, tx: TxParams, call: dict[str, Any]) -> dict[str, Any]:
         if isinstance(self.account, str):  # the node signs: the hash is known only once it answers
-            tx_hash = self.rpc(lambda: self.w3.eth.send_transaction(tx))
+            try:  # sent once: without the hash a retry could not tell whether the first one arrived
+                tx_hash = self.w3.eth.send_transaction(tx)
+            except RPC_FAULTS as exc:
+                raise ChainUnreachableError(_endpoint(self.w3), _short(exc)) from None
             entry = {"hash": HexBytes(tx_hash).to_0x_hex(), "nonce": tx["nonce"], **_key(call), "raw": None}
             journal.add(entry)
             return entry
