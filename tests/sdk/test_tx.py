@@ -191,6 +191,6 @@ def test_a_journalled_transaction_lost_by_the_node_is_resent_byte_for_byte(w3, t
 def test_an_account_held_by_the_node_sends_through_eth_send_transaction(w3, token, owner_key, tmp_path):
     start = _nonce(w3, owner_key.address)
     node_held = Transactor(w3, owner_key.address, journal_dir=tmp_path)  # Anvil holds its test keys
-    receipt = node_held.transact(token.functions.mint("0x" + "7a" * 20, 2), "mint")
+    receipt = node_held.transact(token.functions.mint(Web3.to_checksum_address("0x" + "7a" * 20), 2), "mint")
     assert receipt["status"] == 1 and _nonce(w3, owner_key.address) == start + 1
     assert w3.eth.get_transaction(receipt["transactionHash"])["type"] == 2
