@@ -23,7 +23,7 @@ import secrets
 import struct
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from aitrail._types import Readable
 from aitrail.errors import CryptoError, DecryptionError, KeyUnwrapError
 
 MAGIC = b"AITE"
@@ -170,11 +171,7 @@ class Decryptor:
         return plain
 
 
-class _Readable(Protocol):
-    def read(self, n: int = -1, /) -> bytes: ...
-
-
-def encrypt_stream(data_key: bytes, src: _Readable, dst: BinaryIO,
+def encrypt_stream(data_key: bytes, src: Readable, dst: BinaryIO,
                    segment_size: int = DEFAULT_SEGMENT_SIZE) -> int:
     """Encrypt `src` into `dst`; returns the ciphertext size."""
     enc = Encryptor(data_key, segment_size)
@@ -201,7 +198,7 @@ def decrypt_chunks(data_key: bytes, chunks: Iterable[bytes], what: str = "data")
 class EncryptingReader:
     """A read()-able view of `src` encrypted: feed it to an importer, nothing touches the disk."""
 
-    def __init__(self, data_key: bytes, src: _Readable, segment_size: int = DEFAULT_SEGMENT_SIZE) -> None:
+    def __init__(self, data_key: bytes, src: Readable, segment_size: int = DEFAULT_SEGMENT_SIZE) -> None:
         self._enc = Encryptor(data_key, segment_size)
         self._src = src
         self._pending = bytearray()

@@ -63,6 +63,15 @@ UNIXFS_DIRECTORY = b"\x08\x01"
 EMPTY_FILE_LEAF = encode_node((), unixfs_file(0))
 
 
+MURMUR3_X64_64 = 0x22
+
+
+def unixfs_hamt(bitfield: bytes, fanout: int) -> bytes:
+    """UnixFS HAMTShard data: Type 5, the child bitfield, hashType murmur3-x64-64 (5), fanout (6)."""
+    return (b"\x08\x05\x12" + _v(len(bitfield)) + bitfield + b"\x28" + _v(MURMUR3_X64_64)
+            + b"\x30" + _v(fanout))
+
+
 def unixfs_symlink(target: bytes) -> bytes:
     return b"\x08\x04\x12" + _v(len(target)) + target
 

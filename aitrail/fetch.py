@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from aitrail.cid import CID
 from aitrail.crypto import decrypt_chunks
-from aitrail.errors import ContentHashMismatchError, StorageError
+from aitrail.errors import AitrailError, ContentHashMismatchError, StorageError
 from aitrail.progress import progress
 from aitrail.storage.base import Store
 
@@ -40,7 +40,7 @@ def _file_size(store: Store, cid: CID) -> int | None:
     try:
         node = dagpb.decode_node(store.get_block(cid))
         return dagpb.decode_unixfs(node.data or b"").filesize
-    except Exception:  # the real read below reports problems properly
+    except (AitrailError, UnicodeDecodeError):  # the real read below reports the problem properly
         return None
 
 
@@ -94,9 +94,9 @@ def fetch(
     return FetchResult(root, target, size, actual)
 
 
-def _counting(chunks: Iterator[bytes], update: object) -> Iterator[bytes]:
+def _counting(chunks: Iterator[bytes], update: Callable[[int], object]) -> Iterator[bytes]:
     for chunk in chunks:
-        update(len(chunk))  # type: ignore[operator]
+        update(len(chunk))
         yield chunk
 
 

