@@ -26,16 +26,22 @@ __all__ = ["MESSAGES", "DecodedRevert", "decode_revert"]
 ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
 PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
 PANICS = {
-    0x01: "assertion failed", 0x11: "arithmetic overflow", 0x12: "division by zero",
-    0x21: "invalid enum value", 0x32: "array index out of bounds", 0x41: "out of memory",
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow",
+    0x12: "division by zero",
+    0x21: "invalid enum value",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
 }
 
 
 def date(ts: Any) -> str:
     """A unix time as a UTC date (and time, unless midnight), e.g. 2026-11-02 or 2026-11-02 13:05 UTC."""
     moment = datetime.fromtimestamp(int(ts), UTC)
-    return moment.strftime("%Y-%m-%d") if moment.hour == moment.minute == 0 else moment.strftime(
-        "%Y-%m-%d %H:%M UTC"
+    return (
+        moment.strftime("%Y-%m-%d")
+        if moment.hour == moment.minute == 0
+        else moment.strftime("%Y-%m-%d %H:%M UTC")
     )
 
 
@@ -65,15 +71,17 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     "DatasetContentHashTaken": lambda v: f"this content is already registered as dataset {v[1]}",
     "DatasetCidInvalid": lambda v: f"invalid CID (digest {v[0]}, kind {v[1]})",
     "DatasetRecordsInconsistent": lambda v: f"records root {v[0]} and count {v[1]} do not go together",
-    "DatasetVersionOwnerMismatch": lambda v: f"dataset {v[0]} belongs to {v[1]}, so {v[2]} cannot add a "
-    "version to it",
+    "DatasetVersionOwnerMismatch": lambda v: (
+        f"dataset {v[0]} belongs to {v[1]}, so {v[2]} cannot add a version to it"
+    ),
     "DatasetRecordsWithoutPredecessor": lambda v: "withdrawn records need a predecessor version",
     "DatasetNotPendingOwner": lambda v: f"{v[1]} has no pending ownership transfer of dataset {v[0]}",
     "DatasetSignatureExpired": lambda v: f"the signature expired on {date(v[0])}",
     "DatasetSignatureInvalid": lambda v: f"the signature is not {v[0]}'s",
     "AccessGrantUnauthorized": lambda v: f"{v[1]} is not the owner of dataset {v[0]} nor its operator",
-    "AccessDurationOutOfRange": lambda v: f"access duration {_span(v[0])} is outside the allowed "
-    f"{_span(v[1])} to {_span(v[2])}",
+    "AccessDurationOutOfRange": lambda v: (
+        f"access duration {_span(v[0])} is outside the allowed {_span(v[1])} to {_span(v[2])}"
+    ),
     "AccessGranteeZero": lambda v: "access cannot be granted to the zero address",
     "AccessGrantUnknown": lambda v: f"{v[1]} holds no grant on dataset {v[0]}",
     "AccessBatchSizeInvalid": lambda v: f"a batch of {v[0]} grantees is outside 1..{v[1]}",
@@ -81,7 +89,10 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     "AccessPublicKeyInvalid": lambda v: "the public key is not a secp256k1 point (64 bytes x ‖ y)",
     "AccessSignatureExpired": lambda v: f"the signed grant expired on {date(v[0])}",
     "AccessSignatureInvalid": lambda v: f"the grant signature is not {v[0]}'s",
-    "InvalidAccountNonce": lambda v: f"nonce {v[1]} of {v[0]} was already used",
+    "InvalidAccountNonce": lambda v: (
+        f"this signature's nonce is stale (the next nonce of {v[0]} is {v[1]}): "
+        "it was used already or a newer one was"
+    ),
     # ModelRegistry (issue 4)
     "ModelNameEmpty": lambda v: "a model needs a name",
     "ModelNameTaken": lambda v: f"{v[0]} already has a model with that name (model {v[2]})",
@@ -95,8 +106,9 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     "ModelParentUnknown": lambda v: f"parent version {v[0]} does not exist",
     "ModelDatasetUnknown": lambda v: f"dataset {v[0]} does not exist",
     "ModelDatasetWithdrawn": lambda v: f"dataset {v[0]} is withdrawn and cannot be cited",
-    "ModelDatasetNotAccessible": lambda v: f"{v[1]} neither owns nor has access to dataset {v[0]}, "
-    "so a model cannot cite it",
+    "ModelDatasetNotAccessible": lambda v: (
+        f"{v[1]} neither owns nor has access to dataset {v[0]}, so a model cannot cite it"
+    ),
     # Rewards, RewardToken, AccessMarket (issue 4)
     "RewardsNothingToClaim": lambda v: f"{v[0]} has no rewards to claim",
     "RewardsMintingPaused": lambda v: "reward claims are paused",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from aitrail.cli._util import table, to_address
@@ -18,6 +20,7 @@ from aitrail.flows import (
 from aitrail.flows import set_price as set_price_flow
 from aitrail.flows._common import parse_tokens, tokens, when
 from aitrail.flows.access import access_status
+from aitrail.flows.signed_grants import sign_grant, submit_grant, write_signed_grant
 
 
 @click.group()
@@ -135,4 +138,40 @@ def buy(ctx: CliContext, dataset_id: int, days: int) -> None:
     r = buy_access(ctx.session, dataset_id, days)
     ctx.emit(
         r, f"bought {days} days of dataset {dataset_id} for {tokens(r['fee'])}, until {when(r['expiresAt'])}"
+    )
+
+
+@access.command()
+@click.argument("dataset_id", type=int)
+@click.argument("account")
+@click.option("--days", type=int, default=30, show_default=True)
+@click.option(
+    "--valid-days", type=int, default=7, show_default=True, help="How long the signature may be used."
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    required=True,
+    envvar="AITRAIL_ACCESS_SIGN_OUTPUT",
+    help="Where to write the signed grant (JSON).",
+)
+@click.pass_obj
+def sign(ctx: CliContext, dataset_id: int, account: str, days: int, valid_days: int, output: Path) -> None:
+    """Sign a grant for ACCOUNT (EIP-712, no gas); they submit it with `access submit` and pay."""
+    doc = sign_grant(ctx.session, dataset_id, to_address(ctx, account), days, valid_days)
+    write_signed_grant(doc, output)
+    ctx.emit(doc, f"signed a {days}-day grant of dataset {dataset_id} for {doc['grantee']} → {output}")
+
+
+@access.command()
+@click.argument("grant_file", type=click.Path(path_type=Path))
+@click.pass_obj
+def submit(ctx: CliContext, grant_file: Path) -> None:
+    """Submit a grant the owner signed for you (you pay the gas)."""
+    g = submit_grant(ctx.session, grant_file)
+    ctx.emit(
+        {"dataset": g.dataset_id, "grantee": g.grantee, "expiresAt": g.expires_at, "tx": g.tx_hash},
+        f"{g.grantee} may access dataset {g.dataset_id} until {when(g.expires_at)} (tx {g.tx_hash})",
     )

@@ -227,6 +227,23 @@ def test_a_directory_is_registered_as_one_deterministic_tar(home, tmp_path):
         assert tar.extractfile("scans/labels.txt").read() == b"a cat\n"
 
 
+def test_a_signed_grant_is_submitted_and_paid_for_by_the_researcher(home, tmp_path):
+    signer_nonce_before = w3_of(home).eth.get_transaction_count(
+        Web3.to_checksum_address(cli("dataset", "show", 2)["owner"])
+    )
+    cli("access", "request", 2, "--purpose", "paid by me", account="anvil5")
+    grant_file = tmp_path / "grant.json"
+    cli("access", "sign", 2, "anvil5", "--days", "10", "-o", grant_file, account=OWNER)
+    owner = cli("dataset", "show", 2)["owner"]
+    assert w3_of(home).eth.get_transaction_count(Web3.to_checksum_address(owner)) == signer_nonce_before
+    granted = cli("access", "submit", grant_file, account="anvil5")
+    assert granted["expiresAt"] == w3_of(home).eth.get_block("latest")["timestamp"] + 10 * 86400
+    cli("dataset", "fetch", 2, "-o", tmp_path / "out", account="anvil5")
+    assert (tmp_path / "out" / "second.csv").exists()
+    line = cli("access", "submit", grant_file, account="anvil5", ok=False)
+    assert line.startswith("this signature's nonce is stale")
+
+
 def test_rewards_balance_and_nothing_to_claim(home):
     assert cli("rewards", "balance", OWNER)["claimable"] == 0
     assert cli("rewards", "claim", account=OWNER, ok=False).endswith("has no rewards to claim")
