@@ -59,3 +59,27 @@ def list_(ctx: CliContext) -> None:
     """Stored accounts and their addresses (no password needed)."""
     accounts = Keystore(ctx.settings.home).list()
     ctx.emit([{"name": n, "address": a} for n, a in accounts], table(["name", "address"], accounts))
+
+
+@account.command()
+@click.argument("to")
+@click.argument("eth")
+@click.pass_obj
+def fund(ctx: CliContext, to: str, eth: str) -> None:
+    """Send ETH from --account to TO (an address or account name), e.g. to pay a new keystore's gas."""
+    from decimal import Decimal, InvalidOperation
+
+    from aitrail.cli._util import to_address
+
+    try:
+        wei = Decimal(eth) * 10**18
+    except InvalidOperation:
+        raise AccountError(f"not an amount of ETH: {eth!r}") from None
+    if wei <= 0 or wei != wei.to_integral_value():
+        raise AccountError(f"not an amount of ETH: {eth!r}")
+    session = ctx.session
+    session.require_signer()
+    receiver = to_address(ctx, to)
+    receipt = session.sender.transfer(receiver, int(wei), f"send {eth} ETH to {receiver}")
+    tx = receipt["transactionHash"].to_0x_hex()
+    ctx.emit({"to": receiver, "wei": int(wei), "tx": tx}, f"sent {eth} ETH to {receiver} (tx {tx})")

@@ -89,8 +89,8 @@ def test_researcher_with_a_fresh_funded_keystore_requests_owner_grants_by_script
     home, testnet, tmp_path, monkeypatch
 ):
     researcher = cli("account", "new", "researcher")["address"]
-    owner = Keystore(home).unlock("owner")
-    Transactor(Web3(HTTPProvider(testnet.url)), owner).transfer(researcher, 10**18, "fund the researcher")
+    cli("account", "fund", "researcher", "0.5", account="owner")
+    assert Web3(HTTPProvider(testnet.url)).eth.get_balance(researcher) == 5 * 10**17
 
     data = tmp_path / "cohort.csv"
     data.write_text("id,value\nr1,0.5\nr2,0.7\n")
