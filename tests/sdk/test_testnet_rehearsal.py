@@ -16,7 +16,6 @@ from web3 import HTTPProvider, Web3
 
 from aitrail.chain.accounts import Keystore, dev_account
 from aitrail.chain.local import LocalChain
-from aitrail.chain.tx import Transactor
 from aitrail.cli import main
 
 SEPOLIA = 11155111
