@@ -47,6 +47,9 @@ contract AccessMarket is IAccessMarket {
         return _buy(datasetId, days_, keyRef, maxFee);
     }
 
+    // The purchase event follows the registry's grantAccess because it carries the expiry the registry
+    // computed; the registry and token are immutable, trusted contracts and no state is read after.
+    // slither-disable-start reentrancy-events
     /// @inheritdoc IAccessMarket
     function buyAccessWithPermit(
         uint256 datasetId,
@@ -60,8 +63,8 @@ contract AccessMarket is IAccessMarket {
     ) external returns (uint64 expiresAt) {
         // A permit can be front-run (submitted by someone else first); then the allowance is already
         // there and the purchase should still go through, so a failed permit is not fatal here.
-        try IERC20Permit(address(_token)).permit(msg.sender, address(this), maxFee, deadline, v, r, s) {}
-            catch {} // solhint-disable-line no-empty-blocks
+        // solhint-disable-next-line no-empty-blocks
+        try IERC20Permit(address(_token)).permit(msg.sender, address(this), maxFee, deadline, v, r, s) {} catch {}
         return _buy(datasetId, days_, keyRef, maxFee);
     }
 
@@ -88,6 +91,7 @@ contract AccessMarket is IAccessMarket {
         emit AccessPurchased(datasetId, msg.sender, owner, days_, fee, expiresAt);
         if (address(_rewards) != address(0)) _rewards.recordPurchase(datasetId, msg.sender, fee);
     }
+    // slither-disable-end reentrancy-events
 
     // A listing counts only while the account that set it still owns the dataset, so a price never
     // sends a fee to a former owner.

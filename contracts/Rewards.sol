@@ -74,20 +74,17 @@ contract Rewards is IRewards, AccessControl {
     }
 
     /// @inheritdoc IRewards
-    function recordPurchase(uint256 datasetId, address buyer, uint256 fee)
-        external
-        onlyRole(MARKET_ROLE)
-        returns (uint256 amount)
-    {
+    function recordPurchase(uint256 datasetId, address buyer, uint256 fee) external onlyRole(MARKET_ROLE) {
         Config memory config = _config;
         uint64 epoch = currentEpoch();
         DatasetEpoch memory issued = _issued[datasetId];
         if (issued.epoch != epoch) issued = DatasetEpoch({epoch: epoch, issued: 0});
-        amount = fee * config.rewardBps / _BPS;
+        uint256 amount = fee * config.rewardBps / _BPS;
         // issued never exceeds the cap it was checked against, but the cap may since have been lowered.
         uint256 room = config.datasetEpochCap > issued.issued ? config.datasetEpochCap - issued.issued : 0;
         if (amount > room) amount = room;
-        if (amount == 0) return 0;
+        // slither-disable-next-line incorrect-equality (nothing to issue; not a balance check)
+        if (amount == 0) return;
         issued.issued += amount.toUint192();
         _issued[datasetId] = issued;
         _vouchers[datasetId][buyer] += amount;
@@ -105,6 +102,8 @@ contract Rewards is IRewards, AccessControl {
             uint256 amount = _vouchers[datasetId][publisher];
             if (amount == 0) continue;
             delete _vouchers[datasetId][publisher];
+            // The registry is immutable and trusted; the list is the publication's own calldata.
+            // slither-disable-next-line calls-loop
             address owner = _datasets.datasetOwner(datasetId);
             if (owner == publisher) {
                 emit VoucherForfeited(datasetId, publisher, amount);
@@ -167,6 +166,7 @@ contract Rewards is IRewards, AccessControl {
     /// @inheritdoc IRewards
     function issuedThisEpoch(uint256 datasetId) external view returns (uint256) {
         DatasetEpoch memory issued = _issued[datasetId];
+        // slither-disable-next-line incorrect-equality (epoch numbers, not balances)
         return issued.epoch == currentEpoch() ? issued.issued : 0;
     }
 

@@ -70,8 +70,8 @@ interface IRewards {
 
     /// @notice Record a paid purchase: `buyer` paid `fee` for access to `datasetId`.
     /// @dev MARKET_ROLE only. Writes the voucher now, so publishing later only reads and clears it.
-    /// @return amount Added to the voucher on (datasetId, buyer), after the epoch cap.
-    function recordPurchase(uint256 datasetId, address buyer, uint256 fee) external returns (uint256 amount);
+    ///      The amount added (after the epoch cap) is in `VoucherIssued`; nothing is emitted for zero.
+    function recordPurchase(uint256 datasetId, address buyer, uint256 fee) external;
 
     /// @notice Credit the owners of `datasetIds` for their citation by `publisher` in `versionId`.
     /// @dev REGISTRY_ROLE only. One storage read per dataset without a voucher; the list is the

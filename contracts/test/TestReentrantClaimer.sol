@@ -19,8 +19,11 @@ contract TestReentrantClaimer is IMintReceiverForTest {
 
     /// @notice Make any call as this contract (test only: no access control).
     function execute(address target, bytes calldata data) external returns (bytes memory) {
+        // Test helper: forwards arbitrary calls and bubbles their revert data unchanged.
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory result) = target.call(data);
         if (!ok) {
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 revert(add(result, 32), mload(result))
             }

@@ -7,8 +7,11 @@ accounts get tokens from a treasury account the admin gives MINTER_ROLE (the way
 first access fees); nothing else mints.
 """
 
+import importlib.util
 import itertools
+from pathlib import Path
 
+import brownie.test
 import pytest
 from brownie import DatasetRegistry, web3
 
@@ -55,6 +58,22 @@ def other_registry(admin):
 def dataset_id(registry, owner):
     """Dataset 1, owned by `owner`, with a records root."""
     return registry.register(dataset_input(owner, "base", records=8), [], {"from": owner}).return_value
+
+
+@pytest.fixture
+def state_machine():
+    """brownie's `state_machine`, loaded from the pure-Python stateful.py that brownie ships.
+
+    brownie 1.22.2's mypyc-compiled stateful module rejects every rules class ("TypeError:
+    brownie.test.stateful._BrownieStateMachine object expected; got ...BrownieStateMachine"): the
+    compiled base class cannot be subclassed by the generated machine. The .py file beside the
+    compiled one is the same code and works.
+    """
+    path = Path(brownie.test.__file__).with_name("stateful.py")
+    spec = importlib.util.spec_from_file_location("brownie_stateful_pure", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.state_machine
 
 
 def set_next_timestamp(timestamp):

@@ -306,3 +306,20 @@ def test_alias_errors(models, researcher, other, model_id):
         models.setAlias(model_id, PRODUCTION, 1, {"from": researcher})
     with brownie.reverts(err("ModelVersionDeprecated", 2)):
         models.setAlias(model_id, PRODUCTION, 2, {"from": researcher})
+
+
+def test_registry_without_rewards_publishes_citations(ModelRegistry, admin, datasets, researcher):
+    plain = ModelRegistry.deploy(datasets, ZERO_ADDRESS, {"from": admin})
+    plain.registerModel("resnet", {"from": researcher})
+    own = register_dataset(datasets, researcher)
+    tx = publish(plain, 1, researcher, 1, datasets=[own])
+    assert tx.events["DatasetCited"] == {"datasetId": own, "versionId": 1}
+    assert "RewardCredited" not in tx.events
+
+
+def test_digest_lookup_names_the_model(models, researcher, other, model_id):
+    models.registerModel("bert", {"from": other})
+    publish(models, 2, other, 7)
+    version_id = models.versionIdByDigest(digest(7))
+    assert models.getVersion(version_id)["modelId"] == 2
+    assert models.getModel(2)["owner"] == other

@@ -205,3 +205,13 @@ def test_constructor_validates(Rewards, admin, token, datasets):
         Rewards.deploy(admin, token, datasets, 0, 1, 1, {"from": admin})
     with brownie.reverts(err("RewardsRateTooHigh", 10_001, 10_000)):
         Rewards.deploy(admin, token, datasets, EPOCH, 10_001, 1, {"from": admin})
+
+
+def test_new_rate_applies_to_later_purchases(market, rewards, token, fund, listed, admin, researcher):
+    rewards.setRewardRate(5_000, {"from": admin})
+    tx = buy(market, token, fund, listed, researcher, days=2)
+    assert tx.events["VoucherIssued"]["amount"] == PRICE_PER_DAY * 2 // 2
+    rewards.setRewardRate(0, {"from": admin})
+    tx = buy(market, token, fund, listed, researcher, days=2)
+    assert "VoucherIssued" not in tx.events
+    assert rewards.voucherOf(listed, researcher) == PRICE_PER_DAY
