@@ -1,0 +1,40 @@
+"""Gas of every DatasetRegistry operation against gas/datasets.json: any increase fails.
+
+Decreases are printed and accepted; `UPDATE_GAS_SNAPSHOT=1 brownie test <this file>` rewrites the
+snapshot. The measuring code is scripts/gas_datasets.py (also `brownie run scripts/gas_datasets.py`).
+"""
+
+import os
+
+import pytest
+
+from scripts import gas_datasets
+
+
+@pytest.fixture(scope="module")
+def measured():
+    return gas_datasets.measure()
+
+
+def test_gas_does_not_increase_over_the_snapshot(measured):
+    print("\n" + gas_datasets.table(measured))
+    if os.environ.get("UPDATE_GAS_SNAPSHOT") == "1":
+        gas_datasets.write_snapshot(measured)
+        print(f"snapshot rewritten: {gas_datasets.SNAPSHOT}")
+    snapshot = gas_datasets.load_snapshot()
+    increases, changes = gas_datasets.compare(snapshot, measured)
+    for line in changes:
+        print(f"changed: {line}")
+    assert not increases, "gas increased: " + "; ".join(increases)
+    assert set(snapshot) == set(measured), "snapshot and measurement cover different operations"
+
+
+def test_issue_targets_are_met(measured):
+    over = {name: (measured[name], target) for name, target in gas_datasets.TARGETS.items() if measured[name] > target}
+    assert not over, f"over target (gas, target): {over}"
+
+
+def test_proof_check_grows_with_depth_and_root_anchoring_does_not_grow_with_records(measured):
+    assert measured["verifyRecord depth 20"] > measured["verifyRecord depth 10"]
+    # the records root costs one slot whatever the record count (1,000 here, 2^10 and 2^20 in the trees)
+    assert measured["register with records root"] - measured["register"] < 25_000
