@@ -53,7 +53,7 @@ test: setup
 	$(VENV)/bin/brownie test $(TEST_ARGS)
 
 demo: setup
-	$(VENV)/bin/brownie run scripts/deploy.py
+	$(VENV)/bin/python -m aitrail.demo
 
 lint: setup
 	$(VENV)/bin/ruff check aitrail tests scripts tools

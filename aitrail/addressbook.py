@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aitrail.errors import ConfigError
 
-SUITE = ("DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards")
+SUITE = ("DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards", "AccessMarket")
 SHIPPED = Path(__file__).parent / "deployments"
 
 

@@ -12,6 +12,14 @@ from aitrail.errors import ConfigError
 # Not 8545, so it never collides with the one `brownie test` launches.
 LOCAL_RPC_URL = "http://127.0.0.1:8547"
 
+
+
+def local_rpc_url() -> str:
+    """The embedded chain's URL; AITRAIL_LOCAL_PORT moves it (tests, the demo, a second home)."""
+    port = os.environ.get("AITRAIL_LOCAL_PORT")
+    return f"http://127.0.0.1:{int(port)}" if port else LOCAL_RPC_URL
+
+
 NETWORKS: dict[str, str | None] = {
     "local": LOCAL_RPC_URL,
     # No public endpoint is built in: testnets are reached through the user's own RPC URL.
@@ -37,7 +45,7 @@ class Settings:
         name = network or "local"
         if name not in NETWORKS:
             raise ConfigError(f"unknown network {name!r}: use one of {', '.join(NETWORKS)} or --rpc-url")
-        url = NETWORKS[name]
+        url = local_rpc_url() if name == "local" else NETWORKS[name]
         if url is None:
             env = f"AITRAIL_{name.upper()}_RPC_URL"
             url = os.environ.get(env)

@@ -35,6 +35,105 @@ class ChainUnreachableError(ChainError):
         self.reason = reason
 
 
+# --- SDK: local chain, accounts, transactions, flows (issue 6) ---
+
+
+class AnvilNotFoundError(ChainError):
+    def __init__(self, searched: str) -> None:
+        super().__init__(
+            f"cannot start the local chain: no Anvil binary ({searched}); run `make setup` "
+            "(installs it from npm) or put `anvil` on PATH"
+        )
+        self.searched = searched
+
+
+class LocalChainError(ChainError):
+    """The embedded local chain could not be started or is not the one we expect."""
+
+
+class WrongChainError(ChainError):
+    def __init__(self, expected: int, actual: int, where: str) -> None:
+        super().__init__(f"chain id {actual} does not match {where} (chain id {expected})")
+        self.expected = expected
+        self.actual = actual
+        self.where = where
+
+
+class AccountError(AitrailError):
+    """A keystore or account problem."""
+
+
+class AccountNotFoundError(AccountError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        choices = ", ".join(known) if known else "none yet: `aitrail account new NAME`"
+        super().__init__(f"no account named {name!r} (known: {choices})")
+        self.name = name
+
+
+class AccountExistsError(AccountError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"an account named {name!r} already exists")
+        self.name = name
+
+
+class WrongPasswordError(AccountError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"wrong password for account {name!r}")
+        self.name = name
+
+
+class NoPasswordError(AccountError):
+    def __init__(self, name: str, env_vars: list[str]) -> None:
+        super().__init__(
+            f"no password for account {name!r}: set {' or '.join(env_vars)}, or run interactively"
+        )
+        self.name = name
+
+
+class TransactionError(ChainError):
+    """A transaction could not be sent, was not mined in time, or reverted."""
+
+
+class InsufficientFundsError(TransactionError):
+    def __init__(self, account: str, balance_wei: int, needed_wei: int, action: str) -> None:
+        super().__init__(
+            f"account {account} cannot pay for {action}: balance {balance_wei / 1e18:.6f} ETH, "
+            f"needs up to {needed_wei / 1e18:.6f} ETH; fund it first"
+        )
+        self.account = account
+        self.balance_wei = balance_wei
+        self.needed_wei = needed_wei
+        self.action = action
+
+
+class TransactionTimeoutError(TransactionError):
+    def __init__(self, tx_hash: str, nonce: int, seconds: float) -> None:
+        super().__init__(
+            f"transaction {tx_hash} (nonce {nonce}) not mined after {seconds:.0f} s; it may still be "
+            "mined: re-running the same command waits for it instead of sending it again"
+        )
+        self.tx_hash = tx_hash
+        self.nonce = nonce
+
+
+class ContractRevertError(TransactionError):
+    """A call or transaction reverted; `error` is the custom error's name, `args` its decoded values."""
+
+    def __init__(self, sentence: str, error: str, args: dict[str, object]) -> None:
+        super().__init__(sentence)
+        self.error = error
+        self.args_ = args
+
+
+class NotDeployedError(ChainError):
+    def __init__(self, contract: str, chain_id: int) -> None:
+        super().__init__(
+            f"{contract} is not deployed on chain {chain_id}: run `aitrail deploy` or point the address "
+            f"book at an existing deployment"
+        )
+        self.contract = contract
+        self.chain_id = chain_id
+
 # --- content addressing, storage, encryption (issue 5) ---
 
 
@@ -119,3 +218,79 @@ class ContentHashMismatchError(AitrailError):
         self.cid = cid
         self.expected = expected
         self.actual = actual
+
+# --- Merkle trees and record datasets (aitrail.merkle, aitrail.records) ---
+
+
+class MerkleError(AitrailError):
+    """A Merkle tree could not be built, read or queried."""
+
+
+class MerkleProofError(MerkleError):
+    """A proof is malformed (not merely wrong: a wrong proof just fails to verify)."""
+
+
+class RecordsError(AitrailError):
+    """A record dataset could not be read or turned into leaves."""
+
+
+class RecordsFormatError(RecordsError):
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+class RecordNotFoundError(RecordsError):
+    def __init__(self, record: str) -> None:
+        super().__init__(f"record {record!r} is not in the dataset")
+        self.record = record
+
+
+class ProofFileError(RecordsError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"bad proof file {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class InputFileError(AitrailError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class AccessDeniedError(AitrailError):
+    """A fetch refused by the chain; the denied attempt itself is on record."""
+
+    def __init__(self, sentence: str, dataset_id: int, account: str, tx_hash: str | None) -> None:
+        on_record = f" (denied attempt recorded in transaction {tx_hash})" if tx_hash else ""
+        super().__init__(sentence + on_record)
+        self.dataset_id = dataset_id
+        self.account = account
+        self.tx_hash = tx_hash
+
+
+class NoAccessRequestError(AitrailError):
+    def __init__(self, dataset_id: int, account: str) -> None:
+        super().__init__(
+            f"{account} has not requested access to dataset {dataset_id}, so there is no public key to "
+            "wrap the data key for: ask them to run `aitrail access request`, or pass --public-key"
+        )
+        self.dataset_id = dataset_id
+        self.account = account
+
+
+class UnknownModelError(AitrailError):
+    def __init__(self, reference: str, reason: str = "no such model") -> None:
+        super().__init__(f"model {reference!r}: {reason}")
+        self.reference = reference
+
+
+class NotPublishedError(AitrailError):
+    def __init__(self, path: str, digest: str) -> None:
+        super().__init__(f"{path} (weights digest {digest}) is not a published model version")
+        self.path = path
+        self.digest = digest

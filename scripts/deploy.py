@@ -1,16 +1,14 @@
-"""Deploy the aitrail suite with brownie and print the addresses.
+"""Deploy the aitrail suite (idempotent: a second run finds it and deploys nothing).
 
-    brownie run scripts/deploy.py [--network NAME]
+    brownie run scripts/deploy.py [main [TREASURY_TRAIL]] --network NAME
 """
 
-from brownie import RewardToken, accounts, network
+from aitrail.flows import DeployParams, deploy_suite
+from scripts.sdk_session import session
 
-REWARD_CAP = 100_000_000 * 10**18
 
-
-def main():
-    deployer = accounts[0]
-    token = RewardToken.deploy(deployer, REWARD_CAP, {"from": deployer})
-    print(f"network      {network.show_active()} (chain id {network.chain.id})")
-    print(f"RewardToken  {token.address}")
-    return {"RewardToken": token}
+def main(treasury="0"):
+    s = session()
+    result = deploy_suite(s, DeployParams(treasury=int(treasury) * 10**18), log=print)
+    print(f"chain id {result.chain_id}; address book {s.book.path(result.chain_id)}")
+    return result.addresses

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 import click
+import requests
 
 from aitrail import __version__
 from aitrail.cli.context import CliContext
@@ -23,6 +24,10 @@ class AitrailGroup(click.Group):
         except AitrailError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except requests.exceptions.ConnectionError:
+            # A fault outside the retrying transaction path (e.g. reading blocks for a table).
+            click.echo("error: the chain or IPFS endpoint stopped answering (connection refused)", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=AitrailGroup, context_settings={"auto_envvar_prefix": "AITRAIL"})
@@ -34,17 +39,65 @@ class AitrailGroup(click.Group):
     help="Named network: local (embedded Anvil, the default) or sepolia (needs AITRAIL_SEPOLIA_RPC_URL).",
 )
 @click.option("--json", "as_json", is_flag=True, envvar="AITRAIL_JSON", help="Machine-readable output.")
+@click.option(
+    "--account",
+    envvar="AITRAIL_ACCOUNT",
+    help="Keystore account name (see `aitrail account list`); on a dev chain also anvil0..anvil9 "
+    "(the default there).",
+)
+@click.option(
+    "--store",
+    type=click.Choice(["local", "kubo"]),
+    envvar="AITRAIL_STORE",
+    help="Storage backend: the embedded local store (default) or a Kubo node's RPC API.",
+)
+@click.option(
+    "--ipfs-api", envvar="AITRAIL_IPFS_API", help="Kubo RPC API URL (default http://127.0.0.1:5001)."
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=120.0,
+    show_default=True,
+    envvar="AITRAIL_TIMEOUT",
+    help="Seconds to wait for a transaction to be mined.",
+)
 @click.pass_context
-def main(ctx: click.Context, rpc_url: str | None, network: str | None, as_json: bool) -> None:
+def main(
+    ctx: click.Context,
+    rpc_url: str | None,
+    network: str | None,
+    as_json: bool,
+    account: str | None,
+    store: str | None,
+    ipfs_api: str | None,
+    timeout: float,
+) -> None:
     """aitrail: auditable AI training data and models on Ethereum + IPFS."""
-    ctx.obj = CliContext(rpc_url=rpc_url, network=network, as_json=as_json)
+    ctx.obj = CliContext(
+        rpc_url=rpc_url,
+        network=network,
+        as_json=as_json,
+        account=account,
+        store=store,
+        ipfs_api=ipfs_api,
+        timeout=timeout,
+    )
 
 
 def _register_commands() -> None:
-    from aitrail.cli import cid, status
+    from aitrail.cli import access, account, audit, chain, cid, dataset, deploy, model, rewards, status
 
     main.add_command(status.status)
     main.add_command(cid.cid)
+    main.add_command(account.account)
+    main.add_command(chain.chain)
+    main.add_command(deploy.deploy)
+    main.add_command(dataset.dataset)
+    main.add_command(access.access)
+    main.add_command(model.model)
+    main.add_command(rewards.rewards)
+    main.add_command(audit.audit)
 
 
 _register_commands()

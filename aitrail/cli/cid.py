@@ -10,8 +10,13 @@ from aitrail.progress import progress
 
 @click.command("cid")
 @click.argument("path", type=click.Path(dir_okay=True, file_okay=True, path_type=str))
-@click.option("--cid-version", type=click.Choice(["0", "1"]), default="0", show_default=True,
-              help="0: Kubo's default (Qm...); 1: raw leaves, base32 (b...), as `ipfs add --cid-version=1`.")
+@click.option(
+    "--cid-version",
+    type=click.Choice(["0", "1"]),
+    default="0",
+    show_default=True,
+    help="0: Kubo's default (Qm...); 1: raw leaves, base32 (b...), as `ipfs add --cid-version=1`.",
+)
 @click.option("--hidden", is_flag=True, help="Include hidden files of a directory (`ipfs add -r --hidden`).")
 @click.option("--progress/--no-progress", "show", default=None, help="Progress bar (default: on a terminal).")
 @click.pass_obj

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -12,7 +13,19 @@ from web3 import Web3
 
 from aitrail.addressbook import AddressBook
 from aitrail.chain.connection import connect
+from aitrail.chain.local import LocalChain
 from aitrail.config import Settings
+from aitrail.flows.session import Session
+
+
+def prompt_password(name: str, confirm: bool) -> str:
+    """Hidden prompt on a terminal; without one the caller gets NoPasswordError naming the env vars."""
+    from aitrail.chain.accounts import password_env_vars
+    from aitrail.errors import NoPasswordError
+
+    if not sys.stdin.isatty():
+        raise NoPasswordError(name, password_env_vars(name))
+    return str(click.prompt(f"password for account {name!r}", hide_input=True, confirmation_prompt=confirm))
 
 
 @dataclass
@@ -20,6 +33,10 @@ class CliContext:
     rpc_url: str | None
     network: str | None
     as_json: bool
+    account: str | None = None
+    store: str | None = None
+    ipfs_api: str | None = None
+    timeout: float = 120.0
     _extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
@@ -28,11 +45,24 @@ class CliContext:
 
     @cached_property
     def w3(self) -> Web3:
+        if self.settings.is_local:
+            LocalChain(self.settings.home).ensure()
         return connect(self.settings.rpc_url)
 
     @cached_property
     def address_book(self) -> AddressBook:
         return AddressBook(self.settings.home)
+
+    @cached_property
+    def session(self) -> Session:
+        return Session.open(
+            self.settings,
+            self.account,
+            store=self.store,
+            ipfs_api=self.ipfs_api,
+            prompt=prompt_password,
+            tx_timeout=self.timeout,
+        )
 
     def emit(self, data: Any, human: str) -> None:
         """Print `human` by default, `data` as JSON with --json."""

@@ -26,5 +26,7 @@ def status(ctx: CliContext) -> None:
         if address and not has_code:
             where += "  (no code at this address!)"
         lines.append(f"{name:<16}{where}")
-    ctx.emit({"rpc_url": ctx.settings.rpc_url, "chain_id": chain_id, "block": block, "contracts": contracts},
-             "\n".join(lines))
+    ctx.emit(
+        {"rpc_url": ctx.settings.rpc_url, "chain_id": chain_id, "block": block, "contracts": contracts},
+        "\n".join(lines),
+    )

@@ -1,0 +1,200 @@
+"""Revert data → the custom error it encodes → one sentence for a human. One table for the whole suite.
+
+    decode_revert(exc.data).sentence   # e.g. "dataset 7 was withdrawn on 2026-11-02"
+
+Selectors come from every ABI shipped in aitrail/abi (so OpenZeppelin errors the contracts inherit are
+known too). Errors without a sentence in MESSAGES are shown as `Name(arg=value, ...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from aitrail import abi as abis
+from aitrail.errors import ContractRevertError
+
+__all__ = ["MESSAGES", "DecodedRevert", "decode_revert"]
+
+ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
+PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
+PANICS = {
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow",
+    0x12: "division by zero",
+    0x21: "invalid enum value",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+}
+
+
+def date(ts: Any) -> str:
+    """A unix time as a UTC date (and time, unless midnight), e.g. 2026-11-02 or 2026-11-02 13:05 UTC."""
+    moment = datetime.fromtimestamp(int(ts), UTC)
+    return (
+        moment.strftime("%Y-%m-%d")
+        if moment.hour == moment.minute == 0
+        else moment.strftime("%Y-%m-%d %H:%M UTC")
+    )
+
+
+def tokens(amount: Any) -> str:
+    """Token units (18 decimals) as an exact decimal: 1500000000000000000 → '1.5 TRAIL'."""
+    whole, frac = divmod(int(amount), 10**18)
+    text = f"{whole:,}" + (("." + f"{frac:018d}".rstrip("0")) if frac else "")
+    return text + " TRAIL"
+
+
+def _span(seconds: Any) -> str:
+    value = int(seconds)
+    if value % 86400 == 0:
+        return f"{value // 86400} days"
+    return f"{value / 3600:g} hours"
+
+
+V = Sequence[Any]
+# error name → sentence from its values (positional, in ABI order). Keep them short and concrete.
+MESSAGES: dict[str, Callable[[V], str]] = {
+    # DatasetRegistry (issue 3)
+    "DatasetUnknown": lambda v: f"dataset {v[0]} does not exist",
+    "DatasetIsWithdrawn": lambda v: f"dataset {v[0]} was withdrawn",
+    "DatasetNotOwner": lambda v: f"{v[1]} is not the owner of dataset {v[0]}",
+    "DatasetRegistrationUnauthorized": lambda v: f"{v[1]} may not register a dataset for {v[0]}",
+    "DatasetContentHashZero": lambda v: "the content hash is zero",
+    "DatasetContentHashTaken": lambda v: f"this content is already registered as dataset {v[1]}",
+    "DatasetCidInvalid": lambda v: f"invalid CID (digest {v[0]}, kind {v[1]})",
+    "DatasetRecordsInconsistent": lambda v: f"records root {v[0]} and count {v[1]} do not go together",
+    "DatasetVersionOwnerMismatch": lambda v: (
+        f"dataset {v[0]} belongs to {v[1]}, so {v[2]} cannot add a version to it"
+    ),
+    "DatasetRecordsWithoutPredecessor": lambda v: "withdrawn records need a predecessor version",
+    "DatasetNotPendingOwner": lambda v: f"{v[1]} has no pending ownership transfer of dataset {v[0]}",
+    "DatasetSignatureExpired": lambda v: f"the signature expired on {date(v[0])}",
+    "DatasetSignatureInvalid": lambda v: f"the signature is not {v[0]}'s",
+    "AccessGrantUnauthorized": lambda v: f"{v[1]} is not the owner of dataset {v[0]} nor its operator",
+    "AccessDurationOutOfRange": lambda v: (
+        f"access duration {_span(v[0])} is outside the allowed {_span(v[1])} to {_span(v[2])}"
+    ),
+    "AccessGranteeZero": lambda v: "access cannot be granted to the zero address",
+    "AccessGrantUnknown": lambda v: f"{v[1]} holds no grant on dataset {v[0]}",
+    "AccessBatchSizeInvalid": lambda v: f"a batch of {v[0]} grantees is outside 1..{v[1]}",
+    "AccessBatchLengthMismatch": lambda v: f"{v[0]} grantees but {v[1]} key references",
+    "AccessPublicKeyInvalid": lambda v: "the public key is not a secp256k1 point (64 bytes x ‖ y)",
+    "AccessSignatureExpired": lambda v: f"the signed grant expired on {date(v[0])}",
+    "AccessSignatureInvalid": lambda v: f"the grant signature is not {v[0]}'s",
+    "InvalidAccountNonce": lambda v: (
+        f"this signature's nonce is stale (the next nonce of {v[0]} is {v[1]}): "
+        "it was used already or a newer one was"
+    ),
+    # ModelRegistry (issue 4)
+    "ModelNameEmpty": lambda v: "a model needs a name",
+    "ModelNameTaken": lambda v: f"{v[0]} already has a model with that name (model {v[2]})",
+    "ModelUnknown": lambda v: f"model {v[0]} does not exist",
+    "ModelNotOwner": lambda v: f"{v[1]} is not the owner of model {v[0]}",
+    "ModelVersionUnknown": lambda v: f"model version {v[0]} does not exist",
+    "ModelVersionOfOtherModel": lambda v: f"version {v[1]} belongs to model {v[2]}, not model {v[0]}",
+    "ModelVersionDeprecated": lambda v: f"model version {v[0]} is deprecated",
+    "ModelDigestZero": lambda v: "the weights digest is zero",
+    "ModelDigestPublished": lambda v: f"these weights are already published as version {v[1]}",
+    "ModelParentUnknown": lambda v: f"parent version {v[0]} does not exist",
+    "ModelDatasetUnknown": lambda v: f"dataset {v[0]} does not exist",
+    "ModelDatasetWithdrawn": lambda v: f"dataset {v[0]} is withdrawn and cannot be cited",
+    "ModelDatasetNotAccessible": lambda v: (
+        f"{v[1]} neither owns nor has access to dataset {v[0]}, so a model cannot cite it"
+    ),
+    # Rewards, RewardToken, AccessMarket (issue 4)
+    "RewardsNothingToClaim": lambda v: f"{v[0]} has no rewards to claim",
+    "RewardsMintingPaused": lambda v: "reward claims are paused",
+    "MarketNotDatasetOwner": lambda v: f"{v[1]} is not the owner of dataset {v[0]}",
+    "MarketNotListed": lambda v: f"dataset {v[0]} has no access price set",
+    "MarketFeeAboveMax": lambda v: f"the access fee {tokens(v[0])} is above your limit {tokens(v[1])}",
+    "MarketOwnerCannotBuy": lambda v: f"{v[1]} owns dataset {v[0]} and cannot buy access to it",
+    "ERC20InsufficientBalance": lambda v: f"{v[0]} holds {tokens(v[1])}, needs {tokens(v[2])}",
+    "ERC20InsufficientAllowance": lambda v: f"allowance {tokens(v[1])} to {v[0]} is below {tokens(v[2])}",
+    "ERC20ExceededCap": lambda v: f"minting would pass the token cap ({tokens(v[0])} > {tokens(v[1])})",
+    "AccessControlUnauthorizedAccount": lambda v: f"{v[0]} lacks the role this action needs",
+}
+
+
+@dataclass(frozen=True)
+class DecodedRevert:
+    name: str
+    values: tuple[Any, ...]
+    names: tuple[str, ...]
+    sentence: str
+
+    def error(self) -> ContractRevertError:
+        return ContractRevertError(self.sentence, self.name, dict(zip(self.names, self.values, strict=False)))
+
+
+@cache
+def _selectors() -> dict[bytes, dict[str, Any]]:
+    table = {}
+    for entry in abis.all_entries("error"):
+        table[keccak(text=abis.signature(entry))[:4]] = entry
+    return table
+
+
+def decode_revert(data: bytes | str | None) -> DecodedRevert:
+    """Decode revert data (bytes or 0x-hex); unknown data gives a generic sentence, never an exception."""
+    raw = _as_bytes(data)
+    if len(raw) < 4:
+        return DecodedRevert("", (), (), "the transaction reverted without a reason")
+    selector, body = raw[:4], raw[4:]
+    try:
+        if selector == ERROR_STRING:
+            (reason,) = decode(["string"], body)
+            return DecodedRevert("Error", (reason,), ("reason",), f"the contract refused: {reason}")
+        if selector == PANIC:
+            (code,) = decode(["uint256"], body)
+            what = PANICS.get(int(code), f"panic code {int(code):#x}")
+            return DecodedRevert("Panic", (code,), ("code",), f"the contract failed: {what}")
+        entry = _selectors().get(selector)
+        if entry is None:
+            return DecodedRevert("", (), (), f"the transaction reverted with unknown error 0x{raw.hex()[:8]}")
+        inputs = entry.get("inputs", [])
+        values = tuple(_readable(v) for v in decode([abis._type(i) for i in inputs], body))
+    except Exception:  # eth_abi raises several types on malformed data: all mean "not decodable"
+        return DecodedRevert("", (), (), f"the transaction reverted with undecodable data 0x{raw.hex()[:8]}")
+    name = str(entry["name"])
+    names = tuple(str(i.get("name", "")) for i in inputs)
+    formatter = MESSAGES.get(name)
+    try:
+        sentence = formatter(values) if formatter else _generic(name, names, values)
+    except (IndexError, ValueError, TypeError):  # an ABI that changed shape: still say something true
+        sentence = _generic(name, names, values)
+    return DecodedRevert(name, values, names, sentence)
+
+
+def _generic(name: str, names: Sequence[str], values: Sequence[Any]) -> str:
+    args = ", ".join(f"{n}={v}" if n else str(v) for n, v in zip(names, values, strict=False))
+    return f"the contract refused: {name}({args})"
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+        return to_checksum_address(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, tuple):
+        return tuple(_readable(v) for v in value)
+    return value
+
+
+def _as_bytes(data: bytes | str | None) -> bytes:
+    if data is None:
+        return b""
+    if isinstance(data, bytes):
+        return data
+    text = data[2:] if data.startswith("0x") else data
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return b""

@@ -1,0 +1,187 @@
+"""`aitrail dataset register|list|show|withdraw|fetch`: the data owner's datasets, the researcher's fetch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from aitrail.cli._util import table, to_address
+from aitrail.cli.context import CliContext
+from aitrail.errors import ConfigError
+from aitrail.flows import (
+    describe,
+    fetch_dataset,
+    list_datasets,
+    register_dataset,
+    verify_copy,
+    withdraw_dataset,
+)
+from aitrail.flows._common import day, when
+
+
+@click.group()
+def dataset() -> None:
+    """Register, list, show, withdraw and fetch datasets."""
+
+
+@dataset.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="Dataset name (metadata).")
+@click.option(
+    "--license",
+    "license_",
+    required=True,
+    envvar="AITRAIL_DATASET_REGISTER_LICENSE",
+    help="License, e.g. CC-BY-4.0 (metadata).",
+)
+@click.option("--description", default="", help="Free text (metadata).")
+@click.option(
+    "--consent",
+    multiple=True,
+    metavar="PURPOSE=VALUE",
+    help="ERC-7517 terms, e.g. aiTraining=allowed (repeatable; default aiTraining=allowed).",
+)
+@click.option("--predecessor", type=int, default=0, help="Register as a new version of this dataset id.")
+@click.option("--cid-version", type=click.Choice(["0", "1"]), default="0", show_default=True)
+@click.pass_obj
+def register(
+    ctx: CliContext,
+    path: Path,
+    name: str,
+    license_: str,
+    description: str,
+    consent: tuple[str, ...],
+    predecessor: int,
+    cid_version: str,
+) -> None:
+    """Hash PATH, encrypt it with a fresh key, store it, and register it on-chain."""
+    terms = {}
+    for item in consent:
+        purpose, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--consent {item!r}: expected PURPOSE=VALUE, e.g. aiTraining=allowed")
+        terms[purpose] = value
+    r = register_dataset(
+        ctx.session,
+        path,
+        name=name,
+        license=license_,
+        description=description,
+        consent=terms or None,
+        predecessor=predecessor,
+        cid_version=int(cid_version),
+    )
+    note = (
+        " (already registered)"
+        if r.already_registered
+        else (" (reused the earlier upload)" if r.reused_upload else "")
+    )
+    ctx.emit(
+        {
+            "id": r.dataset_id,
+            "cid": str(r.cid),
+            "metadataCid": str(r.metadata_cid),
+            "contentHash": "0x" + r.content_hash.hex(),
+            "records": r.records_count,
+            "tx": r.tx_hash,
+            "reusedUpload": r.reused_upload,
+            "alreadyRegistered": r.already_registered,
+        },
+        f"dataset {r.dataset_id}{note}\n  cid          {r.cid}\n  metadata     {r.metadata_cid}\n"
+        f"  sha256       0x{r.content_hash.hex()}\n  records      {r.records_count}\n"
+        f"  transaction  {r.tx_hash}",
+    )
+
+
+@dataset.command("list")
+@click.option("--owner", help="Only datasets of this owner (address or account name).")
+@click.pass_obj
+def list_(ctx: CliContext, owner: str | None) -> None:
+    """Registered datasets."""
+    rows = list_datasets(ctx.session, to_address(ctx, owner) if owner else None)
+    ctx.emit(
+        rows,
+        table(
+            ["id", "name", "owner", "registered", "status"],
+            [
+                (
+                    r["id"],
+                    r["name"] or "?",
+                    r["owner"],
+                    day(r["registeredAt"]),
+                    "withdrawn" if r["withdrawn"] else "active",
+                )
+                for r in rows
+            ],
+        ),
+    )
+
+
+@dataset.command()
+@click.argument("dataset_id", type=int)
+@click.pass_obj
+def show(ctx: CliContext, dataset_id: int) -> None:
+    """One dataset: owner, hashes, CIDs, records, status."""
+    d = describe(ctx.session, dataset_id)
+    status = f"withdrawn on {when(d['withdrawnAt'])}" if d["withdrawn"] else "active"
+    lines = [
+        f"dataset {d['id']}: {d['name']}",
+        f"  owner        {d['owner']}",
+        f"  license      {d['license']}",
+        f"  file         {d['file']} ({d['size']} bytes)",
+        f"  sha256       {d['contentHash']}",
+        f"  cid          {d['cid']}",
+        f"  metadata     {d['metadataCid']}",
+        f"  records      {d['recordsCount']} (root {d['recordsRoot']})",
+        f"  registered   {when(d['registeredAt'])} in {d['registeredIn']}",
+        f"  status       {status}",
+    ]
+    if d["predecessor"]:
+        lines.append(f"  version of   dataset {d['predecessor']}")
+    ctx.emit(d, "\n".join(lines))
+
+
+@dataset.command()
+@click.argument("dataset_id", type=int)
+@click.option("--reason", required=True, help="Why (stored; its digest goes on-chain).")
+@click.pass_obj
+def withdraw(ctx: CliContext, dataset_id: int, reason: str) -> None:
+    """Withdraw a dataset: the record stays, every grant stops, no new grants."""
+    tx = withdraw_dataset(ctx.session, dataset_id, reason)
+    ctx.emit({"id": dataset_id, "tx": tx}, f"dataset {dataset_id} withdrawn in {tx}")
+
+
+@dataset.command()
+@click.argument("dataset_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    envvar="AITRAIL_DATASET_FETCH_OUTPUT",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory to write the file into.",
+)
+@click.pass_obj
+def fetch(ctx: CliContext, dataset_id: int, out_dir: Path) -> None:
+    """Log the attempt on-chain, then fetch, decrypt, verify against the on-chain hash, write atomically."""
+    r = fetch_dataset(ctx.session, dataset_id, out_dir)
+    ctx.emit(
+        {"id": dataset_id, "path": str(r.path), "size": r.size, "sha256": "0x" + r.sha256.hex()},
+        f"dataset {dataset_id} → {r.path} ({r.size} bytes, sha256 verified against the chain)",
+    )
+
+
+@dataset.command()
+@click.argument("dataset_id", type=int)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.pass_obj
+def verify(ctx: CliContext, dataset_id: int, path: Path) -> None:
+    """Check a local copy against the dataset's content hash on-chain (exit 1 if it differs)."""
+    r = verify_copy(ctx.session, dataset_id, path)
+    verdict = "intact" if r["intact"] else f"TAMPERED: sha256 {r['actual']}, the chain says {r['expected']}"
+    ctx.emit(r, f"{path}: {verdict}")
+    if not r["intact"]:
+        raise SystemExit(1)

@@ -1,0 +1,41 @@
+"""`aitrail deploy`: deploy the suite, or find it deployed (idempotent)."""
+
+from __future__ import annotations
+
+import click
+
+from aitrail.cli.context import CliContext
+from aitrail.flows import DeployParams, deploy_suite
+from aitrail.flows._common import parse_tokens
+
+
+@click.command()
+@click.option(
+    "--treasury",
+    default="0",
+    show_default=True,
+    help="TRAIL minted once to the deployer (funds that pay the first access fees).",
+)
+@click.pass_obj
+def deploy(ctx: CliContext, treasury: str) -> None:
+    """Deploy DatasetRegistry, RewardToken, Rewards, ModelRegistry, AccessMarket and wire their roles.
+    A second run finds them (address book + code on chain) and sends nothing."""
+    session = ctx.session
+    lines: list[str] = []
+    result = deploy_suite(
+        session,
+        DeployParams(treasury=parse_tokens(treasury)),
+        log=(lambda line: None) if ctx.as_json else lines.append,
+    )
+    if not result.deployed and not result.wired:
+        lines.append(f"nothing to do: the suite is already deployed on chain {result.chain_id}")
+    lines.append(f"address book: {session.book.path(result.chain_id)}")
+    ctx.emit(
+        {
+            "chainId": result.chain_id,
+            "addresses": result.addresses,
+            "deployed": result.deployed,
+            "wired": result.wired,
+        },
+        "\n".join(lines),
+    )

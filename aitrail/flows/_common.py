@@ -1,0 +1,95 @@
+"""Small helpers the flows share: hashing files, block times, reading JSON documents from the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from web3 import Web3
+
+from aitrail.cid import CID
+from aitrail.errors import AitrailError, InputFileError
+from aitrail.storage import Store
+
+TOKEN = 10**18
+
+
+def require_file(path: Path) -> Path:
+    if not path.exists():
+        raise InputFileError(str(path), "file not found")
+    if not path.is_file():
+        raise InputFileError(str(path), "not a regular file")
+    return path
+
+
+def sha256_file(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.digest()
+
+
+def when(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+def tokens(amount: int) -> str:
+    whole, frac = divmod(int(amount), TOKEN)
+    return f"{whole:,}" + (("." + f"{frac:018d}".rstrip("0")) if frac else "") + " TRAIL"
+
+
+def parse_tokens(text: str) -> int:
+    """'2.5' → 2.5 TRAIL in base units, exactly."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise AitrailError(f"not an amount of tokens: {text!r}") from None
+    units = value * TOKEN
+    if value < 0 or units != units.to_integral_value():
+        raise AitrailError(f"not an amount of tokens: {text!r}")
+    return int(units)
+
+
+class BlockClock:
+    """Timestamps of blocks, each fetched once."""
+
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+
+        @lru_cache(maxsize=4096)
+        def stamp(number: int) -> int:
+            return int(w3.eth.get_block(number)["timestamp"])
+
+        self._stamp = stamp
+
+    def __call__(self, number: int) -> int:
+        return self._stamp(number)
+
+
+def read_json(store: Store, cid: CID) -> dict[str, Any]:
+    data = json.loads(store.read_all(cid))
+    if not isinstance(data, dict):
+        raise AitrailError(f"document {cid} is not a JSON object")
+    return data
+
+
+def add_json(store: Store, document: dict[str, Any]) -> CID:
+    """A small JSON document as a CIDv1 (raw for one block: its digest is the SHA-256 of the bytes)."""
+    return store.add_bytes(json.dumps(document, indent=1, sort_keys=True).encode(), cid_version=1)
+
+
+def text_ref(store: Store, text: str) -> bytes:
+    """Store a short text (a purpose statement, a reason) and return the digest that names it on-chain."""
+    cid = store.add_bytes(text.encode(), cid_version=1)
+    return cid.digest

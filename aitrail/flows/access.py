@@ -1,0 +1,255 @@
+"""Access flows: request, list requests, grant (with the data key wrapped for the grantee), revoke,
+status, buy through the market, and fetch (logged on-chain first, then fetched, decrypted, verified).
+
+Key delivery: a grant carries `keyRef`, the sha2-256 digest of a CIDv1 (raw) block in the store holding
+the data key wrapped with ECIES for the grantee's public key, which the grantee published in their
+`AccessRequested` event. Only the grantee's private key opens it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_typing import ChecksumAddress
+
+from aitrail import crypto
+from aitrail.chain.reverts import MESSAGES
+from aitrail.cid import CID, CidKind
+from aitrail.errors import AccessDeniedError, AitrailError, ContractRevertError, NoAccessRequestError
+from aitrail.fetch import FetchResult, fetch
+from aitrail.flows._common import day, read_json, text_ref, when
+from aitrail.flows.session import Session
+
+DAY = 86_400
+ZERO32 = bytes(32)
+
+
+@dataclass(frozen=True)
+class Grant:
+    dataset_id: int
+    grantee: str
+    expires_at: int
+    key_ref: bytes
+    tx_hash: str
+
+
+def request_access(session: Session, dataset_id: int, purpose: str, days: int = 30) -> str:
+    key = session.key
+    public = crypto.public_key_from_private(bytes(key.key))
+    purpose_ref = text_ref(session.store, purpose)
+    receipt = session.suite.datasets.request(dataset_id, purpose_ref, days * DAY, public)
+    return str(receipt["transactionHash"].to_0x_hex())
+
+
+def pending_requests(session: Session, dataset_id: int) -> list[dict[str, Any]]:
+    """Requests not followed by a grant to the same researcher (the registry stores none: events)."""
+    registry = session.suite.datasets
+    registry.get(dataset_id)  # DatasetUnknown for a bad id
+    granted: dict[str, int] = {}
+    for event in registry.events("AccessGranted", datasetId=dataset_id):
+        granted[event["args"]["grantee"]] = int(event["blockNumber"])
+    rows = []
+    for event in registry.events("AccessRequested", datasetId=dataset_id):
+        who = event["args"]["researcher"]
+        if granted.get(who, -1) >= int(event["blockNumber"]):
+            continue
+        rows.append(
+            {
+                "researcher": who,
+                "days": int(event["args"]["duration"]) // DAY,
+                "purpose": _purpose_text(session, bytes(event["args"]["purpose"])),
+                "block": int(event["blockNumber"]),
+                "tx": event["transactionHash"].to_0x_hex(),
+            }
+        )
+    return rows
+
+
+def _purpose_text(session: Session, ref: bytes) -> str:
+    try:
+        return session.store.read_all(CID.from_onchain(ref, CidKind.V1_RAW)).decode(errors="replace")
+    except AitrailError:
+        return "0x" + ref.hex()
+
+
+def _public_key_of(session: Session, dataset_id: int, account: ChecksumAddress) -> bytes:
+    requests = session.suite.datasets.events("AccessRequested", datasetId=dataset_id, researcher=account)
+    if not requests:
+        raise NoAccessRequestError(dataset_id, account)
+    return bytes(requests[-1]["args"]["publicKey"])
+
+
+def data_key_as_owner(session: Session, dataset_id: int) -> bytes:
+    record = session.suite.datasets.get(dataset_id)
+    meta = read_json(session.store, record.metadata_cid)
+    if record.owner.lower() != session.address.lower():
+        raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id}")
+    wrapped = session.store.read_all(CID.decode(str(meta["ownerKey"])))
+    return crypto.unwrap_key(wrapped, session.key)
+
+
+def grant_access(
+    session: Session,
+    dataset_id: int,
+    account: str,
+    days: int = 30,
+    public_key: bytes | None = None,
+    seconds: int | None = None,
+) -> Grant:
+    grantee = session.w3.to_checksum_address(account)
+    registry = session.suite.datasets
+    record = registry.get(dataset_id)
+    if record.owner.lower() != session.address.lower() and not registry.is_operator(
+        record.owner, session.address
+    ):
+        raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id} nor its operator")
+    public = public_key if public_key is not None else _public_key_of(session, dataset_id, grantee)
+    wrapped = crypto.wrap_key(data_key_as_owner(session, dataset_id), public)
+    key_ref = session.store.add_bytes(wrapped, cid_version=1).digest
+    expires, receipt = registry.grant(
+        dataset_id, grantee, seconds if seconds is not None else days * DAY, key_ref
+    )
+    return Grant(dataset_id, grantee, expires, key_ref, receipt["transactionHash"].to_0x_hex())
+
+
+def deliver_key(session: Session, dataset_id: int, account: str) -> Grant:
+    """Deliver the data key to a buyer whose grant came from the market (it carries no key reference).
+    The registry records a key reference only with a grant, so this grants the shortest duration the
+    registry allows (MIN_GRANT_DURATION, 1 hour), extending the bought grant by that much."""
+    _default, shortest, _longest = session.suite.datasets.limits()
+    return grant_access(session, dataset_id, account, seconds=shortest)
+
+
+def revoke_access(session: Session, dataset_id: int, account: str) -> str:
+    receipt = session.suite.datasets.revoke(dataset_id, session.w3.to_checksum_address(account))
+    return str(receipt["transactionHash"].to_0x_hex())
+
+
+def access_status(session: Session, account: str | None = None) -> list[dict[str, Any]]:
+    who = session.w3.to_checksum_address(account or session.address)
+    registry = session.suite.datasets
+    now = session.block_time()
+    latest: dict[int, Any] = {}
+    for event in registry.events("AccessGranted", grantee=who):
+        latest[int(event["args"]["datasetId"])] = event
+    requested = {int(e["args"]["datasetId"]) for e in registry.events("AccessRequested", researcher=who)}
+    rows = []
+    for dataset_id in sorted(set(latest) | requested):
+        expiry = registry.expiry(dataset_id, who)
+        allowed = registry.has_access(dataset_id, who)
+        state = (
+            "active"
+            if allowed
+            else (
+                "requested"
+                if dataset_id not in latest
+                else "withdrawn"
+                if registry.is_withdrawn(dataset_id)
+                else "revoked"
+                if expiry == 0
+                else "expired"
+            )
+        )
+        rows.append(
+            {
+                "dataset": dataset_id,
+                "account": who,
+                "status": state,
+                "expiresAt": expiry or None,
+                "expires": when(expiry) if expiry else "-",
+                "remainingDays": max(0, expiry - now) // DAY,
+            }
+        )
+    return rows
+
+
+def buy_access(session: Session, dataset_id: int, days: int = 30) -> dict[str, Any]:
+    suite = session.suite
+    fee = suite.market.quote(dataset_id, days)  # MarketNotListed before anything is sent
+    # Checked here too so that a refused purchase leaves no allowance behind.
+    owner = suite.datasets.get(dataset_id).owner
+    if owner.lower() == session.address.lower():
+        raise ContractRevertError(
+            MESSAGES["MarketOwnerCannotBuy"]((dataset_id, owner)), "MarketOwnerCannotBuy", {}
+        )
+    held = suite.token.balance(session.address)
+    if held < fee:
+        values = (session.address, held, fee)
+        raise ContractRevertError(
+            MESSAGES["ERC20InsufficientBalance"](values), "ERC20InsufficientBalance", {}
+        )
+    if suite.token.allowance(session.address, suite.market.address) < fee:
+        suite.token.approve(suite.market.address, fee)
+    paid, expires, receipt = suite.market.buy(dataset_id, days, ZERO32, fee)
+    return {
+        "dataset": dataset_id,
+        "fee": paid,
+        "expiresAt": expires,
+        "tx": receipt["transactionHash"].to_0x_hex(),
+    }
+
+
+def set_price(session: Session, dataset_id: int, price_per_day: int) -> str:
+    """List the dataset on the market; the market grants as the owner's operator, approved here once."""
+    suite = session.suite
+    owner = suite.datasets.get(dataset_id).owner
+    if owner.lower() != session.address.lower():  # before approving the market as an operator
+        values = (dataset_id, session.address)
+        raise ContractRevertError(MESSAGES["MarketNotDatasetOwner"](values), "MarketNotDatasetOwner", {})
+    if not suite.datasets.is_operator(session.address, suite.market.address):
+        suite.datasets.set_operator(suite.market.address, True)
+    receipt = suite.market.set_price(dataset_id, price_per_day)
+    return str(receipt["transactionHash"].to_0x_hex())
+
+
+def fetch_dataset(
+    session: Session, dataset_id: int, out_dir: Path, show_progress: bool | None = None
+) -> FetchResult:
+    """Log the attempt on-chain, then (if allowed) fetch, decrypt with the wrapped key, verify, write."""
+    registry = session.suite.datasets
+    record = registry.get(dataset_id)  # DatasetUnknown before anything is logged
+    allowed, receipt = registry.log_access(dataset_id)
+    tx_hash = receipt["transactionHash"].to_0x_hex()
+    if not allowed:
+        raise AccessDeniedError(_why_denied(session, dataset_id), dataset_id, session.address, tx_hash)
+    meta = read_json(session.store, record.metadata_cid)
+    if record.owner.lower() == session.address.lower():
+        data_key = data_key_as_owner(session, dataset_id)
+    else:
+        grants = registry.events("AccessGranted", datasetId=dataset_id, grantee=session.address)
+        refs = [bytes(g["args"]["keyRef"]) for g in grants if bytes(g["args"]["keyRef"]) != ZERO32]
+        if not refs:
+            raise AitrailError(
+                f"dataset {dataset_id}: access is granted but no data key was delivered yet; "
+                "ask the owner to run `aitrail access deliver`"
+            )
+        wrapped = session.store.read_all(CID.from_onchain(refs[-1], CidKind.V1_RAW))
+        data_key = crypto.unwrap_key(wrapped, session.key)
+    name = Path(str(meta.get("distribution", {}).get("name") or f"dataset-{dataset_id}")).name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return fetch(
+        session.store,
+        record.cid,
+        out_dir / name,
+        expected_sha256=record.content_hash,
+        data_key=data_key,
+        show_progress=show_progress,
+    )
+
+
+def _why_denied(session: Session, dataset_id: int) -> str:
+    registry = session.suite.datasets
+    who = session.address
+    withdrawn = session.withdrawn_at(dataset_id)
+    if withdrawn is not None:
+        return f"dataset {dataset_id} was withdrawn on {day(withdrawn)}"
+    expiry = registry.expiry(dataset_id, who)
+    if expiry:
+        return f"access of {who} to dataset {dataset_id} expired on {when(expiry)}"
+    if registry.events("AccessRevoked", datasetId=dataset_id, grantee=who):
+        return f"access of {who} to dataset {dataset_id} was revoked"
+    return (
+        f"{who} has no access to dataset {dataset_id}; ask for it with `aitrail access request {dataset_id}`"
+    )

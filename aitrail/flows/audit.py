@@ -1,0 +1,226 @@
+"""The auditor's trail of a dataset or a model, rebuilt from chain events alone (nothing off-chain is
+trusted): registration, versions, requests, grants, revocations, every access attempt allowed or denied,
+sales, models trained on it, rewards. Rows are in chain order (block, log index)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from web3.types import EventData
+
+from aitrail.chain.contracts import _Client
+from aitrail.flows._common import BlockClock, tokens, when
+from aitrail.flows.models import _model_name, resolve_model
+from aitrail.flows.session import Session
+
+DAY = 86_400
+Describe = Callable[[dict[str, Any]], str]
+
+
+def _rows(
+    session: Session, client: _Client, event: str, describe: Describe, **filters: Any
+) -> list[dict[str, Any]]:
+    clock = BlockClock(session.w3)
+    rows = []
+    for log in client.events(event, **filters):
+        rows.append(
+            {
+                "block": int(log["blockNumber"]),
+                "logIndex": int(log["logIndex"]),
+                "time": clock(int(log["blockNumber"])),
+                "event": event,
+                "detail": describe(dict(log["args"])),
+                "tx": log["transactionHash"].to_0x_hex(),
+            }
+        )
+    return rows
+
+
+def _ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    unique = {(r["block"], r["logIndex"]): r for r in rows}
+    ordered = [unique[k] for k in sorted(unique)]
+    for row in ordered:
+        row["when"] = when(row["time"])
+    return ordered
+
+
+def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
+    suite = session.suite
+    reg, models, rewards, market = suite.datasets, suite.models, suite.rewards, suite.market
+    record = reg.get(dataset_id)  # DatasetUnknown for a bad id
+    d = {"datasetId": dataset_id}
+    rows = _rows(
+        session,
+        reg,
+        "DatasetRegistered",
+        lambda a: (
+            f"registered by {a['owner']}, content sha256 0x{bytes(a['contentHash']).hex()[:16]}…, "
+            f"{a['recordsCount']} records"
+            + (f", new version of dataset {a['predecessor']}" if a["predecessor"] else "")
+        ),
+        **d,
+    )
+    for log in reg.events("DatasetRegistered"):
+        if int(log["args"]["predecessor"]) == dataset_id:
+            rows += _rows(
+                session,
+                reg,
+                "DatasetRegistered",
+                lambda a: f"superseded by version {a['datasetId']}",
+                datasetId=log["args"]["datasetId"],
+            )
+    rows += _rows(
+        session,
+        reg,
+        "AccessRequested",
+        lambda a: f"{a['researcher']} requested {int(a['duration']) // DAY} days",
+        **d,
+    )
+    rows += _rows(
+        session,
+        reg,
+        "AccessGranted",
+        lambda a: (
+            f"{a['grantee']} granted until {when(int(a['expiresAt']))}"
+            + (" (data key delivered)" if bytes(a["keyRef"]) != bytes(32) else "")
+        ),
+        **d,
+    )
+    rows += _rows(session, reg, "AccessRevoked", lambda a: f"{a['grantee']} revoked", **d)
+    rows += _rows(
+        session,
+        reg,
+        "AccessLogged",
+        lambda a: f"{a['account']} fetch {'ALLOWED' if a['allowed'] else 'DENIED'}",
+        **d,
+    )
+    rows += _rows(
+        session,
+        reg,
+        "RecordsWithdrawn",
+        lambda a: f"{len(a['leaves'])} records withdrawn (consent) in version {a['datasetId']}",
+        predecessor=dataset_id,
+    )
+    rows += _rows(session, reg, "DatasetWithdrawn", lambda a: "dataset withdrawn by its owner", **d)
+    rows += _rows(
+        session, reg, "DatasetOwnershipTransferred", lambda a: f"owner {a['from']} → {a['to']}", **d
+    )
+    rows += _rows(session, market, "PriceSet", lambda a: f"price set to {tokens(a['pricePerDay'])}/day", **d)
+    rows += _rows(
+        session,
+        market,
+        "AccessPurchased",
+        lambda a: f"{a['buyer']} bought {a['days_']} days for {tokens(a['fee'])}",
+        **d,
+    )
+    rows += _rows(session, models, "DatasetCited", lambda a: _citation(session, int(a["versionId"])), **d)
+    rows += _rows(
+        session, rewards, "VoucherIssued", lambda a: f"voucher of {tokens(a['amount'])} to {a['buyer']}", **d
+    )
+    rows += _rows(
+        session,
+        rewards,
+        "RewardCredited",
+        lambda a: f"{tokens(a['amount'])} credited to {a['owner']} for model version {a['versionId']}",
+        **d,
+    )
+    return {
+        "dataset": dataset_id,
+        "owner": record.owner,
+        "withdrawn": record.withdrawn,
+        "trail": _ordered(rows),
+    }
+
+
+def _citation(session: Session, version_id: int) -> str:
+    version = session.suite.models.version(version_id)
+    return (
+        f"cited by model {_model_name(session, version['modelId'])!r} version {version['number']} "
+        f"(version id {version_id})"
+    )
+
+
+def model_trail(session: Session, reference: str) -> dict[str, Any]:
+    model_id, _ = resolve_model(session, reference)
+    suite = session.suite
+    models, rewards = suite.models, suite.rewards
+    m = {"modelId": model_id}
+    rows = _rows(
+        session, models, "ModelRegistered", lambda a: f"model {a['name']!r} registered by {a['owner']}", **m
+    )
+    rows += _rows(
+        session, models, "ModelTransferred", lambda a: f"owner {a['previousOwner']} → {a['newOwner']}", **m
+    )
+    versions = [int(e["args"]["versionId"]) for e in models.events("VersionPublished", modelId=model_id)]
+    rows += _rows(
+        session,
+        models,
+        "VersionPublished",
+        lambda a: (
+            f"version {a['number']} (id {a['versionId']}) published by {a['publisher']}, weights "
+            f"0x{bytes(a['weightsDigest']).hex()[:16]}…"
+        ),
+        **m,
+    )
+    for version_id in versions:
+        v = {"versionId": version_id}
+        rows += _rows(
+            session,
+            models,
+            "DatasetCited",
+            lambda a: f"version id {a['versionId']} trained on dataset {a['datasetId']}",
+            **v,
+        )
+        rows += _rows(
+            session,
+            models,
+            "VersionDerived",
+            lambda a: f"version id {a['versionId']} derived from version id {a['parentVersionId']}",
+            **v,
+        )
+        rows += _rows(
+            session,
+            models,
+            "VersionDerived",
+            lambda a: (
+                f"version id {a['versionId']} (another model) derived from version id {a['parentVersionId']}"
+            ),
+            parentVersionId=version_id,
+        )
+        rows += _rows(
+            session,
+            rewards,
+            "RewardCredited",
+            lambda a: f"{tokens(a['amount'])} credited to {a['owner']} (owner of dataset {a['datasetId']})",
+            **v,
+        )
+    rows += _rows(
+        session, models, "VersionDeprecated", lambda a: f"version id {a['versionId']} deprecated", **m
+    )
+    rows += _rows(
+        session,
+        models,
+        "AliasMoved",
+        lambda a: (
+            f"alias {bytes(a['alias_']).rstrip(bytes(1)).decode(errors='replace')!r} → "
+            f"version id {a['versionId']}"
+        ),
+        **m,
+    )
+    return {
+        "model": _model_name(session, model_id),
+        "modelId": model_id,
+        "owner": models.model(model_id)["owner"],
+        "trail": _ordered(rows),
+    }
+
+
+def trail_table(trail: list[dict[str, Any]]) -> str:
+    lines = [f"{'when':<21} {'block':>6}  {'event':<18} detail"]
+    for row in trail:
+        lines.append(f"{row['when']:<21} {row['block']:>6}  {row['event']:<18} {row['detail']}")
+    return "\n".join(lines)
+
+
+__all__ = ["EventData", "dataset_trail", "model_trail", "trail_table"]

@@ -1,0 +1,236 @@
+"""ML engineer flows: publish a model version citing its datasets, verify weights, read lineage.
+
+Weights digest (OpenSSF model-signing layout): SHA-256 of every file under the model path (a single
+file counts as one), keyed by its relative path with `/` separators, directories not listed, `.git*`
+ignored; the digest is SHA-256 over the per-file digests concatenated in path order. Anyone can
+recompute it and ask the chain "is this a published version, and of which model?".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from aitrail.chain.reverts import MESSAGES
+from aitrail.errors import (
+    AitrailError,
+    ContractRevertError,
+    InputFileError,
+    NotPublishedError,
+    UnknownModelError,
+)
+from aitrail.flows._common import add_json, day, read_json, require_file, sha256_file
+from aitrail.flows.session import Session
+
+
+def model_files(path: Path) -> list[tuple[str, Path]]:
+    if not path.exists():
+        raise InputFileError(str(path), "file not found")
+    if path.is_file():
+        return [(path.name, path)]
+    files = []
+    for item in sorted(path.rglob("*")):
+        rel = item.relative_to(path).as_posix()
+        if item.is_file() and not any(part.startswith(".git") for part in rel.split("/")):
+            files.append((rel, item))
+    if not files:
+        raise InputFileError(str(path), "no model files in this directory")
+    return files
+
+
+def weights_digest(path: Path) -> tuple[bytes, dict[str, str]]:
+    per_file = {rel: sha256_file(item).hex() for rel, item in model_files(path)}
+    root = hashlib.sha256(b"".join(bytes.fromhex(per_file[rel]) for rel in sorted(per_file))).digest()
+    return root, per_file
+
+
+def publish_model(
+    session: Session,
+    name: str,
+    path: Path,
+    datasets: list[int],
+    parents: list[int] | None = None,
+    metrics_file: Path | None = None,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    session.require_signer()
+    digest, per_file = weights_digest(path)
+    metrics: dict[str, Any] = {}
+    if metrics_file is not None:
+        try:
+            metrics = json.loads(require_file(metrics_file).read_text())
+        except json.JSONDecodeError as exc:
+            raise InputFileError(str(metrics_file), f"not JSON: {exc.msg}") from None
+    models = session.suite.models
+    existing = models.version_by_digest(digest)
+    if existing:
+        raise AitrailError(
+            f"{path} is already published as version {existing} (model {models.version(existing)['modelId']})"
+        )
+    _check_citations(session, datasets, parents or [])
+    artifact = session.store.add_path(path, show_progress=False)
+    metadata = add_json(
+        session.store,
+        {
+            "@type": "aitrail:ModelVersion",
+            "name": name,
+            "weightsDigest": "0x" + digest.hex(),
+            "files": per_file,
+            "datasets": sorted(datasets),
+            "parents": sorted(parents or []),
+            "metrics": metrics,
+            "parameters": params or {},
+            "publisher": session.address,
+            "dateCreated": day(session.block_time()),
+        },
+    )
+    model_id = models.model_id(session.address, name)
+    if model_id == 0:
+        model_id, _ = models.register(name)
+    version_id, number, receipt = models.publish(
+        model_id, digest, artifact, metadata, datasets, parents or []
+    )
+    return {
+        "model": name,
+        "modelId": model_id,
+        "versionId": version_id,
+        "number": number,
+        "weightsDigest": "0x" + digest.hex(),
+        "artifact": str(artifact),
+        "metadata": str(metadata),
+        "tx": receipt["transactionHash"].to_0x_hex(),
+    }
+
+
+def _check_citations(session: Session, datasets: list[int], parents: list[int]) -> None:
+    """What publishVersion would refuse, checked before the model is registered, so a refused
+    publication leaves no model behind (the chain checks again; this only keeps things whole)."""
+    registry, models = session.suite.datasets, session.suite.models
+    for dataset_id in sorted(set(datasets)):
+        registry.get(dataset_id)  # DatasetUnknown
+        for name, refused in (
+            ("ModelDatasetWithdrawn", registry.is_withdrawn(dataset_id)),
+            ("ModelDatasetNotAccessible", not registry.has_access(dataset_id, session.address)),
+        ):
+            if refused:
+                values = (dataset_id, session.address)
+                raise ContractRevertError(MESSAGES[name](values), name, {"datasetId": dataset_id})
+    count = int(models.call("versionCount"))
+    for parent in sorted(set(parents)):
+        if not 0 < parent <= count:
+            raise ContractRevertError(
+                MESSAGES["ModelParentUnknown"]((parent,)), "ModelParentUnknown", {"parentVersionId": parent}
+            )
+
+
+def verify_model(session: Session, path: Path) -> dict[str, Any]:
+    digest, _ = weights_digest(path)
+    models = session.suite.models
+    version_id = models.version_by_digest(digest)
+    if not version_id:
+        raise NotPublishedError(str(path), "0x" + digest.hex())
+    version = models.version(version_id)
+    name = _model_name(session, version["modelId"])
+    return {
+        "path": str(path),
+        "weightsDigest": "0x" + digest.hex(),
+        "versionId": version_id,
+        "model": name,
+        "modelId": version["modelId"],
+        "number": version["number"],
+        "publishedAt": version["publishedAt"],
+        "deprecated": version["deprecated"],
+        "datasets": _cited(session, version_id),
+        "owner": models.model(version["modelId"])["owner"],
+    }
+
+
+def _model_name(session: Session, model_id: int) -> str:
+    events = session.suite.models.events("ModelRegistered", modelId=model_id)
+    return str(events[0]["args"]["name"]) if events else f"#{model_id}"
+
+
+def _cited(session: Session, version_id: int) -> list[int]:
+    return [
+        int(e["args"]["datasetId"]) for e in session.suite.models.events("DatasetCited", versionId=version_id)
+    ]
+
+
+def resolve_model(session: Session, reference: str) -> tuple[int, int | None]:
+    """`NAME`, `OWNER/NAME`, `#ID`, each optionally `@VERSION` (a number within the model)."""
+    ref, _, version_text = reference.partition("@")
+    models = session.suite.models
+    if ref.startswith("#"):
+        model_id = int(ref[1:]) if ref[1:].isdigit() else 0
+        if not 0 < model_id <= int(models.call("modelCount")):
+            raise UnknownModelError(reference)
+    else:
+        owner, _, name = ref.rpartition("/")
+        matches = (
+            models.events("ModelRegistered", owner=session.w3.to_checksum_address(owner))
+            if owner
+            else models.events("ModelRegistered")
+        )
+        ids = sorted({int(e["args"]["modelId"]) for e in matches if e["args"]["name"] == name})
+        if not ids:
+            raise UnknownModelError(reference)
+        if len(ids) > 1:
+            owners = ", ".join(str(models.model(i)["owner"]) for i in ids)
+            raise UnknownModelError(
+                reference, f"several owners have a model so named ({owners}): use OWNER/NAME"
+            )
+        model_id = ids[0]
+    number = None
+    if version_text:
+        if not version_text.isdigit():
+            raise UnknownModelError(reference, "the version after @ must be a number")
+        number = int(version_text)
+    return model_id, number
+
+
+def lineage(session: Session, reference: str) -> dict[str, Any]:
+    model_id, number = resolve_model(session, reference)
+    models = session.suite.models
+    versions = []
+    for event in models.events("VersionPublished", modelId=model_id):
+        args = event["args"]
+        if number is not None and int(args["number"]) != number:
+            continue
+        version_id = int(args["versionId"])
+        versions.append(
+            {
+                "versionId": version_id,
+                "number": int(args["number"]),
+                "publisher": args["publisher"],
+                "weightsDigest": "0x" + bytes(args["weightsDigest"]).hex(),
+                "datasets": _cited(session, version_id),
+                "parents": [
+                    int(e["args"]["parentVersionId"])
+                    for e in models.events("VersionDerived", versionId=version_id)
+                ],
+                "children": [
+                    int(e["args"]["versionId"])
+                    for e in models.events("VersionDerived", parentVersionId=version_id)
+                ],
+                "deprecated": models.version(version_id)["deprecated"],
+                "block": int(event["blockNumber"]),
+            }
+        )
+    if number is not None and not versions:
+        raise UnknownModelError(reference, f"no version {number}")
+    return {
+        "model": _model_name(session, model_id),
+        "modelId": model_id,
+        "owner": models.model(model_id)["owner"],
+        "versions": versions,
+    }
+
+
+def metadata(session: Session, version_id: int) -> dict[str, Any]:
+    events = session.suite.models.events("VersionPublished", versionId=version_id)
+    from aitrail.cid import CID
+
+    meta = events[0]["args"]["metadata"]
+    return read_json(session.store, CID.from_onchain(bytes(meta[0]), int(meta[1])))

@@ -1,0 +1,30 @@
+"""Reward flows: what an account holds and may claim, claiming, and sending tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aitrail.flows.session import Session
+
+
+def balance(session: Session, account: str | None = None) -> dict[str, Any]:
+    who = session.w3.to_checksum_address(account or session.address)
+    suite = session.suite
+    credited, claimed = suite.rewards.account(who)
+    return {
+        "account": who,
+        "balance": suite.token.balance(who),
+        "claimable": suite.rewards.claimable(who),
+        "credited": credited,
+        "claimed": claimed,
+    }
+
+
+def claim(session: Session) -> dict[str, Any]:
+    amount, receipt = session.suite.rewards.claim()
+    return {"account": session.address, "claimed": amount, "tx": receipt["transactionHash"].to_0x_hex()}
+
+
+def send_tokens(session: Session, to: str, amount: int) -> str:
+    receipt = session.suite.token.transfer(to, amount)
+    return str(receipt["transactionHash"].to_0x_hex())

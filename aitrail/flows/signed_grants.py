@@ -1,0 +1,107 @@
+"""Grants by signature: the owner signs an EIP-712 `AccessGrant` offline (no gas), the researcher submits
+it with `grantAccessWithSig` and pays. The data key is wrapped for the researcher exactly as for a plain
+grant; the signed document (JSON) carries everything the submission needs and nothing secret.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+
+from aitrail.errors import AitrailError, InputFileError
+from aitrail.flows._common import require_file
+from aitrail.flows.access import DAY, Grant, _public_key_of, data_key_as_owner
+from aitrail.flows.session import Session
+
+FORMAT = "aitrail-signed-grant-v1"
+ACCESS_GRANT = [
+    {"name": "datasetId", "type": "uint256"},
+    {"name": "grantee", "type": "address"},
+    {"name": "duration", "type": "uint64"},
+    {"name": "keyRef", "type": "bytes32"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+
+def sign_grant(
+    session: Session, dataset_id: int, account: str, days: int = 30, valid_days: int = 7
+) -> dict[str, Any]:
+    """The owner's signed grant for `account`, valid for `valid_days`; sends no transaction."""
+    from aitrail import crypto
+
+    registry = session.suite.datasets
+    grantee = session.w3.to_checksum_address(account)
+    record = registry.get(dataset_id)
+    if record.owner.lower() != session.address.lower():
+        raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id}")
+    if registry.is_withdrawn(dataset_id):
+        raise AitrailError(f"dataset {dataset_id} is withdrawn: no new grants")
+    public = _public_key_of(session, dataset_id, grantee)
+    key_ref = session.store.add_bytes(
+        crypto.wrap_key(data_key_as_owner(session, dataset_id), public), cid_version=1
+    ).digest
+    message = {
+        "datasetId": dataset_id,
+        "grantee": grantee,
+        "duration": days * DAY,
+        "keyRef": key_ref,
+        "nonce": int(registry.call("nonces", session.w3.to_checksum_address(session.address))),
+        "deadline": session.block_time() + valid_days * DAY,
+    }
+    domain = {
+        "name": "aitrail DatasetRegistry",
+        "version": "1",
+        "chainId": session.chain_id,
+        "verifyingContract": registry.address,
+    }
+    signed = Account.sign_typed_data(session.key.key, domain, {"AccessGrant": ACCESS_GRANT}, message)
+    return {
+        "format": FORMAT,
+        "owner": session.address,
+        "chainId": session.chain_id,
+        "registry": registry.address,
+        **message,
+        "keyRef": "0x" + key_ref.hex(),
+        "signature": "0x" + bytes(signed.signature).hex(),
+    }
+
+
+def write_signed_grant(document: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(document, indent=1) + "\n")
+
+
+def submit_grant(session: Session, path: Path) -> Grant:
+    """The researcher submits a signed grant (and pays for it)."""
+    try:
+        doc = json.loads(require_file(path).read_text())
+        if doc.get("format") != FORMAT:
+            raise InputFileError(str(path), f"not a signed grant (format {doc.get('format')!r})")
+        fields = (
+            int(doc["datasetId"]),
+            session.w3.to_checksum_address(doc["grantee"]),
+            int(doc["duration"]),
+            bytes.fromhex(str(doc["keyRef"])[2:]),
+            int(doc["nonce"]),
+            int(doc["deadline"]),
+            bytes.fromhex(str(doc["signature"])[2:]),
+        )
+    except (json.JSONDecodeError, KeyError, ValueError, TypeError) as exc:
+        raise InputFileError(str(path), f"not a signed grant: {exc}") from None
+    if int(doc.get("chainId", 0)) != session.chain_id:
+        raise AitrailError(
+            f"{path} was signed for chain {doc.get('chainId')}, this is chain {session.chain_id}"
+        )
+    registry = session.suite.datasets
+    receipt = registry.send(f"submit the signed grant for dataset {fields[0]}", "grantAccessWithSig", *fields)
+    (event,) = registry.receipt_events(receipt, "AccessGranted")
+    return Grant(
+        fields[0],
+        fields[1],
+        int(event["args"]["expiresAt"]),
+        fields[3],
+        receipt["transactionHash"].to_0x_hex(),
+    )

@@ -1,0 +1,45 @@
+"""Fixtures for the SDK tests: private Anvil chains started through aitrail's own LocalChain."""
+
+import socket
+
+import pytest
+from web3 import HTTPProvider, Web3
+
+from aitrail.chain.accounts import dev_account
+from aitrail.chain.local import LocalChain
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def port():
+    """A function returning a free TCP port on 127.0.0.1."""
+    return free_port
+
+
+@pytest.fixture(scope="module")
+def devchain(tmp_path_factory):
+    """A fresh Anvil (chain id 31337, base fee 1 gwei, instant mining) for one test module."""
+    chain = LocalChain(tmp_path_factory.mktemp("devchain"), port=free_port())
+    chain.ensure()
+    yield chain
+    chain.stop()
+
+
+@pytest.fixture(scope="module")
+def w3(devchain):
+    return Web3(HTTPProvider(devchain.url))
+
+
+@pytest.fixture(scope="module")
+def owner_key():
+    return dev_account("anvil0")
+
+
+@pytest.fixture(scope="module")
+def other_key():
+    return dev_account("anvil1")
