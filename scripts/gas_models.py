@@ -66,8 +66,9 @@ def _dataset_input(owner: Any, n: int) -> tuple[Any, ...]:
     return (owner, h, h, 0, h, 1, b"\x00" * 32, 0, 0)
 
 
-def measure() -> dict[str, int]:
-    """Deploy a fresh suite and return gas per operation (deterministic for given contracts)."""
+def measure(txs: dict[str, str] | None = None) -> dict[str, int]:
+    """Deploy a fresh suite and return gas per operation (deterministic for given contracts).
+    If given, `txs` receives each measured transaction's hash (`make bench` computes their floors)."""
     admin, owner, publisher, grantee_owner = accounts[0], accounts[1], accounts[2], accounts[3]
     token = RewardToken.deploy(admin, 10**27, {"from": admin})
     datasets = DatasetRegistry.deploy({"from": admin})
@@ -84,8 +85,10 @@ def measure() -> dict[str, int]:
     gas: dict[str, int] = {}
     serial = iter(range(1, 10**6))
 
-    def used(tx: Any) -> int:
-        return int(tx.gas_used)
+    def record(name: str, tx: Any) -> None:
+        gas[name] = int(tx.gas_used)
+        if txs is not None:
+            txs[name] = tx.txid
 
     def new_dataset(who: Any = owner) -> int:
         return int(datasets.register(_dataset_input(who, next(serial)), [], {"from": who}).return_value)
@@ -117,39 +120,39 @@ def measure() -> dict[str, int]:
 
     # Warm-up: counters, the model's version count and the owner's reward account become non-zero.
     models.registerModel("warm-up", {"from": publisher})
-    gas["register model"] = used(models.registerModel("llm", {"from": publisher}))
+    record("register model", models.registerModel("llm", {"from": publisher}))
     model_id = int(models.modelCount())
     publish(model_id, paid(1))
 
-    gas["publish, no datasets"] = used(publish(model_id, []))
-    gas["publish, cites 1 dataset (free)"] = used(publish(model_id, free(1)))
+    record("publish, no datasets", publish(model_id, []))
+    record("publish, cites 1 dataset (free)", publish(model_id, free(1)))
     for n in (1, 5, 20):
-        gas[f"publish, cites {n} dataset{'s' if n > 1 else ''} (paid)"] = used(publish(model_id, paid(n)))
+        record(f"publish, cites {n} dataset{'s' if n > 1 else ''} (paid)", publish(model_id, paid(n)))
     one = gas["publish, cites 1 dataset (paid)"]
     gas["per extra dataset, 1->5 (paid)"] = (gas["publish, cites 5 datasets (paid)"] - one) // 4
     gas["per extra dataset, 1->20 (paid)"] = (gas["publish, cites 20 datasets (paid)"] - one) // 19
-    gas["publish, cites 20 datasets (free)"] = used(publish(model_id, free(20)))
+    record("publish, cites 20 datasets (free)", publish(model_id, free(20)))
     last = int(models.versionCount())
-    gas["publish, 1 dataset + 2 parents"] = used(publish(model_id, free(1), [last - 1, last]))
+    record("publish, 1 dataset + 2 parents", publish(model_id, free(1), [last - 1, last]))
 
     alias = b"production".ljust(32, b"\x00")
     models.setAlias(model_id, alias, last - 1, {"from": publisher})
-    gas["move alias"] = used(models.setAlias(model_id, alias, last, {"from": publisher}))
-    gas["deprecate version"] = used(models.deprecateVersion(last - 1, {"from": publisher}))
+    record("move alias", models.setAlias(model_id, alias, last, {"from": publisher}))
+    record("deprecate version", models.deprecateVersion(last - 1, {"from": publisher}))
 
     # The owner already holds tokens (the access fees it was paid), so the mint tops up a balance.
-    gas["claim"] = used(rewards.claim({"from": owner}))
+    record("claim", rewards.claim({"from": owner}))
 
     dataset_id = new_dataset()
-    gas["set price"] = used(market.setPrice(dataset_id, PRICE_PER_DAY, {"from": owner}))
+    record("set price", market.setPrice(dataset_id, PRICE_PER_DAY, {"from": owner}))
     for label in ("first", "again"):
         tx = market.buyAccess(dataset_id, 30, b"\x00" * 32, 2**255, {"from": publisher})
-        gas[f"buy access, {label} (approve)"] = used(tx)
-    gas["buy access, new buyer (permit)"] = _permit_purchase(token, market, dataset_id, admin)
+        record(f"buy access, {label} (approve)", tx)
+    record("buy access, new buyer (permit)", _permit_purchase(token, market, dataset_id, admin))
     return {name: gas[name] for name in ANCHORS}
 
 
-def _permit_purchase(token: Any, market: Any, dataset_id: int, funder: Any) -> int:
+def _permit_purchase(token: Any, market: Any, dataset_id: int, funder: Any) -> Any:
     fee = PRICE_PER_DAY * 30
     deadline = 2**48 - 1  # fixed, so the calldata (and its gas) is the same in every run
     # A fresh key that lives only in memory signs the permit (accounts.add() without a key would print
@@ -165,10 +168,9 @@ def _permit_purchase(token: Any, market: Any, dataset_id: int, funder: Any) -> i
     buyer = accounts.add(key.key.hex())
     funder.transfer(buyer, 10**17)
     token.mint(buyer, fee, {"from": funder})
-    tx = market.buyAccessWithPermit(
+    return market.buyAccessWithPermit(
         dataset_id, 30, b"\x00" * 32, fee, deadline, signed.v, r, s, {"from": buyer}
     )
-    return int(tx.gas_used)
 
 
 def _permit_typed_data(
