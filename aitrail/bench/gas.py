@@ -151,7 +151,8 @@ def _verdict(sizes: list[int], values: list[float]) -> str:
     """constant, logarithmic or linear in N, judged on the sizes after the first (the first operation of
     a kind may write a fresh counter slot once)."""
     every = list(zip(sizes, values, strict=True))
-    pts = [(n, v) for n, v in every if n > 1] or every
+    later = [(n, v) for n, v in every if n > 1]
+    pts = later if len(later) > 1 else every
     lo, hi = pts[0], pts[-1]
     if hi[1] <= lo[1] * 1.02:
         return "constant"
