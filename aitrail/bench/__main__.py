@@ -113,8 +113,12 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
         done[name] = {"meta": meta, "result": result}
         print(f"\n[{name}] {seconds:.0f} s\n{text}", flush=True)
 
+    def start(what: str) -> None:
+        print(f"[{what}] running ...", flush=True)
+
     chain_parts = [s for s in ("gas", "growth") if s in sections]
     if chain_parts:
+        start(" + ".join(chain_parts))
         t0 = time.perf_counter()
         args = ["aitrail.bench.gas", "--json", "--samples", str(p["growth_samples"]),
                 "--sizes", p["growth_sizes"] if "growth" in chain_parts else ""]
@@ -128,16 +132,19 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
         if "growth" in res:
             keep("growth", res["growth"], spent, report.growth_text(res["growth"]))
     if "cid" in sections:
+        start("cid")
         t0 = time.perf_counter()
         res = cid.run(p["cid_mib"] << 20, p["cid_runs"], True)
         keep("cid", res, time.perf_counter() - t0, report.cid_text(res))
     if "merkle" in sections:
+        start("merkle")
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="aitrail-bench-merkle-") as tmp:
             sample = 20 if quick else 1000
             res = merkle.run(p["merkle_records"], p["merkle_npm_proofs"], sample, Path(tmp))
         keep("merkle", res, time.perf_counter() - t0, report.merkle_text(res))
     if "e2e" in sections:
+        start("e2e")
         t0 = time.perf_counter()
         flows = _child_json(["aitrail.bench.e2e", "--json", "--size-mib", str(p["e2e_mib"]),
                              "--runs", str(p["e2e_runs"])])
