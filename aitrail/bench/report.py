@@ -224,7 +224,10 @@ def _growth_rows(g: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     for r in g["rows"]:
         gas = r.get("gas_per_item") or r["gas"]
         label = r["operation"] + (" (gas per grantee)" if "gas_per_item" in r else "")
-        rows.append([label, *[_n(x) for x in gas], *[_s(t["median"]) for t in r["seconds"]], r["verdict"]])
+        if "limit" in r and any(x is None for x in gas):
+            label += f" (at most {r['limit']:,} per batch)"
+        times = ["-" if t is None else _s(t["median"]) for t in r["seconds"]]
+        rows.append([label, *[_n(x) for x in gas], *times, r["verdict"]])
         if "build_seconds" in r:
             rows.append(["  build that tree off-chain", *["" for _ in sizes],
                          *[_s(t["median"]) for t in r["build_seconds"]], ""])
