@@ -150,11 +150,21 @@ def _merkle_rows(m: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def merkle_ratio(m: dict[str, Any]) -> tuple[float, str]:
+    """The speed-up judged against the target: tree + all proofs when npm built every proof, else the
+    tree build alone (npm's all-proofs time is then extrapolated from a sample: shown, not judged)."""
+    if m["ratio_total"] is not None and not m["npm"]["all_proofs_extrapolated"]:
+        return m["ratio_total"], "tree + all proofs"
+    total = m["ratio_total"]
+    extra = "" if total is None else f"; {total:.0f}x with all proofs, npm's extrapolated"
+    return m["ratio_build"], "tree build, both measured" + extra
+
+
 def _merkle_summary(m: dict[str, Any]) -> str:
-    ratio = m["ratio_total"] if m["ratio_total"] is not None else m["ratio_build"]
+    ratio, basis = merkle_ratio(m)
     ok = "met" if ratio >= MERKLE_TARGET else "MISSED"
     same = "identical" if m["root_identical"] else "DIFFERENT"
-    return (f"{m['records']:,} records; speed-up {ratio:.1f}x (target ≥{MERKLE_TARGET:.0f}x: {ok}); "
+    return (f"{m['records']:,} records; speed-up {ratio:.1f}x ({basis}; target ≥{MERKLE_TARGET:.0f}x: {ok}); "
             f"roots {same}; {m['sample_proofs_compared']:,} sampled proofs compared one by one: "
             + ("identical" if m["sample_proofs_identical"] else "DIFFERENT"))
 
@@ -272,9 +282,9 @@ def targets_rows(sections: dict[str, Any]) -> list[list[str]]:
             f"{c['ratio_vs_kubo']:.2f}x", c["ratio_vs_kubo"] >= CID_TARGET)
     if "merkle" in sections:
         m = sections["merkle"]["result"]
-        ratio = m["ratio_total"] if m["ratio_total"] is not None else m["ratio_build"]
+        ratio, basis = merkle_ratio(m)
         add(f"Merkle ≥ {MERKLE_TARGET:.0f}x @openzeppelin/merkle-tree ({m['records']:,} records)",
-            f"{ratio:.1f}x", ratio >= MERKLE_TARGET)
+            f"{ratio:.1f}x ({basis.split(';')[0]})", ratio >= MERKLE_TARGET)
     if "e2e" in sections and sections["e2e"]["result"].get("demo_seconds"):
         d = sections["e2e"]["result"]["demo_seconds"]
         add(f"`make demo` < {DEMO_TARGET_S:.0f} s after set-up", _s(d["min"]), d["min"] < DEMO_TARGET_S)
