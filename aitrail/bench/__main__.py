@@ -167,6 +167,10 @@ def failures(done: dict[str, dict[str, Any]]) -> list[str]:
     bad = []
     if "gas" in done and not done["gas"]["result"]["matches_snapshot"]:
         bad.append("gas: figures differ from the committed snapshot gas/*.json")
+    if "gas" in done:
+        # a floor above the gas paid would mean the floor counts something the transaction did not do
+        bad += [f"gas: floor {r['floor']:,} above the gas paid {r['gas']:,} for {r['operation']}"
+                for r in done["gas"]["result"]["rows"] if r["floor"] is not None and r["floor"] > r["gas"]]
     if "cid" in done and done["cid"]["result"].get("same_cid_as_kubo") is False:
         bad.append("cid: aitrail's CID differs from Kubo's")
     if "merkle" in done:
