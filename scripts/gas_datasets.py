@@ -72,22 +72,26 @@ def _address(label: str) -> str:
     return web3.to_checksum_address(h(label)[:20])
 
 
-def measure() -> dict[str, int]:
-    """Deploy a fresh registry and return gas per operation (deterministic for a given contract)."""
+def measure(txs: dict[str, str] | None = None, calls: dict[str, str] | None = None) -> dict[str, int]:
+    """Deploy a fresh registry and return gas per operation (deterministic for a given contract).
+    If given, `txs` receives each measured transaction's hash (a batch row's whole batch) and `calls`
+    the calldata of each estimated view call: `make bench` computes their gas floors from them."""
     deployer, owner, researcher, outsider, relayer = (accounts[i] for i in (0, 1, 2, 3, 4))
     web3.provider.make_request("anvil_setNonce", [deployer.address, hex(DEPLOYER_NONCE)])
     registry = DatasetRegistry.deploy({"from": deployer})
     gas: dict[str, int] = {}
 
-    def used(tx: Any) -> int:
-        return int(tx.gas_used)
+    def record(name: str, tx: Any, per: int = 1) -> None:
+        gas[name] = int(tx.gas_used) // per
+        if txs is not None:
+            txs[name] = tx.txid
 
     # Warm-up registration: the first ever writes the counter from zero, which only happens once.
     registry.register(dataset_input(owner, "warm-up"), [], {"from": owner})
 
-    gas["register"] = used(registry.register(dataset_input(owner, "plain"), [], {"from": owner}))
+    record("register", registry.register(dataset_input(owner, "plain"), [], {"from": owner}))
     tx = registry.register(dataset_input(owner, "records", records=1000), [], {"from": owner})
-    gas["register with records root"] = used(tx)
+    record("register with records root", tx)
     dataset_id = tx.return_value
 
     signed = dataset_input(owner, "signed")
@@ -95,19 +99,20 @@ def measure() -> dict[str, int]:
     nonce = registry.nonces(owner)
     signature = sign(owner, registration_typed_data(registry, signed, [], nonce, deadline))
     tx = registry.registerWithSig(signed, [], nonce, deadline, signature, {"from": relayer})
-    gas["register by signature"] = used(tx)
+    record("register by signature", tx)
 
-    gas["request access"] = used(
+    record(
+        "request access",
         registry.requestAccess(dataset_id, h("purpose"), 0, public_key(1), {"from": researcher})
     )
-    gas["grant new"] = used(registry.grantAccess(dataset_id, researcher, 0, h("key-1"), {"from": owner}))
-    gas["grant extend"] = used(registry.grantAccess(dataset_id, researcher, 0, h("key-2"), {"from": owner}))
+    record("grant new", registry.grantAccess(dataset_id, researcher, 0, h("key-1"), {"from": owner}))
+    record("grant extend", registry.grantAccess(dataset_id, researcher, 0, h("key-2"), {"from": owner}))
 
     for size in (1, 10, 100):
         grantees = [_address(f"batch-{size}-{i}") for i in range(size)]
         refs = [h(f"ref-{size}-{i}") for i in range(size)]
         tx = registry.grantAccessBatch(dataset_id, grantees, 0, refs, {"from": owner})
-        gas[f"batch grant x{size} per grantee"] = used(tx) // size
+        record(f"batch grant x{size} per grantee", tx, per=size)
 
     deadline = DEADLINE
     nonce = registry.nonces(owner)
@@ -115,26 +120,25 @@ def measure() -> dict[str, int]:
     tx = registry.grantAccessWithSig(
         dataset_id, outsider, 0, h("key-3"), nonce, deadline, sign(owner, typed), {"from": outsider}
     )
-    gas["signed grant"] = used(tx)
+    record("signed grant", tx)
 
-    gas["log access allowed"] = used(registry.logAccess(dataset_id, {"from": researcher}))
-    gas["log access denied"] = used(registry.logAccess(dataset_id, {"from": relayer}))
-    gas["revoke"] = used(registry.revokeAccess(dataset_id, outsider, {"from": owner}))
+    record("log access allowed", registry.logAccess(dataset_id, {"from": researcher}))
+    record("log access denied", registry.logAccess(dataset_id, {"from": relayer}))
+    record("revoke", registry.revokeAccess(dataset_id, outsider, {"from": owner}))
 
     for depth in (10, 20):
         leaf = h(f"leaf-{depth}")
         proof = [h(f"sibling-{depth}-{i}") for i in range(depth)]
-        tx = registry.register(
-            dataset_input(owner, f"tree-{depth}", records=2**depth, root=path_root(leaf, proof)),
-            [],
-            {"from": owner},
-        )
+        tree = dataset_input(owner, f"tree-{depth}", records=2**depth, root=path_root(leaf, proof))
+        tx = registry.register(tree, [], {"from": owner})
         tree_id = tx.return_value
         if not registry.verifyRecord(tree_id, leaf, proof):
             raise AssertionError(f"depth-{depth} proof does not verify")
         gas[f"verifyRecord depth {depth}"] = int(registry.verifyRecord.estimate_gas(tree_id, leaf, proof))
+        if calls is not None:
+            calls[f"verifyRecord depth {depth}"] = registry.verifyRecord.encode_input(tree_id, leaf, proof)
 
-    gas["withdraw"] = used(registry.withdrawDataset(dataset_id, h("consent withdrawn"), {"from": owner}))
+    record("withdraw", registry.withdrawDataset(dataset_id, h("consent withdrawn"), {"from": owner}))
     return {name: gas[name] for name in ANCHORS}
 
 

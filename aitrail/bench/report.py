@@ -1,0 +1,343 @@
+"""Text (terminal) and Markdown (README) renderings of the bench results; the README section is generated.
+
+Every renderer takes a section's result dict as `python -m aitrail.bench` writes it to JSON, so the
+README can be regenerated from the committed JSON alone (`python -m aitrail.bench --readme --no-run`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+START = "<!-- bench:start -->"
+END = "<!-- bench:end -->"
+
+# Targets from the issues, checked in the summary (gas targets are per row, in the gas table).
+CID_TARGET = 2.0
+MERKLE_TARGET = 20.0
+DEMO_TARGET_S = 90.0
+
+
+def _n(x: Any) -> str:
+    return "-" if x is None else f"{x:,}"
+
+
+def _r(x: Any, nd: int = 2) -> str:
+    return "-" if x is None else f"{x:.{nd}f}"
+
+
+def _s(x: float) -> str:
+    if x < 0.01:
+        return f"{x * 1000:.2f} ms"
+    return f"{x:.2f} s" if x < 100 else f"{x:.0f} s"
+
+
+def _md_table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> list[str]:
+    right = right if right is not None else set(range(1, len(header)))
+    align = ["---:" if i in right else "---" for i in range(len(header))]
+    return ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"] + [
+        "| " + " | ".join(r) + " |" for r in rows
+    ]
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+    fmt = [f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths)]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(f.format(c) for f, c in zip(fmt, r, strict=True)).rstrip()
+
+    return [line(header), "-" * len(line(header))] + [line(r) for r in rows]
+
+
+# ------------------------------------------------------------------------------------------ gas
+
+
+def _gas_rows(t: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    header = ["operation", "gas", "target", "anchor", "anchor gas", "ratio", "floor", "gas/floor"]
+    rows = []
+    for r in t["rows"]:
+        missed = "" if r["meets_target"] else " MISSED"
+        target = "-" if r["target"] is None else f"≤{r['target']:,}{missed}"
+        rows.append([
+            r["operation"], _n(r["gas"]), target, r["anchor"] or "-", _n(r["anchor_gas"]),
+            _r(r["ratio_vs_anchor"]), _n(r["floor"]), _r(r["gas_over_floor"]),
+        ])
+    return header, rows
+
+
+def gas_text(t: dict[str, Any]) -> str:
+    header, rows = _gas_rows(t)
+    head = "Gas per transaction (21,000 included) beside the anchors and the floor of the same transaction"
+    snap = "matches gas/*.json" if t["matches_snapshot"] else "DIFFERS from gas/*.json (run `make gas`)"
+    return "\n".join([head, *text_table(header, rows), f"snapshot: {snap}"])
+
+
+def gas_md(t: dict[str, Any]) -> list[str]:
+    header, rows = _gas_rows(t)
+    return [
+        "Total gas per transaction (21,000 base included), steady state, from the snapshot scripts "
+        "(`scripts/gas_*.py`). Ratio = ours / anchor. Floor = 21,000 + 22,100 per fresh storage slot + "
+        "calldata + events of the very transaction measured (batch rows: per grantee; verifyRecord: a "
+        "transaction that only checks the proof).",
+        "",
+        *_md_table(header, rows, {1, 4, 5, 6, 7}),
+    ]
+
+
+# ------------------------------------------------------------------------------------------ CID
+
+
+def _cid_rows(c: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    header = ["importer", "min", "median", "MB/s", "CPU s", "peak RSS"]
+    names = {
+        "aitrail_v0": "aitrail (CIDv0, all cores)",
+        "aitrail_v0_1thread": "aitrail (CIDv0, 1 thread)",
+        "aitrail_v1": "aitrail (CIDv1)",
+        "kubo_v0": "Kubo importer (embedded, start-up subtracted)",
+        "sha256_floor": "SHA-256 floor (hashlib)",
+    }
+    rows = []
+    for key, label in names.items():
+        if key in c:
+            r = c[key]
+            rows.append([label, _s(r["seconds_min"]), _s(r["seconds_median"]), f"{r['throughput_mb_s']:,.0f}",
+                         f"{r['cpu_seconds_min']:.2f}", f"{r['peak_rss_mib']:.0f} MiB"])
+    return header, rows
+
+
+def _cid_summary(c: dict[str, Any]) -> str:
+    size = c["size_bytes"] / 2**20
+    parts = [f"{size:,.0f} MiB file, hash only, {c['runs']} runs each"]
+    if "ratio_vs_kubo" in c:
+        ok = "met" if c["ratio_vs_kubo"] >= CID_TARGET else "MISSED"
+        same = "yes" if c["same_cid_as_kubo"] else "NO"
+        parts.append(f"aitrail / Kubo: {c['ratio_vs_kubo']:.2f}x wall, {c['ratio_vs_kubo_cpu']:.2f}x CPU "
+                     f"(target ≥{CID_TARGET:.0f}x: {ok}); same CID: {same}")
+    parts.append(f"aitrail / SHA-256 floor: {c['ratio_vs_sha256_floor']:.2f}")
+    return "; ".join(parts)
+
+
+def cid_text(c: dict[str, Any]) -> str:
+    header, rows = _cid_rows(c)
+    return "\n".join(["CID of a file vs Kubo's own importer", *text_table(header, rows), _cid_summary(c)])
+
+
+def cid_md(c: dict[str, Any]) -> list[str]:
+    header, rows = _cid_rows(c)
+    return [_cid_summary(c) + ".", "", *_md_table(header, rows)]
+
+
+# ------------------------------------------------------------------------------------------ Merkle
+
+
+def _merkle_rows(m: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    a, j = m["aitrail"], m["npm"]
+    npm_proofs = "-" if j["all_proofs_s"] is None else _s(j["all_proofs_s"])
+    npm_total = "-" if j["total_s"] is None else _s(j["total_s"])
+    if j["all_proofs_extrapolated"]:
+        npm_proofs += " (extrapolated)"
+        npm_total += " (extrapolated)"
+    header = ["", "aitrail", "@openzeppelin/merkle-tree", "ratio"]
+    total_ratio = "-" if m["ratio_total"] is None else f"{m['ratio_total']:.1f}x"
+    rows = [
+        ["build tree", _s(a["build_s"]), _s(j["build_s"]), f"{m['ratio_build']:.1f}x"],
+        [f"all {m['records']:,} proofs", _s(a["proofs_s"]), npm_proofs, "-"],
+        ["total", _s(a["total_s"]), npm_total, total_ratio],
+        ["peak RSS", f"{a['peak_rss_mib']:.0f} MiB", f"{j['peak_rss_mib']:.0f} MiB", "-"],
+    ]
+    return header, rows
+
+
+def merkle_ratio(m: dict[str, Any]) -> tuple[float, str]:
+    """The speed-up judged against the target: tree + all proofs when npm built every proof, else the
+    tree build alone (npm's all-proofs time is then extrapolated from a sample: shown, not judged)."""
+    if m["ratio_total"] is not None and not m["npm"]["all_proofs_extrapolated"]:
+        return m["ratio_total"], "tree + all proofs"
+    total = m["ratio_total"]
+    extra = "" if total is None else f"; {total:.0f}x with all proofs, npm's extrapolated"
+    return m["ratio_build"], "tree build, both measured" + extra
+
+
+def _merkle_summary(m: dict[str, Any]) -> str:
+    ratio, basis = merkle_ratio(m)
+    ok = "met" if ratio >= MERKLE_TARGET else "MISSED"
+    same = "identical" if m["root_identical"] else "DIFFERENT"
+    return (f"{m['records']:,} records; speed-up {ratio:.1f}x ({basis}; target ≥{MERKLE_TARGET:.0f}x: {ok}); "
+            f"roots {same}; {m['sample_proofs_compared']:,} sampled proofs compared one by one: "
+            + ("identical" if m["sample_proofs_identical"] else "DIFFERENT"))
+
+
+def merkle_text(m: dict[str, Any]) -> str:
+    header, rows = _merkle_rows(m)
+    return "\n".join(["Merkle tree + every proof vs npm", *text_table(header, rows), _merkle_summary(m)])
+
+
+def merkle_md(m: dict[str, Any]) -> list[str]:
+    header, rows = _merkle_rows(m)
+    return [_merkle_summary(m) + ".", "", *_md_table(header, rows)]
+
+
+# ------------------------------------------------------------------------------------------ e2e
+
+
+_E2E = {
+    "register": ("register a dataset (hash, encrypt, CID, store, tx)", "sha256"),
+    "grant": ("grant a researcher (wrap the key, tx)", "tx"),
+    "fetch_verify": ("fetch + decrypt + verify (access logged on-chain)", "sha256"),
+    "publish_model": ("publish a model citing it (1 MiB weights)", "tx"),
+}
+
+
+def _e2e_rows(e: dict[str, Any], demo: dict[str, Any] | None) -> tuple[list[str], list[list[str]]]:
+    header = ["step", "min", "median", "floor in the same run"]
+    sha, tx = e["floor"]["sha256_seconds"], e["floor"]["plain_transfer_seconds"]
+    rows = []
+    for key, (label, floor) in _E2E.items():
+        r = e["seconds"][key]
+        fl = (f"{_s(sha['min'] + tx['min'])} (SHA-256 + 1 tx)" if floor == "sha256"
+              else f"{_s(tx['min'])} (1 plain tx)")
+        rows.append([label, _s(r["min"]), _s(r["median"]), fl])
+    if demo is not None:
+        ok = "met" if demo["min"] < DEMO_TARGET_S else "MISSED"
+        rows.append(["`make demo` (python -m aitrail.demo), after set-up", _s(demo["min"]),
+                     _s(demo["median"]), f"target < {DEMO_TARGET_S:.0f} s: {ok}"])
+    return header, rows
+
+
+def e2e_text(e: dict[str, Any], demo: dict[str, Any] | None) -> str:
+    header, rows = _e2e_rows(e, demo)
+    head = (f"End-to-end on a local Anvil, {e['size_bytes'] / 2**20:,.0f} MiB dataset, {e['runs']} runs "
+            f"(chain start {_s(e['chain_startup_seconds'])}, suite deploy {_s(e['deploy_suite_seconds'])})")
+    return "\n".join([head, *text_table(header, rows)])
+
+
+def e2e_md(e: dict[str, Any], demo: dict[str, Any] | None) -> list[str]:
+    header, rows = _e2e_rows(e, demo)
+    return [
+        f"SDK flows (`aitrail.flows`) on a local Anvil started on a free port, embedded store, a "
+        f"{e['size_bytes'] / 2**20:,.0f} MiB dataset, {e['runs']} runs; the floor is SHA-256 of the same "
+        "file and a plain ETH transfer, measured in the same run.",
+        "",
+        *_md_table(header, rows, {1, 2}),
+    ]
+
+
+# ------------------------------------------------------------------------------------------ growth
+
+
+def _growth_rows(g: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    sizes = g["sizes"]
+    header = ["operation", *[f"gas N={n:,}" for n in sizes], *[f"time N={n:,}" for n in sizes], "gas grows"]
+    rows = []
+    for r in g["rows"]:
+        gas = r.get("gas_per_item") or r["gas"]
+        label = r["operation"] + (" (gas per grantee)" if "gas_per_item" in r else "")
+        if "limit" in r and any(x is None for x in gas):
+            label += f" (at most {r['limit']:,} per batch)"
+        times = ["-" if t is None else _s(t["median"]) for t in r["seconds"]]
+        rows.append([label, *[_n(x) for x in gas], *times, r["verdict"]])
+        if "build_seconds" in r:
+            rows.append(["  build that tree off-chain", *["" for _ in sizes],
+                         *[_s(t["median"]) for t in r["build_seconds"]], ""])
+    return header, rows
+
+
+def growth_text(g: dict[str, Any]) -> str:
+    header, rows = _growth_rows(g)
+    return "\n".join([f"How cost grows (time: median of {g['samples']} samples, send to receipt)",
+                      *text_table(header, rows)])
+
+
+def growth_md(g: dict[str, Any]) -> list[str]:
+    header, rows = _growth_rows(g)
+    n = len(g["sizes"])
+    return [
+        f"Gas of the Nth operation and its latency (send to receipt, median of {g['samples']}) on a fresh "
+        "registry as N grows; the verdict leaves out N=1 (the first operation of a kind writes a counter "
+        "slot once) and says whether gas stays constant or grows with log N or N.",
+        "",
+        *_md_table(header, rows, set(range(1, 2 * n + 1))),
+    ]
+
+
+# ------------------------------------------------------------------------------------------ README
+
+
+def targets_rows(sections: dict[str, Any]) -> list[list[str]]:
+    """The issues' targets with the figure measured for each: gas rows, CID and Merkle ratios, demo time."""
+    rows = []
+
+    def add(target: str, measured: str, ok: bool) -> None:
+        rows.append([target, measured, "met" if ok else "**MISSED**"])
+
+    if "gas" in sections:
+        for r in sections["gas"]["result"]["rows"]:
+            if r["target"] is not None:
+                add(f"{r['operation']} ≤ {r['target']:,} gas", f"{r['gas']:,}", bool(r["meets_target"]))
+    if "cid" in sections and "ratio_vs_kubo" in sections["cid"]["result"]:
+        c = sections["cid"]["result"]
+        add(f"CID ≥ {CID_TARGET:.0f}x Kubo's importer ({c['size_bytes'] / 2**20:,.0f} MiB)",
+            f"{c['ratio_vs_kubo']:.2f}x", c["ratio_vs_kubo"] >= CID_TARGET)
+    if "merkle" in sections:
+        m = sections["merkle"]["result"]
+        ratio, basis = merkle_ratio(m)
+        add(f"Merkle ≥ {MERKLE_TARGET:.0f}x @openzeppelin/merkle-tree ({m['records']:,} records)",
+            f"{ratio:.1f}x ({basis.split(';')[0]})", ratio >= MERKLE_TARGET)
+    if "e2e" in sections and sections["e2e"]["result"].get("demo_seconds"):
+        d = sections["e2e"]["result"]["demo_seconds"]
+        add(f"`make demo` < {DEMO_TARGET_S:.0f} s after set-up", _s(d["min"]), d["min"] < DEMO_TARGET_S)
+    return rows
+
+
+def _meta_line(meta: dict[str, Any]) -> str:
+    quick = ", QUICK sizes" if meta.get("quick") else ""
+    return f"_Measured {meta['date']} at {meta['commit']} in {meta['seconds']:.0f} s{quick}._"
+
+
+def readme_section(results: dict[str, Any]) -> str:
+    sections = results.get("sections", {})
+    out = [
+        START,
+        "<!-- generated by `python -m aitrail.bench --readme` from bench/results.json: do not edit -->",
+        "",
+        "## Performance",
+        "",
+        "`make bench` measures everything below in one run on this 2-core machine and writes "
+        "`bench/results.json`; each figure is printed beside its anchor (../shared/ANCHORS.md) measured in "
+        "the same run. Times are min / median of several runs.",
+    ]
+    render: list[tuple[str, str, Any]] = [
+        ("gas", "### Gas per operation", lambda r: gas_md(r)),
+        ("cid", "### CID vs Kubo's importer", lambda r: cid_md(r)),
+        ("merkle", "### Merkle tree vs @openzeppelin/merkle-tree", lambda r: merkle_md(r)),
+        ("e2e", "### End-to-end latency", lambda r: e2e_md(r["flows"], r.get("demo_seconds"))),
+        ("growth", "### How cost grows", lambda r: growth_md(r)),
+    ]
+    targets = targets_rows(sections)
+    if targets:
+        out += ["", "### Targets", "", *_md_table(["target", "measured", ""], targets, {1})]
+    for key, title, fn in render:
+        if key in sections:
+            s = sections[key]
+            out += ["", title, "", _meta_line(s["meta"]), "", *fn(s["result"])]
+    out += ["", END]
+    return "\n".join(out)
+
+
+def update_readme(path: Path, results: dict[str, Any]) -> bool:
+    """Replace the text between the markers (appending the section if absent); True if it changed."""
+    text = path.read_text()
+    section = readme_section(results)
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    if pattern.search(text):
+        new = pattern.sub(lambda _m: section, text)
+    else:
+        new = text.rstrip("\n") + "\n\n" + section
+    if not new.endswith("\n"):
+        new += "\n"
+    if new == text:
+        return False
+    path.write_text(new)
+    return True

@@ -1,0 +1,74 @@
+"""`python -m aitrail.bench` end to end on tiny sizes: the JSON it writes and the README it generates.
+
+Two quick sections only (Merkle vs npm on 1,000 records, the SDK flows on a 1 MiB file), so this stays
+a smoke test of the orchestrator, not a benchmark: no figure is asserted, only shape and behaviour.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from aitrail.bench import report
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bench(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "aitrail.bench", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+def test_quick_run_writes_json_and_an_idempotent_readme_section(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# project\n\nSome text.\n")
+    results = tmp_path / "results.json"
+
+    run = bench("--quick", "--only", "merkle,e2e", "--json", str(results), "--readme",
+                "--readme-file", str(readme))
+
+    assert run.returncode == 0, run.stderr
+    data = json.loads(results.read_text())
+    assert set(data["sections"]) == {"merkle", "e2e"}
+    for section in data["sections"].values():
+        assert section["meta"]["quick"] is True
+        assert section["meta"]["seconds"] > 0
+    merkle = data["sections"]["merkle"]["result"]
+    assert merkle["records"] == 1000 and merkle["root_identical"] and merkle["all_proofs_identical"]
+    assert merkle["ratio_build"] > 0 and merkle["npm"]["peak_rss_mib"] > 0
+    e2e = data["sections"]["e2e"]["result"]["flows"]
+    assert set(e2e["seconds"]) == {"register", "grant", "fetch_verify", "publish_model"}
+    assert all(s["min"] <= s["median"] for s in e2e["seconds"].values())
+    assert e2e["size_bytes"] == 1 << 20
+
+    text = readme.read_text()
+    assert text.startswith("# project\n\nSome text.\n")
+    assert text.count(report.START) == 1 and text.count(report.END) == 1
+    assert "### Merkle tree vs @openzeppelin/merkle-tree" in text and "### End-to-end latency" in text
+    assert "### Gas per operation" not in text  # only what was measured is rendered
+
+    again = bench("--readme", "--no-run", "--json", str(results), "--readme-file", str(readme))
+
+    assert again.returncode == 0, again.stderr
+    assert "already up to date" in again.stdout
+    assert readme.read_text() == text
+
+
+def test_readme_section_is_replaced_between_the_markers_not_appended(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# p\n\n{report.START}\nhand-typed figures\n{report.END}\n\n## After\n")
+    results = {"sections": {}}
+
+    assert report.update_readme(readme, results) is True
+    text = readme.read_text()
+    assert "hand-typed figures" not in text
+    assert text.count(report.START) == 1 and text.endswith("\n\n## After\n")
+    assert report.update_readme(readme, results) is False
+
+
+def test_unknown_section_is_one_clear_error():
+    run = bench("--only", "gas,nope")
+
+    assert run.returncode == 2
+    assert "unknown section(s) nope" in run.stderr.strip().splitlines()[-1]
