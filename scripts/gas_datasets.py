@@ -19,6 +19,7 @@ from typing import Any
 
 from brownie import DatasetRegistry, accounts, web3
 
+from scripts import brownie_receipts
 from scripts.datasets_support import (
     dataset_input,
     grant_typed_data,
@@ -28,6 +29,8 @@ from scripts.datasets_support import (
     registration_typed_data,
     sign,
 )
+
+brownie_receipts.install()
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "gas" / "datasets.json"
 

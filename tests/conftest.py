@@ -1,5 +1,10 @@
 import pytest
 
+from scripts import brownie_receipts
+
+# brownie 1.22 sometimes reports a transaction Anvil has mined as dropped: see scripts/brownie_receipts.py.
+brownie_receipts.install()
+
 
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):

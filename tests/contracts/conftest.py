@@ -15,10 +15,7 @@ import brownie.test
 import pytest
 from brownie import DatasetRegistry
 
-from scripts import brownie_receipts
 from scripts.datasets_support import dataset_input
-
-brownie_receipts.install()  # see scripts/brownie_receipts.py: mined transactions reported as dropped
 
 
 @pytest.fixture(scope="module", autouse=True)
