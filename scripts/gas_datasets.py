@@ -125,7 +125,9 @@ def measure() -> dict[str, int]:
         leaf = h(f"leaf-{depth}")
         proof = [h(f"sibling-{depth}-{i}") for i in range(depth)]
         tx = registry.register(
-            dataset_input(owner, f"tree-{depth}", records=2**depth, root=path_root(leaf, proof)), [], {"from": owner}
+            dataset_input(owner, f"tree-{depth}", records=2**depth, root=path_root(leaf, proof)),
+            [],
+            {"from": owner},
         )
         tree_id = tx.return_value
         if not registry.verifyRecord(tree_id, leaf, proof):

@@ -7,14 +7,22 @@ def test_granted_attempt_is_logged_as_allowed(registry, owner, researcher, datas
     registry.grantAccess(dataset_id, researcher, 0, bytes(32), {"from": owner})
     tx = registry.logAccess(dataset_id, {"from": researcher})
     assert tx.return_value is True
-    assert dict(tx.events["AccessLogged"]) == {"datasetId": dataset_id, "account": researcher, "allowed": True}
+    assert dict(tx.events["AccessLogged"]) == {
+        "datasetId": dataset_id,
+        "account": researcher,
+        "allowed": True,
+    }
 
 
 def test_denied_attempt_is_logged_without_reverting(registry, researcher, dataset_id):
     tx = registry.logAccess(dataset_id, {"from": researcher})
     assert tx.status == 1
     assert tx.return_value is False
-    assert dict(tx.events["AccessLogged"]) == {"datasetId": dataset_id, "account": researcher, "allowed": False}
+    assert dict(tx.events["AccessLogged"]) == {
+        "datasetId": dataset_id,
+        "account": researcher,
+        "allowed": False,
+    }
 
 
 def test_owner_attempt_is_allowed(registry, owner, dataset_id):

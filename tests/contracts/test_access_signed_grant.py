@@ -7,7 +7,9 @@ from scripts.datasets_support import DAY, grant_typed_data, h, sign
 from tests.contracts.conftest import set_next_timestamp
 
 
-def _signed(registry, signer, dataset_id, grantee, duration=0, key_ref=None, nonce=None, deadline=None, **dom):
+def _signed(
+    registry, signer, dataset_id, grantee, duration=0, key_ref=None, nonce=None, deadline=None, **dom
+):
     key_ref = h("wrapped") if key_ref is None else key_ref
     nonce = registry.nonces(registry.datasetOwner(dataset_id)) if nonce is None else nonce
     deadline = chain.time() + 3600 if deadline is None else deadline
@@ -20,7 +22,11 @@ def test_researcher_submits_the_owners_signed_grant(registry, owner, researcher,
     tx = registry.grantAccessWithSig(*args, {"from": researcher})
     assert tx.return_value == tx.timestamp + 7 * DAY
     event = tx.events["AccessGranted"]
-    assert (event["datasetId"], event["grantee"], event["expiresAt"]) == (dataset_id, researcher, tx.return_value)
+    assert (event["datasetId"], event["grantee"], event["expiresAt"]) == (
+        dataset_id,
+        researcher,
+        tx.return_value,
+    )
     assert registry.hasAccess(dataset_id, researcher) is True
     assert registry.nonces(owner) == args[4] + 1
 
@@ -38,7 +44,9 @@ def test_signed_grant_for_another_chain_id_is_refused(registry, owner, researche
         registry.grantAccessWithSig(*args, {"from": researcher})
 
 
-def test_signed_grant_for_another_contract_is_refused(registry, other_registry, owner, researcher, dataset_id):
+def test_signed_grant_for_another_contract_is_refused(
+    registry, other_registry, owner, researcher, dataset_id
+):
     from scripts.datasets_support import dataset_input
 
     other_registry.register(dataset_input(owner, "base-copy"), [], {"from": owner})
@@ -82,7 +90,9 @@ def test_signed_grant_with_a_longer_duration_than_signed_is_refused(registry, ow
         registry.grantAccessWithSig(*args, {"from": researcher})
 
 
-def test_signed_grant_redirected_to_another_grantee_is_refused(registry, owner, researcher, relayer, dataset_id):
+def test_signed_grant_redirected_to_another_grantee_is_refused(
+    registry, owner, researcher, relayer, dataset_id
+):
     args = list(_signed(registry, owner, dataset_id, researcher))
     args[1] = relayer
     with brownie.reverts(f"AccessSignatureInvalid: {owner.address.lower()}"):

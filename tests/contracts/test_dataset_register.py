@@ -64,7 +64,9 @@ def test_registered_event_carries_everything_to_rebuild_the_dataset(registry, ow
 
 
 def test_register_for_another_owner_is_refused(registry, owner, researcher):
-    with brownie.reverts(f"DatasetRegistrationUnauthorized: {owner.address.lower()}, {researcher.address.lower()}"):
+    with brownie.reverts(
+        f"DatasetRegistrationUnauthorized: {owner.address.lower()}, {researcher.address.lower()}"
+    ):
         registry.register(dataset_input(owner, "a"), [], {"from": researcher})
 
 
@@ -214,3 +216,20 @@ def test_signed_registration_with_a_future_nonce_is_refused(registry, owner, rel
     nonce, deadline, signature = _signed(registry, owner, data, nonce=5)
     with brownie.reverts(f"InvalidAccountNonce: {owner.address.lower()}, 0"):
         registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+
+
+def test_signed_new_version_with_withdrawn_leaves_registers(registry, owner, relayer, dataset_id):
+    data = dataset_input(owner, "v2", records=7, predecessor=dataset_id)
+    leaves = [h("record-1"), h("record-2")]
+    nonce, deadline, signature = _signed(registry, owner, data, withdrawn=leaves)
+    tx = registry.registerWithSig(data, leaves, nonce, deadline, signature, {"from": relayer})
+    assert registry.predecessorOf(tx.return_value) == dataset_id
+    assert list(tx.events["RecordsWithdrawn"]["leaves"]) == [hx(x) for x in leaves]
+
+
+def test_signed_version_with_an_altered_withdrawn_list_is_refused(registry, owner, relayer, dataset_id):
+    data = dataset_input(owner, "v2", records=7, predecessor=dataset_id)
+    leaves = [h("record-1"), h("record-2")]
+    nonce, deadline, signature = _signed(registry, owner, data, withdrawn=leaves)
+    with brownie.reverts(f"DatasetSignatureInvalid: {owner.address.lower()}"):
+        registry.registerWithSig(data, leaves[:1], nonce, deadline, signature, {"from": relayer})

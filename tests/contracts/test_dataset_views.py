@@ -29,7 +29,9 @@ def test_content_hash_lookup_of_an_unregistered_hash_is_zero(registry):
 
 
 def test_domain_separator_binds_chain_and_contract(registry, other_registry):
-    type_hash = keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+    type_hash = keccak(
+        text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    )
     expected = keccak(
         encode(
             ["bytes32", "bytes32", "bytes32", "uint256", "address"],

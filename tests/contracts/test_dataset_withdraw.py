@@ -7,7 +7,10 @@ from scripts.datasets_support import h, hx, public_key
 
 def test_withdraw_marks_the_dataset_and_emits(registry, owner, dataset_id):
     tx = registry.withdrawDataset(dataset_id, h("consent withdrawn"), {"from": owner})
-    assert dict(tx.events["DatasetWithdrawn"]) == {"datasetId": dataset_id, "reason": hx(h("consent withdrawn"))}
+    assert dict(tx.events["DatasetWithdrawn"]) == {
+        "datasetId": dataset_id,
+        "reason": hx(h("consent withdrawn")),
+    }
     assert registry.isWithdrawn(dataset_id) is True
     assert registry.datasetOwner(dataset_id) == owner
 

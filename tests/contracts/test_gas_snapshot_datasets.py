@@ -30,7 +30,11 @@ def test_gas_does_not_increase_over_the_snapshot(measured):
 
 
 def test_issue_targets_are_met(measured):
-    over = {name: (measured[name], target) for name, target in gas_datasets.TARGETS.items() if measured[name] > target}
+    over = {
+        name: (measured[name], target)
+        for name, target in gas_datasets.TARGETS.items()
+        if measured[name] > target
+    }
     assert not over, f"over target (gas, target): {over}"
 
 

@@ -16,11 +16,11 @@ TYPES = ["string", "bytes32", "bool"]
 NODE_TREE = """
 const { StandardMerkleTree } = require('@openzeppelin/merkle-tree');
 const values = JSON.parse(process.argv[1]);
-const tree = StandardMerkleTree.of(values, %s);
+const tree = StandardMerkleTree.of(values, TYPES);
 const out = { root: tree.root, entries: [] };
 for (const [i, v] of tree.entries()) out.entries.push({ leaf: tree.leafHash(v), proof: tree.getProof(i) });
 console.log(JSON.stringify(out));
-""" % json.dumps(TYPES)
+""".replace("TYPES", json.dumps(TYPES))
 
 
 def _records(n, salt="r"):
@@ -42,7 +42,9 @@ def npm_tree():
 def tree_dataset(registry, owner, npm_tree):
     values, tree = npm_tree
     root = bytes.fromhex(tree["root"][2:])
-    return registry.register(dataset_input(owner, "tree", records=len(values), root=root), [], {"from": owner}).return_value
+    return registry.register(
+        dataset_input(owner, "tree", records=len(values), root=root), [], {"from": owner}
+    ).return_value
 
 
 def test_every_record_of_an_npm_built_tree_verifies_on_chain(registry, tree_dataset, npm_tree):
@@ -109,7 +111,9 @@ def test_deep_proofs_verify(registry, owner, depth):
     target = h(f"leaf-{depth}")
     proof = [h(f"sibling-{depth}-{i}") for i in range(depth)]
     dataset = registry.register(
-        dataset_input(owner, f"deep-{depth}", records=2**depth, root=path_root(target, proof)), [], {"from": owner}
+        dataset_input(owner, f"deep-{depth}", records=2**depth, root=path_root(target, proof)),
+        [],
+        {"from": owner},
     ).return_value
     assert registry.verifyRecord(dataset, target, proof) is True
 
@@ -117,5 +121,7 @@ def test_deep_proofs_verify(registry, owner, depth):
 def test_python_tree_helper_agrees_with_the_contract(registry, owner):
     leaves = [h(f"x{i}") for i in range(7)]
     root, proof = root_and_proof(leaves, 4)
-    dataset = registry.register(dataset_input(owner, "py", records=7, root=root), [], {"from": owner}).return_value
+    dataset = registry.register(
+        dataset_input(owner, "py", records=7, root=root), [], {"from": owner}
+    ).return_value
     assert registry.verifyRecord(dataset, leaves[4], proof) is True
