@@ -60,6 +60,8 @@ def register_dataset(
 ) -> Registered:
     """Hash, encrypt, store and register `path`. `withdrawn_leaves` (with `predecessor`) names the
     predecessor's record leaves this version drops (see flows.records.withdraw_records)."""
+    # Checked before anything is hashed, uploaded or sent: bad terms leave nothing behind.
+    records.consent_terms(**(consent or {}))
     if path.is_dir():
         path = pack_directory(path, session.home / "packed")
     require_file(path)

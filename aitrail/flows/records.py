@@ -187,7 +187,7 @@ def _why_rejected(proof: records.RecordProof, leaf: bytes, record: DatasetRecord
             f"0x{record.records_root.hex()[:16]}… (a proof for another dataset?)"
         )
     if proof.root == record.records_root:
-        return "the proof path does not lead to the dataset's root (the proof was altered)"
+        return "the record and its proof path do not lead to the dataset's root (one of them was altered)"
     return "the proof does not lead to the dataset's records root"
 
 
