@@ -5,7 +5,8 @@ cite a version after records were withdrawn from it.
 Where the tree of a proof comes from (in this order):
 1. `source`: a local copy of the data (the owner's file, or a researcher's `aitrail dataset fetch`
    copy). It must rebuild the on-chain root, else nothing is proved.
-2. The tree the owner's `dataset register` saved under `<AITRAIL_HOME>/records/<content sha256>.json`.
+2. The tree the owner's `dataset register` saved under `<AITRAIL_HOME>/records/<content sha256>.json`
+   (datasets of up to `SAVED_TREE_MAX_RECORDS` records).
 3. For the owner, the data itself: decrypted from the store with the owner's wrapped key.
 
 How a record becomes a leaf is in aitrail.records (module docstring).

@@ -304,3 +304,26 @@ def test_withdrawing_from_a_row_indexed_dataset_is_refused(home, tmp_path):
     line = cli("dataset", "withdraw-records", d["id"], "0", "-o", tmp_path / "o", account=OWNER, ok=False)
     assert line.startswith(f"dataset {d['id']} keys its records by row index (no id field)")
     assert registry().count() == before
+
+
+def test_large_trees_are_not_saved_and_proofs_rebuild_from_the_data(home, tmp_path, monkeypatch):
+    from aitrail.flows import datasets
+
+    monkeypatch.setattr(datasets, "SAVED_TREE_MAX_RECORDS", 2)
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    small.write_text("id,v\ns1,1\ns2,2\n")
+    large.write_text("id,v\nl1,1\nl2,2\nl3,3\n")
+    for path in (small, large):
+        cli("dataset", "register", path, "--name", path.stem, "--license", "CC0", account=OWNER)
+    saved = {p.name for p in (home / "records").iterdir()}
+    assert f"{_sha256(small)}.json" in saved
+    assert f"{_sha256(large)}.json" not in saved
+    large_id = registry().id_of(bytes.fromhex(_sha256(large)))
+    doc = cli("records", "prove", large_id, "l3", account=OWNER)  # decrypted from the store
+    assert doc["root"] == "0x" + records.read_records(large).root.hex()
+
+
+def _sha256(path):
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
