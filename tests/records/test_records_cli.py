@@ -327,3 +327,15 @@ def _sha256(path):
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_json_lines_withdrawal_keeps_the_other_lines_byte_for_byte(home, tmp_path):
+    path = tmp_path / "notes.jsonl"
+    lines = ['{"id": 1, "text": "x"}\n', "\n", '{"text": "y",   "id": 2}\n', '{"id": "3", "text": "z"}']
+    path.write_text("".join(lines))
+    d = cli("dataset", "register", path, "--name", "jl", "--license", "CC0", account=OWNER)
+    r = cli("dataset", "withdraw-records", d["id"], "2", "-o", tmp_path / "out", account=OWNER)
+    reduced = tmp_path / "out" / "notes.v2.jsonl"
+    assert r["path"] == str(reduced) and r["records"] == 2
+    assert reduced.read_text() == lines[0] + lines[1] + lines[3]
+    assert registry().records_root(r["id"]) == (records.read_records(reduced).root, 2)
