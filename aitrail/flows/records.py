@@ -318,6 +318,13 @@ def withdraw_records(
             f"{session.address} is not the owner of dataset {dataset_id}: only its owner can publish a "
             "version without some records"
         )
+    later = _descendants(session, dataset_id)
+    if later:
+        # A version branched off an old one would bring back records a later version dropped.
+        raise RecordsError(
+            f"dataset {dataset_id} already has a later version ({', '.join(map(str, later))}): "
+            "withdraw records from the latest version"
+        )
     meta = read_json(session.store, record.metadata_cid)
     with tempfile.TemporaryDirectory(dir=_scratch(session)) as tmp:
         work = Path(tmp)

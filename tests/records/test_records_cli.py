@@ -255,6 +255,11 @@ def test_owner_withdraws_records_as_a_new_version(home, data, tmp_path_factory):
     meta = json.loads(LocalStore(home / "store").read_all(CID.decode(r["metadataCid"])))
     assert meta["withdrawnRecords"]["count"] == 2 and meta["isVersionOf"] == 1
     assert meta["name"] == "patients" and meta["dataMiningPreference"] == {"aiTraining": "allowed"}
+    line = cli("dataset", "withdraw-records", 1, "p5", "-o", out / "again", account=OWNER, ok=False)
+    assert line == (
+        f"dataset 1 already has a later version ({new_id}): withdraw records from the latest version"
+    )
+    assert reg.count() == new_id and not (out / "again").exists()
     line = cli("records", "prove", new_id, "p2", account=OWNER, ok=False)
     assert line == f"record 'p2' is not in dataset {new_id}"
     assert cli("records", "prove", new_id, "p3", account=OWNER)["version"] == 2
