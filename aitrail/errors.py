@@ -134,6 +134,7 @@ class NotDeployedError(ChainError):
         self.contract = contract
         self.chain_id = chain_id
 
+
 # --- content addressing, storage, encryption (issue 5) ---
 
 
@@ -219,6 +220,8 @@ class ContentHashMismatchError(AitrailError):
         self.expected = expected
         self.actual = actual
 
+
+
 # --- Merkle trees and record datasets (aitrail.merkle, aitrail.records) ---
 
 
@@ -243,9 +246,11 @@ class RecordsFormatError(RecordsError):
 
 
 class RecordNotFoundError(RecordsError):
-    def __init__(self, record: str) -> None:
-        super().__init__(f"record {record!r} is not in the dataset")
+    def __init__(self, record: str, dataset_id: int | None = None) -> None:
+        where = "the dataset" if dataset_id is None else f"dataset {dataset_id}"
+        super().__init__(f"record {record!r} is not in {where}")
         self.record = record
+        self.dataset_id = dataset_id
 
 
 class ProofFileError(RecordsError):
@@ -253,6 +258,25 @@ class ProofFileError(RecordsError):
         super().__init__(f"bad proof file {path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class ProofRejectedError(RecordsError):
+    """A well-formed proof that the chain does not accept (verifyRecord is false)."""
+
+    def __init__(self, path: str, dataset_id: int, reason: str) -> None:
+        super().__init__(f"{path}: REJECTED, not a record of dataset {dataset_id}: {reason}")
+        self.path = path
+        self.dataset_id = dataset_id
+        self.reason = reason
+
+
+class RecordsTreeUnavailableError(RecordsError):
+    def __init__(self, dataset_id: int) -> None:
+        super().__init__(
+            f"no records tree of dataset {dataset_id} on this machine: fetch the data "
+            f"(`aitrail dataset fetch {dataset_id}`) and pass the file with --from FILE"
+        )
+        self.dataset_id = dataset_id
 
 
 class InputFileError(AitrailError):
@@ -294,3 +318,4 @@ class NotPublishedError(AitrailError):
         super().__init__(f"{path} (weights digest {digest}) is not a published model version")
         self.path = path
         self.digest = digest
+

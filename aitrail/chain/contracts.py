@@ -152,6 +152,17 @@ class DatasetRegistryClient(_Client):
         (event,) = self.receipt_events(receipt, "DatasetRegistered")
         return int(event["args"]["datasetId"]), receipt
 
+    def records_root(self, dataset_id: int) -> tuple[bytes, int]:
+        root, count = self.call("recordsRoot", dataset_id)
+        return bytes(root), int(count)
+
+    def verify_record(self, dataset_id: int, leaf: bytes, proof: Sequence[bytes]) -> bool:
+        return bool(self.call("verifyRecord", dataset_id, leaf, list(proof)))
+
+    def history(self, dataset_id: int) -> list[int]:
+        """This version first, then each predecessor back to the first version."""
+        return [int(i) for i in self.call("datasetHistory", dataset_id)]
+
     def is_withdrawn(self, dataset_id: int) -> bool:
         return bool(self.call("isWithdrawn", dataset_id))
 

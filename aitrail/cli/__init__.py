@@ -86,7 +86,19 @@ def main(
 
 
 def _register_commands() -> None:
-    from aitrail.cli import access, account, audit, chain, cid, dataset, deploy, model, rewards, status
+    from aitrail.cli import (
+        access,
+        account,
+        audit,
+        chain,
+        cid,
+        dataset,
+        deploy,
+        model,
+        records,
+        rewards,
+        status,
+    )
 
     main.add_command(status.status)
     main.add_command(cid.cid)
@@ -96,6 +108,7 @@ def _register_commands() -> None:
     main.add_command(dataset.dataset)
     main.add_command(access.access)
     main.add_command(model.model)
+    main.add_command(records.records)
     main.add_command(rewards.rewards)
     main.add_command(audit.audit)
 

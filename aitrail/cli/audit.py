@@ -20,7 +20,7 @@ def dataset(ctx: CliContext, dataset_id: int) -> None:
     """Registration, versions, requests, grants, revocations, every access attempt, models, rewards."""
     r = dataset_trail(ctx.session, dataset_id)
     head = f"dataset {dataset_id}, owner {r['owner']}" + (" (WITHDRAWN)" if r["withdrawn"] else "")
-    ctx.emit(r, head + "\n" + trail_table(r["trail"]))
+    ctx.emit(r, head + "\n" + trail_table(r["trail"], r["flags"]))
 
 
 @audit.command()
@@ -29,4 +29,5 @@ def dataset(ctx: CliContext, dataset_id: int) -> None:
 def model(ctx: CliContext, reference: str) -> None:
     """Registration, versions, datasets cited, parents, deprecations, aliases, rewards paid."""
     r = model_trail(ctx.session, reference)
-    ctx.emit(r, f"model {r['model']!r} (id {r['modelId']}), owner {r['owner']}\n" + trail_table(r["trail"]))
+    head = f"model {r['model']!r} (id {r['modelId']}), owner {r['owner']}"
+    ctx.emit(r, head + "\n" + trail_table(r["trail"], r["flags"]))

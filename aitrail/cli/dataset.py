@@ -1,4 +1,5 @@
-"""`aitrail dataset register|list|show|withdraw|fetch`: the data owner's datasets, the researcher's fetch."""
+"""`aitrail dataset register|list|show|withdraw|withdraw-records|fetch|verify`: the data owner's
+datasets (and their versions), the researcher's fetch."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from aitrail.flows import (
     register_dataset,
     verify_copy,
     withdraw_dataset,
+    withdraw_records,
 )
 from aitrail.flows._common import day, when
 
@@ -150,6 +152,44 @@ def withdraw(ctx: CliContext, dataset_id: int, reason: str) -> None:
     """Withdraw a dataset: the record stays, every grant stops, no new grants."""
     tx = withdraw_dataset(ctx.session, dataset_id, reason)
     ctx.emit({"id": dataset_id, "tx": tx}, f"dataset {dataset_id} withdrawn in {tx}")
+
+
+@dataset.command("withdraw-records")
+@click.argument("dataset_id", type=int)
+@click.argument("record_ids", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory for the reduced file (<name>.v<N><suffix>).",
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path),
+    help="The current version's file (default: decrypt it from the store with the owner's key).",
+)
+@click.pass_obj
+def withdraw_records_(
+    ctx: CliContext, dataset_id: int, record_ids: tuple[str, ...], out_dir: Path, source: Path | None
+) -> None:
+    """Consent withdrawn: publish a new version of DATASET_ID without RECORD_IDS.
+
+    The reduced data is encrypted and stored as the new version's content, its records root
+    registered, and the dropped records' leaf hashes put on record (RecordsWithdrawn). Model versions
+    that cite the old version after this are flagged by `aitrail audit`.
+    """
+    r = withdraw_records(ctx.session, dataset_id, list(record_ids), out_dir, source)
+    ctx.emit(
+        r,
+        f"dataset {r['id']}: new version of dataset {dataset_id} without {r['withdrawn']} record(s)"
+        + (" (already registered)" if r["alreadyRegistered"] else "")
+        + f"\n  records      {r['records']} (root {r['root']})\n  cid          {r['cid']}\n"
+        f"  file         {r['path']}\n  transaction  {r['tx']}",
+    )
 
 
 @dataset.command()

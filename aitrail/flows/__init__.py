@@ -14,6 +14,13 @@ from aitrail.flows.audit import dataset_trail, model_trail, trail_table
 from aitrail.flows.datasets import describe, list_datasets, register_dataset, verify_copy, withdraw_dataset
 from aitrail.flows.deploy import DeployParams, deploy_suite
 from aitrail.flows.models import lineage, publish_model, verify_model, weights_digest
+from aitrail.flows.records import (
+    prove_record,
+    stale_citations,
+    verify_record_proof,
+    withdraw_records,
+    withdrawals_after,
+)
 from aitrail.flows.rewards import balance, claim, send_tokens
 from aitrail.flows.session import Session, account_from_brownie
 
@@ -34,15 +41,20 @@ __all__ = [
     "list_datasets",
     "model_trail",
     "pending_requests",
+    "prove_record",
     "publish_model",
     "register_dataset",
     "request_access",
     "revoke_access",
     "send_tokens",
     "set_price",
+    "stale_citations",
     "trail_table",
     "verify_copy",
     "verify_model",
+    "verify_record_proof",
     "weights_digest",
     "withdraw_dataset",
+    "withdraw_records",
+    "withdrawals_after",
 ]

@@ -4,7 +4,7 @@ sales, models trained on it, rewards. Rows are in chain order (block, log index)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from web3.types import EventData
@@ -12,6 +12,7 @@ from web3.types import EventData
 from aitrail.chain.contracts import _Client
 from aitrail.flows._common import BlockClock, tokens, when
 from aitrail.flows.models import _model_name, resolve_model
+from aitrail.flows.records import stale_citations
 from aitrail.flows.session import Session
 
 DAY = 86_400
@@ -130,6 +131,7 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         "owner": record.owner,
         "withdrawn": record.withdrawn,
         "trail": _ordered(rows),
+        "flags": stale_citations(session, dataset_id),
     }
 
 
@@ -208,7 +210,12 @@ def model_trail(session: Session, reference: str) -> dict[str, Any]:
         ),
         **m,
     )
+    flags = []
+    for version_id in versions:
+        for log in models.events("DatasetCited", versionId=version_id):
+            flags += stale_citations(session, int(log["args"]["datasetId"]), version_id)
     return {
+        "flags": flags,
         "model": _model_name(session, model_id),
         "modelId": model_id,
         "owner": models.model(model_id)["owner"],
@@ -216,10 +223,11 @@ def model_trail(session: Session, reference: str) -> dict[str, Any]:
     }
 
 
-def trail_table(trail: list[dict[str, Any]]) -> str:
+def trail_table(trail: list[dict[str, Any]], flags: Sequence[dict[str, Any]] = ()) -> str:
     lines = [f"{'when':<21} {'block':>6}  {'event':<18} detail"]
     for row in trail:
         lines.append(f"{row['when']:<21} {row['block']:>6}  {row['event']:<18} {row['detail']}")
+    lines += [f"FLAG: {flag['message']}" for flag in flags]
     return "\n".join(lines)
 
 

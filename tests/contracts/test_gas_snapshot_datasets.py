@@ -42,3 +42,20 @@ def test_proof_check_grows_with_depth_and_root_anchoring_does_not_grow_with_reco
     assert measured["verifyRecord depth 20"] > measured["verifyRecord depth 10"]
     # the records root costs one slot whatever the record count (1,000 here, 2^10 and 2^20 in the trees)
     assert measured["register with records root"] - measured["register"] < 25_000
+
+
+def test_anchoring_a_root_costs_the_same_for_10_or_a_million_records(measured):
+    rows = [
+        measured["register with records root, 10 records"],
+        measured["register with records root"],  # 1,000 records
+        measured["register with records root, 1,000,000 records"],
+    ]
+    # only calldata differs (the count's bytes, the seeds' zero bytes: 12 gas per byte): no per-record cost
+    assert max(rows) - min(rows) <= 100
+
+
+def test_a_consent_withdrawal_costs_a_version_plus_one_word_per_withdrawn_leaf(measured):
+    one, ten = measured["new version withdrawing 1 record"], measured["new version withdrawing 10 records"]
+    per_leaf = (ten - one) / 9
+    assert 500 < per_leaf < 1_500  # calldata (32 bytes) + memory + log data per leaf, no storage
+    assert one - measured["register with records root"] < 40_000  # the predecessor link and the event
