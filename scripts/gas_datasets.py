@@ -29,10 +29,10 @@ from scripts.datasets_support import (
     registration_typed_data,
     sign,
 )
+from scripts.gas_snapshot import GAS_DIR, GasSnapshot
 
 brownie_receipts.install()
 
-SNAPSHOT = Path(__file__).resolve().parent.parent / "gas" / "datasets.json"
 
 # Fixed inputs so every run sends identical calldata: the deployer's nonce (hence the registry address,
 # which the EIP-712 signatures cover) and the signature deadline. A signature's zero bytes cost less
@@ -73,6 +73,8 @@ TARGETS = {
     "log access denied": 30_000,
     "revoke": 30_000,
 }
+
+SNAPSHOT = GasSnapshot(GAS_DIR / "datasets.json", ANCHORS, TARGETS)
 
 
 def _address(label: str) -> str:
@@ -164,62 +166,6 @@ def measure(txs: dict[str, str] | None = None, calls: dict[str, str] | None = No
     return {name: gas[name] for name in ANCHORS}
 
 
-def load_snapshot() -> dict[str, int]:
-    return json.loads(SNAPSHOT.read_text()) if SNAPSHOT.exists() else {}
-
-
-def write_snapshot(gas: dict[str, int]) -> None:
-    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
-    SNAPSHOT.write_text(json.dumps(gas, indent=2) + "\n")
-
-
-def compare(snapshot: dict[str, int], gas: dict[str, int]) -> tuple[list[str], list[str]]:
-    """(increases, other changes) between the snapshot and a measurement, one line each."""
-    increases, changes = [], []
-    for name, value in gas.items():
-        before = snapshot.get(name)
-        if before is None:
-            changes.append(f"{name}: new, {value:,}")
-        elif value > before:
-            increases.append(f"{name}: {before:,} -> {value:,} (+{value - before:,})")
-        elif value < before:
-            changes.append(f"{name}: {before:,} -> {value:,} ({value - before:,})")
-    changes += [f"{name}: no longer measured" for name in snapshot if name not in gas]
-    return increases, changes
-
-
-def table(gas: dict[str, int]) -> str:
-    lines = [
-        f"{'operation':<46} {'gas':>9} {'target':>9}  {'anchor':<40} {'anchor gas':>10} {'ratio':>6}",
-        "-" * 126,
-    ]
-    for name, value in gas.items():
-        target = TARGETS.get(name)
-        anchor = ANCHORS[name]
-        anchor_name, anchor_gas = anchor if anchor else ("-", 0)
-        ratio = f"{value / anchor_gas:.2f}" if anchor_gas else "-"
-        target_text = f"{target:,}" if target else "-"
-        flag = "" if target is None or value <= target else "  OVER TARGET"
-        lines.append(
-            f"{name:<46} {value:>9,} {target_text:>9}  {anchor_name:<40} "
-            f"{anchor_gas or '-':>10,} {ratio:>6}{flag}"
-            if anchor_gas
-            else f"{name:<46} {value:>9,} {target_text:>9}  {anchor_name:<40} {'-':>10} {ratio:>6}{flag}"
-        )
-    return "\n".join(lines)
-
 
 def main() -> dict[str, int]:
-    gas = measure()
-    print(table(gas))
-    increases, changes = compare(load_snapshot(), gas)
-    for line in changes:
-        print(f"changed: {line}")
-    for line in increases:
-        print(f"INCREASE: {line}")
-    if os.environ.get("UPDATE_GAS_SNAPSHOT") == "1":
-        write_snapshot(gas)
-        print(f"snapshot written: {SNAPSHOT}")
-    elif increases:
-        raise SystemExit(f"gas increased on {len(increases)} operation(s); see above")
-    return gas
+    return SNAPSHOT.report(measure())

@@ -33,10 +33,10 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from scripts import brownie_receipts
+from scripts.gas_snapshot import GAS_DIR, GasSnapshot
 
 brownie_receipts.install()
 
-SNAPSHOT = Path(__file__).resolve().parent.parent / "gas" / "models.json"
 DAY = 86_400
 PRICE_PER_DAY = 10**18
 
@@ -72,6 +72,8 @@ TARGETS = {
     "per extra dataset, 1->20 (paid)": 25_000,
     "claim": 60_000,
 }
+
+SNAPSHOT = GasSnapshot(GAS_DIR / "models.json", ANCHORS, TARGETS)
 
 
 def _digest(n: int) -> bytes:
@@ -235,63 +237,6 @@ def _permit_typed_data(
     }
 
 
-def load_snapshot() -> dict[str, int]:
-    return json.loads(SNAPSHOT.read_text()) if SNAPSHOT.exists() else {}
-
-
-def write_snapshot(gas: dict[str, int]) -> None:
-    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
-    SNAPSHOT.write_text(json.dumps(gas, indent=2) + "\n")
-
-
-def compare(snapshot: dict[str, int], gas: dict[str, int]) -> tuple[list[str], list[str]]:
-    """(increases, other changes) between the snapshot and a measurement, one line each."""
-    increases, changes = [], []
-    for name, value in gas.items():
-        before = snapshot.get(name)
-        if before is None:
-            changes.append(f"{name}: new, {value:,}")
-        elif value > before:
-            increases.append(f"{name}: {before:,} -> {value:,} (+{value - before:,})")
-        elif value < before:
-            changes.append(f"{name}: {before:,} -> {value:,} ({value - before:,})")
-    changes += [f"{name}: no longer measured" for name in snapshot if name not in gas]
-    return increases, changes
-
-
-def over_target(gas: dict[str, int]) -> list[str]:
-    return [f"{name}: {gas[name]:,} > {limit:,}" for name, limit in TARGETS.items() if gas[name] > limit]
-
-
-def table(gas: dict[str, int]) -> str:
-    lines = [
-        f"{'operation':<50} {'gas':>9} {'target':>9}  {'anchor':<38} {'anchor gas':>10} {'ratio':>6}",
-        "-" * 128,
-    ]
-    for name, value in gas.items():
-        target = TARGETS.get(name)
-        anchor_name, anchor_gas = ANCHORS[name] or ("-", 0)
-        ratio = f"{value / anchor_gas:.2f}" if anchor_gas else "-"
-        anchor_text = f"{anchor_gas:,}" if anchor_gas else "-"
-        target_text = f"{target:,}" if target else "-"
-        flag = "" if target is None or value <= target else "  OVER TARGET"
-        lines.append(
-            f"{name:<50} {value:>9,} {target_text:>9}  {anchor_name:<38} {anchor_text:>10} {ratio:>6}{flag}"
-        )
-    return "\n".join(lines)
-
 
 def main() -> dict[str, int]:
-    gas = measure()
-    print(table(gas))
-    increases, changes = compare(load_snapshot(), gas)
-    for line in changes:
-        print(f"changed: {line}")
-    for line in increases:
-        print(f"INCREASE: {line}")
-    if os.environ.get("UPDATE_GAS_SNAPSHOT") == "1":
-        write_snapshot(gas)
-        print(f"snapshot written: {SNAPSHOT}")
-    elif increases:
-        raise SystemExit(f"gas increased on {len(increases)} operation(s); see above")
-    return gas
+    return SNAPSHOT.report(measure())

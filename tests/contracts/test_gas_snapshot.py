@@ -1,41 +1,53 @@
-"""Gas of every DatasetRegistry operation against gas/datasets.json: any increase fails.
+"""Gas of every suite operation against the committed snapshots (gas/*.json): any increase fails.
 
-Decreases are printed and accepted; `UPDATE_GAS_SNAPSHOT=1 brownie test <this file>` rewrites the
-snapshot. The measuring code is scripts/gas_datasets.py (also `brownie run scripts/gas_datasets.py`).
+Decreases are printed and accepted; `UPDATE_GAS_SNAPSHOT=1 brownie test tests/contracts/test_gas_snapshot.py`
+rewrites the snapshots after a deliberate change. The measuring code is scripts/gas_datasets.py and
+scripts/gas_models.py (also `brownie run scripts/gas_<name>.py`).
 """
 
 import os
 
 import pytest
 
-from scripts import gas_datasets
+from scripts import gas_datasets, gas_models
+
+SUITES = {"datasets": gas_datasets, "models": gas_models}
+_MEASURED: dict = {}
+
+
+def _measure(name):
+    """Each suite is measured once per session: measure() deploys with a fixed deployer nonce."""
+    if name not in _MEASURED:
+        _MEASURED[name] = SUITES[name].measure()
+    return _MEASURED[name]
+
+
+@pytest.fixture(scope="module", params=sorted(SUITES))
+def suite(request):
+    return SUITES[request.param].SNAPSHOT, _measure(request.param)
 
 
 @pytest.fixture(scope="module")
 def measured():
-    return gas_datasets.measure()
+    return _measure("datasets")
 
 
-def test_gas_does_not_increase_over_the_snapshot(measured):
-    print("\n" + gas_datasets.table(measured))
+def test_gas_does_not_increase_over_the_snapshot(suite):
+    snapshot, measured = suite
+    print("\n" + snapshot.table(measured))
     if os.environ.get("UPDATE_GAS_SNAPSHOT") == "1":
-        gas_datasets.write_snapshot(measured)
-        print(f"snapshot rewritten: {gas_datasets.SNAPSHOT}")
-    snapshot = gas_datasets.load_snapshot()
-    increases, changes = gas_datasets.compare(snapshot, measured)
+        snapshot.write(measured)
+    increases, changes = snapshot.compare(measured)
     for line in changes:
         print(f"changed: {line}")
     assert not increases, "gas increased: " + "; ".join(increases)
-    assert set(snapshot) == set(measured), "snapshot and measurement cover different operations"
+    assert set(snapshot.load()) == set(measured), "snapshot and measurement cover different operations"
 
 
-def test_issue_targets_are_met(measured):
-    over = {
-        name: (measured[name], target)
-        for name, target in gas_datasets.TARGETS.items()
-        if measured[name] > target
-    }
-    assert not over, f"over target (gas, target): {over}"
+def test_issue_targets_are_met(suite):
+    snapshot, measured = suite
+    assert set(snapshot.targets) <= set(measured)
+    assert snapshot.over_target(measured) == []
 
 
 def test_proof_check_grows_with_depth_and_root_anchoring_does_not_grow_with_records(measured):
