@@ -98,10 +98,12 @@ def _register_commands() -> None:
         records,
         rewards,
         status,
+        store,
     )
 
     main.add_command(status.status)
     main.add_command(cid.cid)
+    main.add_command(store.store)
     main.add_command(account.account)
     main.add_command(chain.chain)
     main.add_command(deploy.deploy)

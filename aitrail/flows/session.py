@@ -29,7 +29,7 @@ from aitrail.chain.reverts import DecodedRevert, date
 from aitrail.chain.tx import Transactor
 from aitrail.config import Settings
 from aitrail.errors import AccountError, ConfigError, WrongChainError
-from aitrail.storage import DEFAULT_API, KuboStore, LocalStore, Store
+from aitrail.storage import BACKENDS, DEFAULT_API, Store, open_store
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -62,8 +62,8 @@ class Session:
         chain_id = int(w3.eth.chain_id)
         signer = resolve_account(settings.home, chain_id, account, prompt)
         kind = (store or os.environ.get("AITRAIL_STORE") or "local").lower()
-        if kind not in ("local", "kubo"):
-            raise ConfigError(f"unknown store {kind!r}: use local or kubo")
+        if kind not in BACKENDS:
+            raise ConfigError(f"unknown storage backend {kind!r}: use one of {', '.join(BACKENDS)}")
         return cls(
             settings,
             w3,
@@ -136,9 +136,7 @@ class Session:
 
     @cached_property
     def store(self) -> Store:
-        if self.store_kind == "kubo":
-            return KuboStore(self.ipfs_api)
-        return LocalStore(self.home / "store")
+        return open_store(self.store_kind, home=self.home, api_url=self.ipfs_api)
 
     def block_time(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])

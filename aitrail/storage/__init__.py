@@ -19,10 +19,10 @@ BACKENDS = ("local", "kubo")
 
 
 def open_store(backend: str | None = None, *, home: Path | None = None, api_url: str | None = None) -> Store:
-    """The configured store: `local` (blocks under `<aitrail home>/ipfs`, the default) or `kubo`."""
+    """The configured store: `local` (blocks under `<aitrail home>/store`, the default) or `kubo`."""
     name = backend or os.environ.get("AITRAIL_STORE") or "local"
     if name == "local":
-        return LocalStore((home or default_home()) / "ipfs")
+        return LocalStore((home or default_home()) / "store")
     if name == "kubo":
         return KuboStore(api_url or os.environ.get("AITRAIL_IPFS_API") or DEFAULT_API)
     raise ConfigError(f"unknown storage backend {name!r}: use one of {', '.join(BACKENDS)}")

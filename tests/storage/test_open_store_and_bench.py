@@ -12,7 +12,7 @@ def test_local_is_the_default_under_aitrail_home(tmp_path, monkeypatch):
     monkeypatch.setenv("AITRAIL_HOME", str(tmp_path))
     store = open_store()
     assert isinstance(store, LocalStore)
-    assert store.root == tmp_path / "ipfs"
+    assert store.root == tmp_path / "store"
 
 
 def test_kubo_by_environment(monkeypatch, kubo_server):
