@@ -16,39 +16,18 @@ from brownie import web3
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-DOMAIN_NAME = "aitrail DatasetRegistry"
-DOMAIN_VERSION = "1"
+from aitrail.chain.eip712 import (
+    ACCESS_GRANT,
+    DOMAIN_VERSION,
+    REGISTRATION,
+    REGISTRY_DOMAIN_NAME,
+    registry_domain,
+    typed_data,
+)
+
+DOMAIN_NAME = REGISTRY_DOMAIN_NAME
 DEFAULT_GRANT_DURATION = 30 * 86400
 DAY = 86400
-
-EIP712_DOMAIN = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
-REGISTRATION = [
-    {"name": "owner", "type": "address"},
-    {"name": "contentHash", "type": "bytes32"},
-    {"name": "cidDigest", "type": "bytes32"},
-    {"name": "cidKind", "type": "uint8"},
-    {"name": "metadataDigest", "type": "bytes32"},
-    {"name": "metadataKind", "type": "uint8"},
-    {"name": "recordsRoot", "type": "bytes32"},
-    {"name": "recordsCount", "type": "uint40"},
-    {"name": "predecessor", "type": "uint256"},
-    {"name": "withdrawnLeaves", "type": "bytes32[]"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
-ACCESS_GRANT = [
-    {"name": "datasetId", "type": "uint256"},
-    {"name": "grantee", "type": "address"},
-    {"name": "duration", "type": "uint64"},
-    {"name": "keyRef", "type": "bytes32"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
 INPUT_FIELDS = [f["name"] for f in REGISTRATION[:9]]
 
 
@@ -99,12 +78,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def domain(registry: Any, chain_id: int | None = None, contract: str | None = None) -> dict[str, Any]:
-    return {
-        "name": DOMAIN_NAME,
-        "version": DOMAIN_VERSION,
-        "chainId": web3.eth.chain_id if chain_id is None else chain_id,
-        "verifyingContract": str(contract or registry.address),
-    }
+    chain_id = web3.eth.chain_id if chain_id is None else chain_id
+    return registry_domain(chain_id, str(contract or registry.address))
 
 
 def registration_typed_data(
@@ -117,12 +92,7 @@ def registration_typed_data(
 ) -> dict[str, Any]:
     message = {k: _jsonable(v) for k, v in as_dict(dataset).items()}
     message |= {"withdrawnLeaves": _jsonable(withdrawn), "nonce": nonce, "deadline": deadline}
-    return {
-        "types": {"EIP712Domain": EIP712_DOMAIN, "Registration": REGISTRATION},
-        "primaryType": "Registration",
-        "domain": domain(registry, **domain_overrides),
-        "message": message,
-    }
+    return typed_data("Registration", REGISTRATION, domain(registry, **domain_overrides), message)
 
 
 def grant_typed_data(
@@ -135,19 +105,15 @@ def grant_typed_data(
     deadline: int,
     **domain_overrides: Any,
 ) -> dict[str, Any]:
-    return {
-        "types": {"EIP712Domain": EIP712_DOMAIN, "AccessGrant": ACCESS_GRANT},
-        "primaryType": "AccessGrant",
-        "domain": domain(registry, **domain_overrides),
-        "message": {
-            "datasetId": dataset_id,
-            "grantee": str(grantee),
-            "duration": duration,
-            "keyRef": hx(key_ref),
-            "nonce": nonce,
-            "deadline": deadline,
-        },
+    message = {
+        "datasetId": dataset_id,
+        "grantee": str(grantee),
+        "duration": duration,
+        "keyRef": hx(key_ref),
+        "nonce": nonce,
+        "deadline": deadline,
     }
+    return typed_data("AccessGrant", ACCESS_GRANT, domain(registry, **domain_overrides), message)
 
 
 def sign(signer: Any, typed: dict[str, Any]) -> bytes:

@@ -32,6 +32,7 @@ from brownie import (
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from aitrail.chain import eip712
 from scripts import brownie_receipts
 from scripts.gas_snapshot import GAS_DIR, GasSnapshot
 
@@ -193,7 +194,9 @@ def _permit_purchase(token: Any, market: Any, dataset_id: int, funder: Any) -> A
     # signature has no zero byte: the figure then does not depend on the random key.
     while True:
         key = Account.create()
-        data = _permit_typed_data(token, key.address, market.address, fee, 0, deadline, chain.id)
+        data = eip712.permit(
+            token.name(), chain.id, token.address, key.address, market.address, fee, 0, deadline
+        )
         signed = Account.sign_message(encode_typed_data(full_message=data), key.key)
         r, s = signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
         if 0 not in r + s:
@@ -205,36 +208,6 @@ def _permit_purchase(token: Any, market: Any, dataset_id: int, funder: Any) -> A
         dataset_id, 30, b"\x00" * 32, fee, deadline, signed.v, r, s, {"from": buyer}
     )
 
-
-def _permit_typed_data(
-    token: Any, owner: str, spender: str, value: int, nonce: int, deadline: int, chain_id: int
-) -> dict[str, Any]:
-    """EIP-2612 Permit as EIP-712 typed data for the reward token."""
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": token.name(),
-            "version": "1",
-            "chainId": chain_id,
-            "verifyingContract": token.address,
-        },
-        "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
-    }
 
 
 

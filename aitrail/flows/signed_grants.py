@@ -11,20 +11,13 @@ from typing import Any
 
 from eth_account import Account
 
+from aitrail.chain.eip712 import ACCESS_GRANT, registry_domain
 from aitrail.errors import AitrailError, InputFileError
 from aitrail.flows._common import require_file
 from aitrail.flows.access import DAY, Grant, _public_key_of, data_key_as_owner
 from aitrail.flows.session import Session
 
 FORMAT = "aitrail-signed-grant-v1"
-ACCESS_GRANT = [
-    {"name": "datasetId", "type": "uint256"},
-    {"name": "grantee", "type": "address"},
-    {"name": "duration", "type": "uint64"},
-    {"name": "keyRef", "type": "bytes32"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
 
 
 def sign_grant(
@@ -52,12 +45,7 @@ def sign_grant(
         "nonce": int(registry.call("nonces", session.w3.to_checksum_address(session.address))),
         "deadline": session.block_time() + valid_days * DAY,
     }
-    domain = {
-        "name": "aitrail DatasetRegistry",
-        "version": "1",
-        "chainId": session.chain_id,
-        "verifyingContract": registry.address,
-    }
+    domain = registry_domain(session.chain_id, registry.address)
     signed = Account.sign_typed_data(session.key.key, domain, {"AccessGrant": ACCESS_GRANT}, message)
     return {
         "format": FORMAT,

@@ -6,6 +6,8 @@ from conftest import DAY, PRICE_PER_DAY, REWARD_BPS, err, register_dataset, tran
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from aitrail.chain import eip712
+
 KEY_REF = b"\x42" * 32
 
 
@@ -166,36 +168,9 @@ def _local_account():
 
 
 def _sign_permit(token, signer, spender, value, deadline):
-    data = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": token.name(),
-            "version": "1",
-            "chainId": chain.id,
-            "verifyingContract": token.address,
-        },
-        "message": {
-            "owner": signer.address,
-            "spender": spender,
-            "value": value,
-            "nonce": token.nonces(signer),
-            "deadline": deadline,
-        },
-    }
+    nonce = token.nonces(signer)
+    data = eip712.permit(
+        token.name(), chain.id, token.address, signer.address, spender, value, nonce, deadline
+    )
     signed = Account.sign_message(encode_typed_data(full_message=data), signer.private_key)
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")

@@ -6,6 +6,8 @@ from conftest import CAP, err, role_error
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from aitrail.chain import eip712
+
 
 def test_metadata_and_cap(token):
     assert (token.name(), token.symbol(), token.decimals(), token.cap()) == (
@@ -72,7 +74,7 @@ def test_permit_expired_or_forged_reverts(token, other):
     deadline = chain.time() + 3600
     v, r, s = _permit(token, key, other.address, 7, deadline)
     # The same signature over a different value recovers some other address.
-    forged = _typed(token, key.address, other.address, 8, token.nonces(key.address), deadline)
+    forged = _typed(token, key.address, other.address, 8, deadline)
     recovered = Account.recover_message(encode_typed_data(full_message=forged), vrs=(v, r, s))
     with brownie.reverts(err("ERC2612InvalidSigner", recovered, key.address)):
         token.permit(key.address, other, 8, deadline, v, r, s, {"from": other})
@@ -84,35 +86,12 @@ def test_supports_access_control_interface(token):
     assert not token.supportsInterface("0xffffffff")
 
 
+def _typed(token, owner, spender, value, deadline):
+    nonce = token.nonces(owner)
+    return eip712.permit(token.name(), chain.id, token.address, owner, spender, value, nonce, deadline)
+
+
 def _permit(token, key, spender, value, deadline):
-    data = _typed(token, key.address, spender, value, token.nonces(key.address), deadline)
+    data = _typed(token, key.address, spender, value, deadline)
     signed = Account.sign_message(encode_typed_data(full_message=data), key.key)
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
-
-
-def _typed(token, owner, spender, value, nonce, deadline):
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": token.name(),
-            "version": "1",
-            "chainId": chain.id,
-            "verifyingContract": token.address,
-        },
-        "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
-    }
