@@ -1,18 +1,11 @@
 """Fixtures for the SDK tests: private Anvil chains started through aitrail's own LocalChain."""
 
-import socket
-
 import pytest
 from web3 import HTTPProvider, Web3
 
 from aitrail.chain.accounts import dev_account
 from aitrail.chain.local import LocalChain
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.cli_support import free_port
 
 
 @pytest.fixture(scope="session")

@@ -16,33 +16,17 @@ from aitrail.chain.local import LocalChain
 from aitrail.cid import CID
 from aitrail.cli import main
 from aitrail.errors import ChainUnreachableError
+from tests.cli_support import cli, private_home
 
 OWNER, RESEARCHER, STRANGER = "anvil1", "anvil2", "anvil3"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory, port):
-    root = tmp_path_factory.mktemp("aitrail-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("AITRAIL_HOME", str(root))
-        mp.setenv("AITRAIL_LOCAL_PORT", str(port()))
-        mp.setenv("AITRAIL_NO_PROGRESS", "1")
-        for var in [v for v in os.environ if v.startswith("AITRAIL_PASSWORD") or v == "AITRAIL_ACCOUNT"]:
-            mp.delenv(var)
+def home(tmp_path_factory):
+    with private_home(tmp_path_factory.mktemp("aitrail-home")) as root:
         yield root
-        LocalChain(root).stop()
 
 
-def cli(*args, account=None, ok=True):
-    argv = ["--json"] + (["--account", account] if account else []) + [str(a) for a in args]
-    result = CliRunner().invoke(main, argv)
-    if ok:
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout) if result.stdout.strip() else None
-    assert result.exit_code != 0, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
-    return lines[0].removeprefix("error: ")
 
 
 def w3_of(home):

@@ -17,6 +17,7 @@ from web3 import HTTPProvider, Web3
 from aitrail.chain.accounts import Keystore, dev_account
 from aitrail.chain.local import LocalChain
 from aitrail.cli import main
+from tests.cli_support import cli
 
 SEPOLIA = 11155111
 BASE_FEE = 7 * 10**9
@@ -52,16 +53,6 @@ def home(tmp_path_factory, testnet):
         yield root
 
 
-def cli(*args, account=None, ok=True):
-    env = {"AITRAIL_ACCOUNT": account} if account else {}
-    result = CliRunner().invoke(main, ["--json", *[str(a) for a in args]], env=env)
-    if ok:
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout) if result.stdout.strip() else None
-    assert result.exit_code != 0, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.output
-    return lines[0].removeprefix("error: ")
 
 
 def test_anvils_public_test_accounts_are_refused_on_a_testnet(home):

@@ -1,0 +1,45 @@
+"""Helpers for the CLI tests: a private AITRAIL_HOME on its own local chain, and one-call CLI runs."""
+
+import json
+import os
+import socket
+from contextlib import contextmanager
+
+import pytest
+from click.testing import CliRunner
+
+from aitrail.chain.local import LocalChain
+from aitrail.cli import main
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def private_home(root):
+    """AITRAIL_HOME=root with the embedded chain on a free port, no ambient accounts or passwords;
+    the chain is stopped on exit."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AITRAIL_HOME", str(root))
+        mp.setenv("AITRAIL_LOCAL_PORT", str(free_port()))
+        mp.setenv("AITRAIL_NO_PROGRESS", "1")
+        for var in [v for v in os.environ if v.startswith("AITRAIL_PASSWORD") or v == "AITRAIL_ACCOUNT"]:
+            mp.delenv(var)
+        yield root
+        LocalChain(root).stop()
+
+
+def cli(*args, account=None, ok=True):
+    """Run `aitrail --json ARGS`: the parsed JSON when ok, else the one error line (checked to be one)."""
+    env = {"AITRAIL_ACCOUNT": account} if account else {}
+    result = CliRunner().invoke(main, ["--json", *[str(a) for a in args]], env=env)
+    if ok:
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout) if result.stdout.strip() else None
+    assert result.exit_code != 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    return lines[0].removeprefix("error: ")
