@@ -64,6 +64,11 @@ lint: setup
 	$(VENV)/bin/slither contracts/ --solc-standard-json --solc $(CURDIR)/$(SOLC_BRIDGE) \
 	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --config-file slither.config.json
 
+gas: setup
+	@# gas per operation beside its anchor; fails on any increase over gas/*.json (UPDATE_GAS_SNAPSHOT=1 rewrites)
+	$(VENV)/bin/brownie run scripts/gas_datasets.py
+	$(VENV)/bin/brownie run scripts/gas_models.py
+
 bench: setup
 	@# every figure beside its anchor, measured in one run (~10 min); writes bench/results.json and the
 	@# README's performance section. BENCH_ARGS="--quick" for a smoke run, "--only cid,merkle" for parts.
