@@ -30,6 +30,11 @@ interface IAccessGrants {
     ///         dataset key wrapped for this grantee (e.g. the sha2-256 digest of its CID), or is zero.
     event AccessGranted(uint256 indexed datasetId, address indexed grantee, uint64 expiresAt, bytes32 keyRef);
 
+    /// @notice The dataset key wrapped for `grantee` is at `keyRef` (as in `AccessGranted`), delivered after
+    ///         the grant, e.g. to a buyer whose market grant carried no key. Supersedes earlier key refs of
+    ///         this grantee; the grant's expiry is unchanged.
+    event AccessKeyDelivered(uint256 indexed datasetId, address indexed grantee, bytes32 keyRef);
+
     /// @notice The grant of `grantee` on `datasetId` was deleted; access stopped in this block.
     event AccessRevoked(uint256 indexed datasetId, address indexed grantee);
 
@@ -47,8 +52,11 @@ interface IAccessGrants {
     error AccessDurationOutOfRange(uint64 duration, uint64 min, uint64 max);
     /// @notice Grants to the zero address are refused (they could never be used or revoked meaningfully).
     error AccessGranteeZero(uint256 datasetId);
-    /// @notice `revokeAccess` on a (dataset, grantee) pair that holds no grant slot.
+    /// @notice `revokeAccess` or `deliverKey` on a (dataset, grantee) pair that holds no grant slot
+    ///         (never granted, or revoked).
     error AccessGrantUnknown(uint256 datasetId, address grantee);
+    /// @notice `deliverKey` for a grantee whose grant on `datasetId` expired at `expiresAt` (<= `timestamp`).
+    error AccessGrantExpired(uint256 datasetId, address grantee, uint64 expiresAt, uint256 timestamp);
     /// @notice A batch with `size` entries, outside [1, `max`].
     error AccessBatchSizeInvalid(uint256 size, uint256 max);
     /// @notice `grantees` and `keyRefs` of a batch differ in length.
@@ -117,6 +125,14 @@ interface IAccessGrants {
         uint256 deadline,
         bytes calldata signature
     ) external returns (uint64 expiresAt);
+
+    /// @notice Deliver the dataset key to `grantee` after the grant: emits `AccessKeyDelivered` with
+    ///         `keyRef` (stored in the event only) and leaves the expiry unchanged. Owner or operator; the
+    ///         grantee must hold a live grant (for example one bought through the market, which cannot
+    ///         carry a key).
+    /// @dev Reverts `DatasetUnknown`, `DatasetIsWithdrawn`, `AccessGrantUnauthorized`,
+    ///      `AccessGrantUnknown` (no grant, or revoked), `AccessGrantExpired`.
+    function deliverKey(uint256 datasetId, address grantee, bytes32 keyRef) external;
 
     /// @notice Delete `grantee`'s grant on `datasetId` now. Owner or operator; allowed on withdrawn datasets.
     /// @dev Reverts `DatasetUnknown`, `AccessGrantUnauthorized`, `AccessGrantUnknown`.

@@ -62,6 +62,7 @@ ANCHORS: dict[str, tuple[str, int] | None] = {
     "register with records root, 1,000,000 records": ("Ocean publish; root anchor alone 45,578", 1_039_198),
     "new version withdrawing 1 record": None,
     "new version withdrawing 10 records": None,
+    "deliver key": ("ERC-4907 setUser overwrite", 31_428),
 }
 
 # Targets of issue 3 (at most this much gas).
@@ -163,6 +164,10 @@ def measure(txs: dict[str, str] | None = None, calls: dict[str, str] | None = No
         )
         leaves = [h(f"withdrawn-{dropped}-{i}") for i in range(dropped)]
         record(f"new version withdrawing {label}", registry.register(version, leaves, {"from": owner}))
+    # Key delivery to a live grant (market-bought grants carry none): reads the grant, writes only a log.
+    live = registry.register(dataset_input(owner, "deliver-base"), [], {"from": owner}).return_value
+    registry.grantAccess(live, researcher, 0, bytes(32), {"from": owner})
+    record("deliver key", registry.deliverKey(live, researcher, h("key-delivered"), {"from": owner}))
     return {name: gas[name] for name in ANCHORS}
 
 

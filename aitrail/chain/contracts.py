@@ -191,6 +191,15 @@ class DatasetRegistryClient(_Client):
         (event,) = self.receipt_events(receipt, "AccessGranted")
         return int(event["args"]["expiresAt"]), receipt
 
+    def deliver_key(self, dataset_id: int, grantee: str, key_ref: bytes) -> TxReceipt:
+        return self.send(
+            f"deliver the data key for dataset {dataset_id}",
+            "deliverKey",
+            dataset_id,
+            address(grantee),
+            key_ref,
+        )
+
     def revoke(self, dataset_id: int, grantee: str) -> TxReceipt:
         return self.send(
             f"revoke access to dataset {dataset_id}", "revokeAccess", dataset_id, address(grantee)

@@ -84,6 +84,9 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     ),
     "AccessGranteeZero": lambda v: "access cannot be granted to the zero address",
     "AccessGrantUnknown": lambda v: f"{v[1]} holds no grant on dataset {v[0]}",
+    "AccessGrantExpired": lambda v: (
+        f"the grant of {v[1]} on dataset {v[0]} expired on {date(v[2])}; grant access again first"
+    ),
     "AccessBatchSizeInvalid": lambda v: f"a batch of {v[0]} grantees is outside 1..{v[1]}",
     "AccessBatchLengthMismatch": lambda v: f"{v[0]} grantees but {v[1]} key references",
     "AccessPublicKeyInvalid": lambda v: "the public key is not a secp256k1 point (64 bytes x ‖ y)",

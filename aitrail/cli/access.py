@@ -79,7 +79,7 @@ def grant(ctx: CliContext, dataset_id: int, account: str, days: int, public_key:
 @click.argument("account")
 @click.pass_obj
 def deliver(ctx: CliContext, dataset_id: int, account: str) -> None:
-    """Deliver the data key to a buyer whose grant came from the market (adds the registry's minimum 1 h)."""
+    """Deliver the data key to a buyer whose grant came from the market (the expiry stays as bought)."""
     g = deliver_key(ctx.session, dataset_id, to_address(ctx, account))
     ctx.emit(
         {"dataset": dataset_id, "grantee": g.grantee, "expiresAt": g.expires_at, "tx": g.tx_hash},

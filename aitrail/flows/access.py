@@ -3,7 +3,8 @@ status, buy through the market, and fetch (logged on-chain first, then fetched, 
 
 Key delivery: a grant carries `keyRef`, the sha2-256 digest of a CIDv1 (raw) block in the store holding
 the data key wrapped with ECIES for the grantee's public key, which the grantee published in their
-`AccessRequested` event. Only the grantee's private key opens it.
+`AccessRequested` event. Only the grantee's private key opens it. A grant made without one (bought
+through the market) gets it later from `deliverKey`, in an `AccessKeyDelivered` event.
 """
 
 from __future__ import annotations
@@ -96,30 +97,52 @@ def grant_access(
     account: str,
     days: int = 30,
     public_key: bytes | None = None,
-    seconds: int | None = None,
 ) -> Grant:
     grantee = session.w3.to_checksum_address(account)
+    key_ref = _wrapped_key_ref(session, dataset_id, grantee, public_key)
+    expires, receipt = session.suite.datasets.grant(dataset_id, grantee, days * DAY, key_ref)
+    return Grant(dataset_id, grantee, expires, key_ref, receipt["transactionHash"].to_0x_hex())
+
+
+def deliver_key(session: Session, dataset_id: int, account: str) -> Grant:
+    """Deliver the data key to a grantee whose grant carries none (one bought through the market): the
+    registry's `deliverKey` records the key reference in an event and leaves the expiry as it was."""
+    grantee = session.w3.to_checksum_address(account)
+    registry = session.suite.datasets
+    _check_grantor(session, dataset_id)
+    # Checked before the wrapped key is stored, so a refused delivery leaves no block behind.
+    if registry.is_withdrawn(dataset_id):
+        raise ContractRevertError(MESSAGES["DatasetIsWithdrawn"]((dataset_id,)), "DatasetIsWithdrawn", {})
+    expires = registry.expiry(dataset_id, grantee)
+    if expires == 0:
+        values: tuple[Any, ...] = (dataset_id, grantee)
+        raise ContractRevertError(MESSAGES["AccessGrantUnknown"](values), "AccessGrantUnknown", {})
+    if session.block_time() >= expires:
+        values = (dataset_id, grantee, expires, session.block_time())
+        raise ContractRevertError(MESSAGES["AccessGrantExpired"](values), "AccessGrantExpired", {})
+    key_ref = _wrapped_key_ref(session, dataset_id, grantee, None)
+    receipt = registry.deliver_key(dataset_id, grantee, key_ref)
+    return Grant(dataset_id, grantee, expires, key_ref, receipt["transactionHash"].to_0x_hex())
+
+
+def _check_grantor(session: Session, dataset_id: int) -> None:
+    """The session's account is the owner of the dataset or its operator (DatasetUnknown first)."""
     registry = session.suite.datasets
     record = registry.get(dataset_id)
     if record.owner.lower() != session.address.lower() and not registry.is_operator(
         record.owner, session.address
     ):
         raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id} nor its operator")
+
+
+def _wrapped_key_ref(
+    session: Session, dataset_id: int, grantee: ChecksumAddress, public_key: bytes | None
+) -> bytes:
+    """Wrap the data key for the grantee's public key, store it, and return the CID digest for keyRef."""
+    _check_grantor(session, dataset_id)
     public = public_key if public_key is not None else _public_key_of(session, dataset_id, grantee)
     wrapped = crypto.wrap_key(data_key_as_owner(session, dataset_id), public)
-    key_ref = session.store.add_bytes(wrapped, cid_version=1).digest
-    expires, receipt = registry.grant(
-        dataset_id, grantee, seconds if seconds is not None else days * DAY, key_ref
-    )
-    return Grant(dataset_id, grantee, expires, key_ref, receipt["transactionHash"].to_0x_hex())
-
-
-def deliver_key(session: Session, dataset_id: int, account: str) -> Grant:
-    """Deliver the data key to a buyer whose grant came from the market (it carries no key reference).
-    The registry records a key reference only with a grant, so this grants the shortest duration the
-    registry allows (MIN_GRANT_DURATION, 1 hour), extending the bought grant by that much."""
-    _default, shortest, _longest = session.suite.datasets.limits()
-    return grant_access(session, dataset_id, account, seconds=shortest)
+    return session.store.add_bytes(wrapped, cid_version=1).digest
 
 
 def revoke_access(session: Session, dataset_id: int, account: str) -> str:
@@ -218,8 +241,11 @@ def fetch_dataset(
     if record.owner.lower() == session.address.lower():
         data_key = data_key_as_owner(session, dataset_id)
     else:
-        grants = registry.events("AccessGranted", datasetId=dataset_id, grantee=session.address)
-        refs = [bytes(g["args"]["keyRef"]) for g in grants if bytes(g["args"]["keyRef"]) != ZERO32]
+        # The newest non-zero key ref, from a grant or from a later delivery (`deliverKey`).
+        who = {"datasetId": dataset_id, "grantee": session.address}
+        events = registry.events("AccessGranted", **who) + registry.events("AccessKeyDelivered", **who)
+        events.sort(key=lambda e: (e["blockNumber"], e["logIndex"]))
+        refs = [bytes(e["args"]["keyRef"]) for e in events if bytes(e["args"]["keyRef"]) != ZERO32]
         if not refs:
             raise AitrailError(
                 f"dataset {dataset_id}: access is granted but no data key was delivered yet; "

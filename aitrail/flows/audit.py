@@ -88,6 +88,9 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         ),
         **d,
     )
+    rows += _rows(
+        session, reg, "AccessKeyDelivered", lambda a: f"data key delivered to {a['grantee']}", **d
+    )
     rows += _rows(session, reg, "AccessRevoked", lambda a: f"{a['grantee']} revoked", **d)
     rows += _rows(
         session,

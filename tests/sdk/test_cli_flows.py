@@ -146,6 +146,35 @@ def test_market_refusals_leave_nothing_behind(home):
     assert cli("rewards", "balance", STRANGER)["balance"] == 0
 
 
+def test_a_market_buyer_gets_the_key_delivered_without_the_expiry_moving(home, data, tmp_path):
+    buyer = "anvil4"
+    cli("rewards", "send", buyer, "10")  # from the deployer, who holds the treasury
+    cli("access", "request", 1, "--purpose", "bought access", account=buyer)
+    bought = cli("access", "buy", 1, "--days", "3", account=buyer)
+    line = cli("dataset", "fetch", 1, "-o", tmp_path / "early", account=buyer, ok=False)
+    assert line.endswith("no data key was delivered yet; ask the owner to run `aitrail access deliver`")
+    assert cli("access", "deliver", 1, buyer, account=STRANGER, ok=False).endswith(
+        "is not the owner of dataset 1 nor its operator"
+    )
+    delivered = cli("access", "deliver", 1, buyer, account=OWNER)
+    assert delivered["expiresAt"] == bought["expiresAt"]  # not extended by the delivery
+    status = {s["dataset"]: s for s in cli("access", "status", account=buyer)}
+    assert status[1]["expiresAt"] == bought["expiresAt"] and status[1]["status"] == "active"
+    cli("dataset", "fetch", 1, "-o", tmp_path / "out", account=buyer)
+    assert (tmp_path / "out" / "patients.csv").read_bytes() == data.read_bytes()
+    trail = cli("audit", "dataset", 1)["trail"]
+    delivery = [r for r in trail if r["event"] == "AccessKeyDelivered"]
+    assert [r["tx"] for r in delivery] == [delivered["tx"]]
+    assert delivery[0]["detail"] == f"data key delivered to {status[1]['account']}"
+    # Only to a live grant: the request alone gives the stranger's key nothing to attach to.
+    cli("access", "request", 1, "--purpose", "no purchase", account=STRANGER)
+    line = cli("access", "deliver", 1, STRANGER, account=OWNER, ok=False)
+    assert line.endswith("holds no grant on dataset 1")
+    time_travel(home, 3 * 86400)
+    line = cli("access", "deliver", 1, buyer, account=OWNER, ok=False)
+    assert line.startswith("the grant of ") and line.endswith("; grant access again first")
+
+
 def test_command_options_also_come_from_the_environment(home, tmp_path):
     path = tmp_path / "env.csv"
     path.write_text("id,v\ne1,1\n")
