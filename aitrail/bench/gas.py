@@ -78,7 +78,7 @@ def gas_table(web3: Any) -> dict[str, Any]:
         txs: dict[str, str] = {}
         calls: dict[str, str] = {}
         gas = module.measure(txs, calls) if module is gas_datasets else module.measure(txs)
-        snapshots_match = snapshots_match and gas == module.load_snapshot()
+        snapshots_match = snapshots_match and gas == module.SNAPSHOT.load()
         floors: dict[str, dict[str, Any]] = {}
         for name, tx_hash in txs.items():
             per = int(m.group(1)) if (m := re.search(r" x(\d+) per grantee", name)) else 1

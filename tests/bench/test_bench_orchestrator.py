@@ -72,3 +72,21 @@ def test_unknown_section_is_one_clear_error():
 
     assert run.returncode == 2
     assert "unknown section(s) nope" in run.stderr.strip().splitlines()[-1]
+
+
+def test_gas_section_equals_the_snapshots_and_never_beats_the_floor(tmp_path):
+    results = tmp_path / "results.json"
+
+    run = bench("--quick", "--only", "gas", "--json", str(results))
+
+    assert run.returncode == 0, run.stderr
+    gas = json.loads(results.read_text())["sections"]["gas"]["result"]
+    assert gas["matches_snapshot"] is True
+    snapshot = {**json.loads((ROOT / "gas" / "datasets.json").read_text()),
+                **json.loads((ROOT / "gas" / "models.json").read_text())}
+    rows = {row["operation"]: row for row in gas["rows"]}
+    assert set(rows) == set(snapshot)
+    for name, row in rows.items():
+        assert row["gas"] == snapshot[name]
+        if row.get("floor"):
+            assert row["floor"] <= row["gas"], name
