@@ -7,6 +7,7 @@ no block mined), which keeps the run to about a minute on a shared machine."""
 import brownie
 from brownie import chain, web3
 from brownie.test import strategy
+from hypothesis import HealthCheck
 
 from scripts.datasets_support import DAY, dataset_input
 
@@ -15,14 +16,14 @@ DEFAULT = 30 * DAY
 
 
 class DatasetsModel:
-    actor = strategy("uint256", max_value=4)
-    other = strategy("uint256", max_value=4)
-    pick = strategy("uint256", max_value=9)
-    duration = strategy("uint256", max_value=len(DURATIONS) - 1)
-    days = strategy("uint256", min_value=1, max_value=40)
-    seconds = strategy("uint256", max_value=DAY)
+    actor = strategy("uint8", max_value=4)
+    other = strategy("uint8", max_value=4)
+    pick = strategy("uint8", max_value=9)
+    duration = strategy("uint8", max_value=len(DURATIONS) - 1)
+    days = strategy("uint8", min_value=1, max_value=40)
+    seconds = strategy("uint32", max_value=DAY)
     flag = strategy("bool")
-    as_owner = strategy("uint256", max_value=3)
+    as_owner = strategy("uint8", max_value=3)
 
     def __init__(self, registry, actors):
         self.registry = registry
@@ -180,5 +181,11 @@ def test_registry_follows_the_model(state_machine, registry, accounts):
         DatasetsModel,
         registry,
         list(accounts[1:6]),
-        settings={"max_examples": 20, "stateful_step_count": 20},
+        settings={
+            "max_examples": 20,
+            "stateful_step_count": 20,
+            # the draws are small (uint8 picks), but a long run can still overrun hypothesis' buffer now
+            # and then; that is a generation limit, not a finding, so it must not fail CI at random
+            "suppress_health_check": [HealthCheck.data_too_large, HealthCheck.too_slow],
+        },
     )

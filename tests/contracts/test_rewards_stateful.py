@@ -19,6 +19,7 @@ from conftest import (
     err,
     model_dataset_input,
 )
+from hypothesis import HealthCheck
 
 OWNERS = (1, 2, 3)
 PUBLISHERS = (4, 5, 6)
@@ -26,12 +27,12 @@ PUBLISHERS = (4, 5, 6)
 
 class RewardsMachine:
     dataset_pick = strategy("uint256", max_value=10**6)
-    publisher_pick = strategy("uint256", max_value=2)
-    owner_pick = strategy("uint256", max_value=2)
-    account_pick = strategy("uint256", max_value=5)
+    publisher_pick = strategy("uint8", max_value=2)
+    owner_pick = strategy("uint8", max_value=2)
+    account_pick = strategy("uint8", max_value=5)
     days = strategy("uint16", min_value=1, max_value=40)
-    subset = strategy("uint256", max_value=2**8 - 1)
-    seconds = strategy("uint256", min_value=1, max_value=10 * DAY)
+    subset = strategy("uint8", max_value=2**8 - 1)
+    seconds = strategy("uint32", min_value=1, max_value=10 * DAY)
     history = strategy("uint32[24]")
 
     def __init__(cls, accounts, token, datasets, rewards, models, market, fund):
@@ -215,5 +216,10 @@ def test_rewards_and_lineage_invariants(
 ):
     # Few, long-ish runs: each step is several transactions on Anvil; time jumps of up to 10 days
     # cross EPOCH (7 days) boundaries and grant expiries within a run.
-    settings = {"max_examples": 6, "stateful_step_count": 12}
+    settings = {
+        "max_examples": 6,
+        "stateful_step_count": 12,
+        # a generation limit, not a finding: it must not fail CI at random
+        "suppress_health_check": [HealthCheck.data_too_large, HealthCheck.too_slow],
+    }
     state_machine(RewardsMachine, accounts, token, datasets, rewards, models, market, fund, settings=settings)
