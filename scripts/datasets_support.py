@@ -18,14 +18,11 @@ from eth_utils import keccak
 
 from aitrail.chain.eip712 import (
     ACCESS_GRANT,
-    DOMAIN_VERSION,
     REGISTRATION,
-    REGISTRY_DOMAIN_NAME,
     registry_domain,
     typed_data,
 )
 
-DOMAIN_NAME = REGISTRY_DOMAIN_NAME
 DEFAULT_GRANT_DURATION = 30 * 86400
 DAY = 86400
 INPUT_FIELDS = [f["name"] for f in REGISTRATION[:9]]

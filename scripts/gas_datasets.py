@@ -12,9 +12,6 @@ runs `measure()` and `compare()` from here.
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 from brownie import DatasetRegistry, accounts, web3

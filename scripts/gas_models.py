@@ -15,9 +15,6 @@ tests/contracts/test_gas_snapshot_models.py runs `measure()` and `compare()` fro
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 from brownie import (

@@ -5,7 +5,8 @@ from brownie import chain
 from eth_abi import encode
 from eth_utils import keccak
 
-from scripts.datasets_support import DOMAIN_NAME, DOMAIN_VERSION, hx
+from aitrail.chain.eip712 import DOMAIN_VERSION, REGISTRY_DOMAIN_NAME
+from scripts.datasets_support import hx
 
 
 def test_owner_and_status_of_unknown_ids_revert(registry, dataset_id):
@@ -35,7 +36,13 @@ def test_domain_separator_binds_chain_and_contract(registry, other_registry):
     expected = keccak(
         encode(
             ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-            [type_hash, keccak(text=DOMAIN_NAME), keccak(text=DOMAIN_VERSION), chain.id, registry.address],
+            [
+                type_hash,
+                keccak(text=REGISTRY_DOMAIN_NAME),
+                keccak(text=DOMAIN_VERSION),
+                chain.id,
+                registry.address,
+            ],
         )
     )
     assert registry.DOMAIN_SEPARATOR() == hx(expected)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from aitrail.errors import ProofFileError, RecordNotFoundError, RecordsError, RecordsFormatError
+from aitrail.errors import ProofFileError, RecordNotFoundError, RecordsError
 from aitrail.records import (
     Consent,
     build_records_tree,

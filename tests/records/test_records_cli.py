@@ -5,21 +5,19 @@ Tests in this module share one chain and run in file order: a later one builds o
 """
 
 import json
-import os
 import shutil
 
 import pytest
 from click.testing import CliRunner
 
 from aitrail import records
-from aitrail.chain.local import LocalChain
 from aitrail.cid import CID
 from aitrail.cli import main
 from aitrail.config import Settings
 from aitrail.flows import Session
 from aitrail.merkle import leaf_hash
 from aitrail.storage import LocalStore
-from tests.cli_support import cli, free_port, private_home
+from tests.cli_support import cli, private_home
 
 OWNER, RESEARCHER, STRANGER = "anvil1", "anvil2", "anvil3"
 CSV = (

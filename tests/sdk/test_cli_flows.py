@@ -5,7 +5,6 @@ Tests in this module share one chain and run in file order: a later one builds o
 """
 
 import json
-import os
 
 import pytest
 from click.testing import CliRunner

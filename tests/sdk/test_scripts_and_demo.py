@@ -1,6 +1,5 @@
 """The brownie deploy script is the SDK's idempotent deploy; the demo runs its whole scenario."""
 
-import pytest
 
 import aitrail.demo
 import scripts.deploy as deploy_script

@@ -1,6 +1,5 @@
 import os
 import random
-from pathlib import Path
 
 import pytest
 from kubo_oracle import SIZES, kubo_add, repo_block
