@@ -128,8 +128,8 @@ class ContractRevertError(TransactionError):
 class NotDeployedError(ChainError):
     def __init__(self, contract: str, chain_id: int) -> None:
         super().__init__(
-            f"{contract} is not deployed on chain {chain_id}: run `aitrail deploy` or point the address "
-            f"book at an existing deployment"
+            f"{contract} is not deployed on chain {chain_id}: run `aitrail deploy`, or `aitrail deploy "
+            f"--find` to find an existing deployment on the chain"
         )
         self.contract = contract
         self.chain_id = chain_id

@@ -60,7 +60,7 @@ def pending_requests(session: Session, dataset_id: int) -> list[dict[str, Any]]:
             {
                 "researcher": who,
                 "days": int(event["args"]["duration"]) // DAY,
-                "purpose": _purpose_text(session, bytes(event["args"]["purpose"])),
+                "purpose": purpose_text(session, bytes(event["args"]["purpose"])),
                 "block": int(event["blockNumber"]),
                 "tx": event["transactionHash"].to_0x_hex(),
             }
@@ -68,7 +68,8 @@ def pending_requests(session: Session, dataset_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _purpose_text(session: Session, ref: bytes) -> str:
+def purpose_text(session: Session, ref: bytes) -> str:
+    """A request's purpose as written, from the shared store; its on-chain digest when the store lacks it."""
     try:
         return session.store.read_all(CID.from_onchain(ref, CidKind.V1_RAW)).decode(errors="replace")
     except AitrailError:
