@@ -9,9 +9,9 @@ Kubo's RPC: every call is POST /api/v0/<command>; errors are HTTP 4xx/5xx with a
 `{"Message": ..., "Code": ..., "Type": "error"}`, mapped here to KuboApiError; a node that can't be
 reached is one KuboUnreachableError.
 
-Checked against a real js-ipfs node (ipfs-core 0.18.1 + ipfs-http-server 0.15.1, tests/storage/ipfs_node.py)
-and the Kubo stand-in; js-ipfs differs from Kubo in four ways this client survives, each marked
-"js-ipfs:" where it is handled:
+Checked against a real js-ipfs node (ipfs-core 0.18.1 + ipfs-http-server 0.15.1, started by
+aitrail/storage/jsipfs.py) and the Kubo stand-in; js-ipfs differs from Kubo in four ways this client
+survives, each marked "js-ipfs:" where it is handled:
   1. a multipart part without its own Content-Type is refused (HTTP 500): every part carries one;
   2. CIDv1 is printed base58btc (`z...`) unless `cid-base=base32` is asked for, and `pin/ls` cannot be
      asked for base32 once a CIDv0 is pinned: ask where possible, and parse both forms of every answer;
@@ -54,6 +54,8 @@ _UPLOAD_CHUNK = 1 << 20
 # What a node answers when it lacks a block: Kubo offline says "not found", js-ipfs (which keeps
 # waiting for the network even offline) says "request timed out" once the `timeout=` passed.
 _MISSING = ("not found", "could not find", "request timed out")
+# `has` asks about the node's own blocks, which answer in milliseconds: no need to wait `read_timeout`.
+_HAS_TIMEOUT = 1.0
 
 
 def node_cid(text: str) -> CID:
@@ -98,10 +100,11 @@ class KuboStore(Store):
         self.read_timeout = min(read_timeout, timeout / 2)
         self.session = requests.Session()
 
-    def _read_params(self, cid: CID, **extra: str) -> dict[str, str]:
+    def _read_params(self, cid: CID, wait: float | None = None, **extra: str) -> dict[str, str]:
         # js-ipfs: without `timeout=` a read of a missing block never answers (Kubo's offline node
         # answers at once); a duration both accept.
-        return {"arg": str(cid), "timeout": f"{int(self.read_timeout * 1000)}ms", **extra}
+        seconds = self.read_timeout if wait is None else min(wait, self.read_timeout)
+        return {"arg": str(cid), "timeout": f"{int(seconds * 1000)}ms", **extra}
 
     # --- transport ---------------------------------------------------------------------------------
     def _post(self, command: str, params: dict[str, str] | list[tuple[str, str]] | None = None,
@@ -164,7 +167,7 @@ class KuboStore(Store):
     def block_size(self, cid: CID) -> int | None:
         """The size of the block as the node holds it, None when it holds none."""
         try:
-            stat = self._json("block/stat", self._read_params(cid, offline="true"))
+            stat = self._json("block/stat", self._read_params(cid, _HAS_TIMEOUT, offline="true"))
         except KuboApiError as exc:
             if any(sign in exc.kubo_message for sign in _MISSING):
                 return None
