@@ -216,7 +216,10 @@ class LocalChain:
         ]
         saved = self._state_to_load()
         if saved is not None:
-            command += ["--load-state", str(saved)]
+            # Anvil makes a fresh genesis block at every start and keeps it beside the loaded one, so which
+            # block 0 a later load picks is a coin toss; stamped with the saved genesis's time it is identical
+            # to it (same hash) and the two are one.
+            command += ["--load-state", str(saved.path), "--timestamp", str(saved.genesis_timestamp)]
         command += self.extra_args
         environment = {name: os.environ[name] for name in ANVIL_ENVIRONMENT if name in os.environ}
         with self.log_file.open("ab") as log:
@@ -246,21 +249,20 @@ class LocalChain:
             time.sleep(0.02)
         raise LocalChainError(f"local chain (Anvil) did not answer on {self.url} in {START_TIMEOUT:.0f} s")
 
-    def _state_to_load(self) -> Path | None:
+    def _state_to_load(self) -> SavedState | None:
         """Of the checkpoint and Anvil's own dump, the one that parses and holds more blocks (the newer
         write on a tie); None for a new chain. Refuses to start empty over state that cannot be read."""
-        readable: list[tuple[int, float, Path]] = []
+        readable: list[SavedState] = []
         unreadable: list[Path] = []
         for path in (self.state_file, self.anvil_state_file):
-            if not path.exists():
-                continue
-            best_block = _best_block(path)
-            if best_block is None:
-                unreadable.append(path)
-            else:
-                readable.append((best_block, path.stat().st_mtime, path))
+            if path.exists():
+                found = SavedState.read(path)
+                if found is None:
+                    unreadable.append(path)
+                else:
+                    readable.append(found)
         if readable:
-            return max(readable)[2]
+            return max(readable, key=lambda saved: (saved.best_block, saved.path.stat().st_mtime))
         if unreadable:
             files = ", ".join(map(str, unreadable))
             raise LocalChainError(
@@ -270,12 +272,11 @@ class LocalChain:
         return None
 
     def _keep_time_monotonic(self) -> None:
+        """Set the clock of a chain started from saved state (`--timestamp` put it back at its genesis)."""
         latest = rpc_call(self.url, "eth_getBlockByNumber", ["latest", False], ANSWER_TIMEOUT)
-        offset = self._saved_clock().get("offset", 0.0)
-        now = time.time()
-        target = max(now + float(offset), int(latest["timestamp"], 16) + 1)
-        if target > now:
-            rpc_call(self.url, "evm_setTime", [math.ceil(target)], ANSWER_TIMEOUT)
+        offset = float(self._saved_clock().get("offset", 0.0))
+        target = max(time.time() + offset, int(latest["timestamp"], 16) + 1)
+        rpc_call(self.url, "evm_setTime", [math.ceil(target)], ANSWER_TIMEOUT)
 
     def _saved_clock(self) -> dict[str, Any]:
         try:
@@ -370,14 +371,32 @@ class LocalChain:
         return lines[-1][:200] if lines else "no output"
 
 
-def _best_block(path: Path) -> int | None:
-    """The block height a state file holds, or None if it does not parse (a torn write)."""
-    try:
-        state = json.loads(path.read_bytes())
-        best = state["best_block_number"]
-        return int(best, 16) if isinstance(best, str) else int(best)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+@dataclass(frozen=True)
+class SavedState:
+    """A state file Anvil can load: its height and its genesis block's timestamp."""
+
+    path: Path
+    best_block: int
+    genesis_timestamp: int
+
+    @classmethod
+    def read(cls, path: Path) -> SavedState | None:
+        """None if the file does not parse (a torn write) or lacks what a start needs."""
+        try:
+            state = json.loads(path.read_bytes())
+            geneses = [
+                _number(block["header"]["timestamp"])
+                for block in state["blocks"]
+                if _number(block["header"]["number"]) == 0
+            ]
+            # Several block 0s in a file written before the --timestamp fix: the first one is the real one.
+            return cls(path, _number(state["best_block_number"]), min(geneses))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _number(value: str | int) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 def _write_durably(target: Path, data: bytes) -> None:

@@ -7,6 +7,7 @@ not through aitrail's pid file, so the tests do not depend on the code they chec
 """
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -196,6 +197,25 @@ def test_a_time_jump_not_yet_mined_survives_stop_and_start(tmp_path, port):
         rpc(tmp_path, "evm_mine", chain=chain)
         w3 = Web3(HTTPProvider(chain.url))
         assert w3.eth.get_block("latest")["timestamp"] >= time.time() + 10 * DAY - 60
+    finally:
+        chain.stop()
+
+
+def test_block_zero_stays_the_same_block_across_restarts(tmp_path, port):
+    chain = LocalChain(tmp_path, port=port())
+    chain.ensure()
+    try:
+        w3 = Web3(HTTPProvider(chain.url))
+        rpc(tmp_path, "evm_mine", chain=chain)
+        genesis = w3.eth.get_block(0)["hash"]
+        for _ in range(3):
+            chain.stop()
+            # Every file the chain saved holds one block 0 (Anvil kept a fresh one beside the loaded one).
+            for saved in chain.folder.glob("*state.json"):
+                blocks = json.loads(saved.read_text())["blocks"]
+                assert [b["header"]["number"] for b in blocks].count("0x0") == 1, saved.name
+            chain.ensure()
+            assert w3.eth.get_block(0)["hash"] == genesis
     finally:
         chain.stop()
 
