@@ -18,6 +18,8 @@ What lives in `<home>/chain/`, and why:
   the offset only in memory and, after loading a state, stamps new blocks with the wall clock again, before
   blocks it already holds. A start sets the chain time to at least the last block's timestamp + 1 and to
   the wall clock plus the saved offset, so block time never goes backwards and an expired grant stays so.
+  It also passes the saved genesis timestamp (`--timestamp`): Anvil makes a fresh block 0 at every start
+  and keeps it beside the loaded one unless the two are identical.
 - `anvil.pid`: written only once the started Anvil answers. A pid counts as our chain only if the process
   is alive and its command line names this home's state file and port, so neither a recycled pid nor a
   slow answer is taken for our chain, and a slow chain is waited for, never replaced.

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from web3 import HTTPProvider, Web3
 
+from aitrail.chain import local
 from aitrail.chain.accounts import dev_account
 from aitrail.chain.local import LocalChain
 from aitrail.config import Settings
@@ -239,6 +240,22 @@ def test_a_chain_too_slow_to_answer_is_waited_for_not_replaced(tmp_path):
         assert anvil_processes(home) == [pid]
         assert LocalChain(home).pid() == pid
         assert cli("status")["chain_id"] == 31337
+
+
+def test_a_chain_that_never_answers_is_reported_stuck_and_still_not_replaced(tmp_path, port, monkeypatch):
+    monkeypatch.setattr(local, "ANSWER_TIMEOUT", 1.0)  # the real 30 s, shortened for the test
+    chain = LocalChain(tmp_path, port=port())
+    chain.ensure()
+    [pid] = anvil_processes(tmp_path)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        with pytest.raises(LocalChainError, match=f"pid {pid}\\) is running but has not answered"):
+            LocalChain(tmp_path, port=chain.port).ensure()
+        assert anvil_processes(tmp_path) == [pid]
+        assert chain.pid() == pid
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        chain.stop()
 
 
 def test_concurrent_commands_against_a_stopped_chain_start_exactly_one(tmp_path):
