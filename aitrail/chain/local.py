@@ -21,7 +21,7 @@ What lives in `<home>/chain/`, and why:
   It also passes the saved genesis timestamp (`--timestamp`): Anvil makes a fresh block 0 at every start
   and keeps it beside the loaded one unless the two are identical.
 - `anvil.pid`: written only once the started Anvil answers. A pid counts as our chain only if the process
-  is alive and its command line names this home's state file and port, so neither a recycled pid nor a
+  is alive and its command line names this home's chain folder and port, so neither a recycled pid nor a
   slow answer is taken for our chain, and a slow chain is waited for, never replaced.
 - `chain.lock`: held (fcntl) around find-or-start, stop and checkpoint, so concurrent commands start one
   chain and write checkpoints in the order they were taken.
@@ -324,7 +324,8 @@ class LocalChain:
         return pid if _alive(pid) and self._is_ours(pid) else None
 
     def _is_ours(self, pid: int) -> bool:
-        """Whether `pid` runs this home's Anvil: its command line names our state file and our port."""
+        """Whether `pid` runs this home's Anvil: its command line names our port and a file in our chain
+        folder (a state file; any of them, so a chain started by an older aitrail is still recognised)."""
         if not Path("/proc/self/cmdline").exists():
             return True  # no /proc (not Linux): the pid being alive is all we can check
         try:
@@ -333,7 +334,8 @@ class LocalChain:
             return False
         words = [word.decode(errors="replace") for word in argv]
         port_given = any(a == "--port" and b == str(self.port) for a, b in itertools.pairwise(words))
-        return port_given and str(self.anvil_state_file) in words
+        folder = f"{self.folder}{os.sep}"
+        return port_given and any(word.startswith(folder) for word in words)
 
     def _adopt(self) -> int | None:
         """Our Anvil running without a pid file (the command that started it was killed before writing
