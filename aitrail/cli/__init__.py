@@ -7,6 +7,7 @@ so a bug still shows its traceback.
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
 from typing import Any
 
 import click
@@ -22,6 +23,11 @@ class AitrailGroup(click.Group):
         try:
             return super().invoke(ctx)
         except AitrailError as exc:
+            if isinstance(ctx.obj, CliContext):
+                # What the command did before failing (a denied attempt it logged) is kept too; a failure to
+                # save must not hide the error being reported.
+                with suppress(AitrailError):
+                    ctx.obj.save_local_chain()
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except requests.exceptions.ConnectionError:

@@ -49,6 +49,16 @@ class CliContext:
             LocalChain(self.settings.home).ensure()
         return connect(self.settings.rpc_url)
 
+    @property
+    def chain_used(self) -> bool:
+        """Whether this command reached the chain (cached_property keeps a computed value in __dict__)."""
+        return "w3" in self.__dict__ or "session" in self.__dict__
+
+    def save_local_chain(self) -> None:
+        """On the embedded chain, make what this command changed survive a crash of the chain."""
+        if self.chain_used and self.settings.is_local:
+            LocalChain(self.settings.home).checkpoint()
+
     @cached_property
     def address_book(self) -> AddressBook:
         return AddressBook(self.settings.home)
@@ -65,5 +75,7 @@ class CliContext:
         )
 
     def emit(self, data: Any, human: str) -> None:
-        """Print `human` by default, `data` as JSON with --json."""
+        """Print `human` by default, `data` as JSON with --json; on the embedded chain, only once what
+        the command did is saved (a crash of the chain right after success must not undo it)."""
+        self.save_local_chain()
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str) if self.as_json else human)
