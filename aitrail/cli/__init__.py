@@ -1,7 +1,8 @@
 """The `aitrail` command: a thin click layer over the library.
 
-Library errors (AitrailError) become one line on stderr and a non-zero exit; nothing else is caught,
-so a bug still shows its traceback.
+Library errors (AitrailError) and click's own usage errors (a bad option, a number out of range)
+become one line on stderr, `error: ...`, and a non-zero exit (2 for usage errors, as click has it);
+nothing else is caught, so a bug still shows its traceback.
 """
 
 from __future__ import annotations
@@ -13,11 +14,28 @@ import click
 import requests
 
 from aitrail import __version__
+from aitrail.cli._params import SECONDS
 from aitrail.cli.context import CliContext
 from aitrail.errors import AitrailError
 
 
 class AitrailGroup(click.Group):
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see `{exc.ctx.command_path} --help`)"
+            click.echo(f"error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:  # Ctrl-C, or end of input at a prompt
+            click.echo("error: aborted (no input)", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -56,7 +74,7 @@ class AitrailGroup(click.Group):
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=120.0,
     show_default=True,
     envvar="AITRAIL_TIMEOUT",
