@@ -19,6 +19,7 @@ import tarfile
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
+
 from aitrail.errors import InputFileError
 
 BLOCK = tarfile.BLOCKSIZE  # 512

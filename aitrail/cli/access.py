@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from aitrail.cli._util import table, to_address
 from aitrail.cli._params import DATASET_ID, DAYS, VALID_DAYS
+from aitrail.cli._util import table, to_address
 from aitrail.cli.context import CliContext
 from aitrail.errors import ConfigError
 from aitrail.flows import (

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from aitrail.cli._util import table, to_address
 from aitrail.cli._params import DATASET_ID, PREDECESSOR
+from aitrail.cli._util import table, to_address
 from aitrail.cli.context import CliContext
 from aitrail.errors import ConfigError
 from aitrail.flows import (
@@ -45,7 +45,9 @@ def dataset() -> None:
     metavar="PURPOSE=VALUE",
     help="ERC-7517 terms, e.g. aiTraining=allowed (repeatable; default aiTraining=allowed).",
 )
-@click.option("--predecessor", type=PREDECESSOR, default=0, help="Register as a new version of this dataset id.")
+@click.option(
+    "--predecessor", type=PREDECESSOR, default=0, help="Register as a new version of this dataset id."
+)
 @click.option("--cid-version", type=click.Choice(["0", "1"]), default="0", show_default=True)
 @click.pass_obj
 def register(

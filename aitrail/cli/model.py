@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from aitrail.cli._util import table
 from aitrail.cli._params import DATASET_ID, VERSION_ID
+from aitrail.cli._util import table
 from aitrail.cli.context import CliContext
 from aitrail.flows import lineage as lineage_flow
 from aitrail.flows import publish_model, verify_model

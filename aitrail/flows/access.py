@@ -16,6 +16,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 
 from aitrail import crypto
+from aitrail.chain.accounts import checked_address
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.chain.reverts import MESSAGES
 from aitrail.cid import CID, CidKind
@@ -101,7 +102,7 @@ def grant_access(
     days: int = 30,
     public_key: bytes | None = None,
 ) -> Grant:
-    grantee = session.w3.to_checksum_address(account)
+    grantee = checked_address(account)
     key_ref = _wrapped_key_ref(session, dataset_id, grantee, public_key)
     expires, receipt = session.suite.datasets.grant(dataset_id, grantee, days * DAY, key_ref)
     return Grant(dataset_id, grantee, expires, key_ref, receipt["transactionHash"].to_0x_hex())
@@ -110,7 +111,7 @@ def grant_access(
 def deliver_key(session: Session, dataset_id: int, account: str) -> Grant:
     """Deliver the data key to a grantee whose grant carries none (one bought through the market): the
     registry's `deliverKey` records the key reference in an event and leaves the expiry as it was."""
-    grantee = session.w3.to_checksum_address(account)
+    grantee = checked_address(account)
     registry = session.suite.datasets
     _check_grantor(session, dataset_id)
     # Checked before the wrapped key is stored, so a refused delivery leaves no block behind.
@@ -149,12 +150,12 @@ def _wrapped_key_ref(
 
 
 def revoke_access(session: Session, dataset_id: int, account: str) -> str:
-    receipt = session.suite.datasets.revoke(dataset_id, session.w3.to_checksum_address(account))
+    receipt = session.suite.datasets.revoke(dataset_id, checked_address(account))
     return str(receipt["transactionHash"].to_0x_hex())
 
 
 def access_status(session: Session, account: str | None = None) -> list[dict[str, Any]]:
-    who = session.w3.to_checksum_address(account or session.address)
+    who = checked_address(account or session.address)
     registry = session.suite.datasets
     now = session.block_time()
     latest: dict[int, Any] = {}
@@ -274,9 +275,8 @@ def _data_key_and_name(session: Session, dataset_id: int, record: DatasetRecord)
                 f"dataset {dataset_id}: access is granted but no data key was delivered yet; "
                 "ask the owner to run `aitrail access deliver`"
             )
-        wrapped = read_published(
-            session.store, CID.from_onchain(refs[-1], CidKind.V1_RAW), f"your wrapped key of dataset {dataset_id}"
-        )
+        ref = CID.from_onchain(refs[-1], CidKind.V1_RAW)
+        wrapped = read_published(session.store, ref, f"your wrapped key of dataset {dataset_id}")
         data_key = crypto.unwrap_key(wrapped, session.key)
     name = Path(str(meta.get("distribution", {}).get("name") or f"dataset-{dataset_id}")).name
     return data_key, name

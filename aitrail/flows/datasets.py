@@ -27,6 +27,7 @@ from typing import Any, BinaryIO, cast
 from aitrail import crypto, records
 from aitrail._files import private_path, write_private
 from aitrail._types import Readable
+from aitrail.chain.accounts import checked_address
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.cid import CID
 from aitrail.errors import AitrailError, ContractRevertError, InputFileError
@@ -347,7 +348,7 @@ def describe(session: Session, dataset_id: int, strict: bool = True) -> dict[str
 
 def list_datasets(session: Session, owner: str | None = None) -> list[dict[str, Any]]:
     registry = session.suite.datasets
-    filters = {"owner": session.w3.to_checksum_address(owner)} if owner else {}
+    filters = {"owner": checked_address(owner)} if owner else {}
     rows = []
     for event in registry.events("DatasetRegistered", **filters):
         rows.append(describe(session, int(event["args"]["datasetId"]), strict=False))

@@ -13,10 +13,12 @@ names another chain is refused, since that chain's references cannot be read fro
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from aitrail import abi
 from aitrail.cid import CID
 from aitrail.errors import AitrailError, ConfigError
 from aitrail.flows.datasets import journal_entries
@@ -59,21 +61,19 @@ def _referenced_digests(session: Session, store: LocalStore) -> set[bytes]:
     digests: set[bytes] = set()
     suite = session.suite
     for client in (suite.datasets, suite.models, suite.token, suite.rewards, suite.market):
-        for entry in client.contract.abi:
-            if entry.get("type") == "event":
-                for log in client.events(str(entry["name"])):
-                    _bytes32_in(dict(log["args"]).values(), digests)
-    for entry in journal_entries(session.home):
-        _cids_in(entry, digests)
+        events = [str(e.get("name")) for e in abi.abi(client.name) if e.get("type") == "event"]
+        for event in events:
+            for log in client.events(event):
+                _bytes32_in(dict(log["args"]).values(), digests)
+    for journal in journal_entries(session.home):
+        _cids_in(journal, digests)
     # Documents name further CIDs (the owner's wrapped key, the data's contentUrl): follow them once.
     for digest in list(digests):
         for kind in (CID(1, 0x55, digest), CID(1, 0x70, digest)):
             raw = store.raw_block(kind) if store.has(kind) else None
             if raw is not None and len(raw) <= _MAX_DOCUMENT and raw[:1] == b"{":
-                try:
+                with contextlib.suppress(UnicodeDecodeError, json.JSONDecodeError):
                     _cids_in(json.loads(raw), digests)
-                except (UnicodeDecodeError, json.JSONDecodeError):
-                    pass
     return digests
 
 
@@ -93,7 +93,5 @@ def _cids_in(document: Any, out: set[bytes]) -> None:
         for value in document:
             _cids_in(value, out)
     elif isinstance(document, str) and len(document) < 200:
-        try:
+        with contextlib.suppress(AitrailError, ValueError):
             out.add(CID.decode(document.removeprefix("ipfs://")).digest)
-        except (AitrailError, ValueError):
-            pass

@@ -192,7 +192,8 @@ class LocalStore(Store):
             children: tuple[CID, ...] = ()
             if cid.codec == DAG_PB:
                 try:
-                    children = tuple(link.cid.to_v1() for link in dagpb.decode_node(self._path(cid).read_bytes()).links)
+                    node = dagpb.decode_node(self._path(cid).read_bytes())
+                    children = tuple(link.cid.to_v1() for link in node.links)
                 except (AitrailError, UnicodeDecodeError, OSError):
                     children = ()  # a damaged node links to nothing we can know; it is kept or swept itself
             links[cid] = children
