@@ -5,7 +5,7 @@ default: a private home on its own Anvil, the local store, real encryption.
 
 Faults are real where the machine can produce them: a byte flipped in a stored block, an IPFS API
 port nothing listens on, a chain URL nothing listens on, a second home whose store lacks the owner's
-blocks, standard input closed (`<&-`, through a real shell and the installed `aitrail` script).
+blocks, standard input closed (`<&-`, through a real shell and a real Python process).
 """
 
 import os
@@ -27,7 +27,9 @@ ANVIL2 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # anvil2, checksummed (EI
 _LETTER = next(i for i, c in enumerate(ANVIL2) if i > 1 and c.isalpha())
 BAD_CHECKSUM = ANVIL2[:_LETTER] + ANVIL2[_LETTER].swapcase() + ANVIL2[_LETTER + 1 :]  # one letter's case flipped
 UINT256_TOO_BIG = str(2**256)
-AITRAIL = str(Path(sys.executable).with_name("aitrail"))
+# The CLI as a real process, importing the package from this checkout (not whatever is installed).
+CHECKOUT = Path(__file__).resolve().parents[2]
+AITRAIL = [sys.executable, "-c", "from aitrail.cli import main; main(prog_name='aitrail')"]
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +71,12 @@ CASES = [
     Case("negative dataset id", ("dataset", "show", "--", "-1"), "-1 is not in the range 1<=x<2**256"),
     Case("dataset id of 2**256", ("dataset", "show", UINT256_TOO_BIG), "is not in the range 1<=x<2**256"),
     Case("dataset id not a number", ("dataset", "show", "one"), "'one' is not a valid uint256"),
-    Case("negative days on a grant", ("access", "grant", "1", RESEARCHER, "--days=-5"), "-5 is not in the range 1<=x<=365"),
-    Case("zero days on a grant", ("access", "grant", "1", RESEARCHER, "--days", "0"), "0 is not in the range 1<=x<=365"),
+    Case("negative days on a grant", ("access", "grant", "1", RESEARCHER, "--days=-5"), "-5 is not in the range 1<=x<=365", account=OWNER),
+    Case("zero days on a grant", ("access", "grant", "1", RESEARCHER, "--days", "0"), "0 is not in the range 1<=x<=365", account=OWNER),
     Case("negative days on a request", ("access", "request", "1", "--purpose", "x", "--days=-5"), "-5 is not in the range"),
     Case("zero days on a request", ("access", "request", "1", "--purpose", "x", "--days", "0"), "0 is not in the range"),
     Case("more days than a grant may last", ("access", "buy", "1", "--days", "366"), "366 is not in the range 1<=x<=365"),
-    Case("zero signature validity", ("access", "sign", "1", RESEARCHER, "--valid-days", "0", "-o", "g.json"), "0 is not in the range"),
+    Case("zero signature validity", ("access", "sign", "1", RESEARCHER, "--valid-days", "0", "-o", "g.json"), "0 is not in the range", account=OWNER),
     Case("negative predecessor", ("dataset", "register", "{f.csv}", "--name", "n", "--license", "l", "--predecessor", "-1"), "-1 is not in the range 0<=x<2**256", files={"f.csv": b"id\na\n"}),
     Case("negative dataset cited by a model", ("model", "publish", "m", "{w.bin}", "--dataset", "-1"), "-1 is not in the range", files={"w.bin": b"w"}),
     Case("negative parent version", ("model", "publish", "m", "{w.bin}", "--parent", "-2"), "-2 is not in the range", files={"w.bin": b"w"}),
@@ -139,9 +141,10 @@ def _run(case, args, env):
     """(exit code, stdout, stderr, an exception that escaped the CLI or None)."""
     if case.closed_stdin:
         full = {k: v for k, v in os.environ.items() if not k.startswith("AITRAIL_PASSWORD")}
-        quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in args)
+        quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in [*AITRAIL, *args])
         proc = subprocess.run(
-            ["sh", "-c", f"exec '{AITRAIL}' {quoted} <&-"],
+            ["sh", "-c", f"exec {quoted} <&-"],
+            cwd=CHECKOUT,
             env={**full, **env},
             capture_output=True,
             text=True,
