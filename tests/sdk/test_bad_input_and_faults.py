@@ -105,6 +105,7 @@ CASES = [
     Case("missing option", ("dataset", "register", "{f.csv}", "--license", "l"), "Missing option '--name'", files={"f.csv": b"id\na\n"}),
     Case("unknown option", ("dataset", "list", "--bogus"), "No such option '--bogus'"),
     Case("bad choice", ("--store", "s3", "dataset", "list"), "'s3' is not one of 'local', 'kubo'"),
+    Case("gc of a store that is not the embedded one", ("--store", "kubo", "store", "gc"), "store gc works on the embedded local store"),
     # --- faults: the data path fails; nothing is left at -o ---
     Case("fetch with a corrupted block", ("dataset", "fetch", "1", "-o", "{out}"), "is corrupted: its bytes hash to", account=RESEARCHER, fault="corrupt-block", output_dir=True),
     Case("fetch with the store unreachable", ("--store", "kubo", "--ipfs-api", "{dead-url}", "dataset", "fetch", "1", "-o", "{out}"), "IPFS (Kubo) API unreachable", account=RESEARCHER, output_dir=True),

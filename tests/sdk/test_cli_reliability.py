@@ -211,7 +211,10 @@ def test_files_the_cli_writes_with_data_are_owner_only(home, tmp_path):
     reduced = cli("dataset", "withdraw-records", r["id"], "c2", "-o", tmp_path / "reduced", account=OWNER)
     proof = tmp_path / "proof.json"
     cli("records", "prove", r["id"], "c1", "-o", proof, account=OWNER)
-    written = [reduced["path"], proof, *_private_files(home)]
+    cli("access", "request", r["id"], "--purpose", "signed", account=RESEARCHER)
+    signed = tmp_path / "grant.json"
+    cli("access", "sign", r["id"], RESEARCHER, "-o", signed, account=OWNER)
+    written = [reduced["path"], proof, signed, *_private_files(home)]
     assert any("records" in str(p) for p in written) and any("keystores" in str(p) for p in written)
     modes = {str(p): oct(stat.S_IMODE(os.stat(p).st_mode)) for p in written}
     assert modes == {str(p): "0o600" for p in written}
@@ -230,3 +233,13 @@ def test_a_second_home_labels_what_it_cannot_read(home, tmp_path):
         listed = cli("dataset", "list")
     assert row["purpose"].startswith("(text not in this store; its sha256 is 0x")
     assert all(d["name"] is None for d in listed)  # the list still lists; `show` says why (see the table)
+
+
+def test_store_gc_refuses_a_home_whose_store_serves_a_second_chain(home):
+    other = home / "deployments" / "11155111.json"
+    other.write_text("{}")
+    try:
+        line = cli("store", "gc", ok=False)
+    finally:
+        other.unlink()
+    assert line.startswith("this home's store also holds data of chain(s) 11155111")
