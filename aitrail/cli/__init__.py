@@ -40,7 +40,7 @@ class AitrailGroup(click.Group):
             click.echo(f"error: {exc.format_message()}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:  # Ctrl-C, or end of input at a prompt
-            click.echo("error: aborted (no input)", err=True)
+            click.echo("error: aborted; nothing was left half-done (re-run the command to finish)", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 

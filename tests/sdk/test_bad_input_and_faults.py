@@ -58,7 +58,7 @@ class Case:
     account: str | None = None
     files: dict = field(default_factory=dict)  # name -> bytes, written under tmp_path; "{name}" in args
     closed_stdin: bool = False  # run through `sh -c 'aitrail ... <&-'`
-    fault: str | None = None  # "corrupt-block" | "other-home"
+    fault: str | None = None  # "corrupt-block" | "interrupt" | "other-home"
     output_dir: bool = False  # the case passes "-o {out}": nothing may be left there
     env: dict = field(default_factory=dict)
 
@@ -109,6 +109,7 @@ CASES = [
     # --- faults: the data path fails; nothing is left at -o ---
     Case("fetch with a corrupted block", ("dataset", "fetch", "1", "-o", "{out}"), "is corrupted: its bytes hash to", account=RESEARCHER, fault="corrupt-block", output_dir=True),
     Case("fetch with the store unreachable", ("--store", "kubo", "--ipfs-api", "{dead-url}", "dataset", "fetch", "1", "-o", "{out}"), "IPFS (Kubo) API unreachable", account=RESEARCHER, output_dir=True),
+    Case("fetch interrupted (Ctrl-C) mid-download", ("dataset", "fetch", "1", "-o", "{out}"), "error: aborted; nothing was left half-done", account=RESEARCHER, fault="interrupt", output_dir=True),
     Case("fetch before any key is delivered", ("dataset", "fetch", "1", "-o", "{out}"), "no data key was delivered yet", account=BUYER, output_dir=True),
     Case("chain unreachable", ("--rpc-url", "{dead-url}", "dataset", "list"), "chain unreachable at"),
     # --- across homes: the owner's metadata lives only in the first home's embedded store ---
@@ -158,7 +159,7 @@ def _run(case, args, env):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_case_answers_with_one_error_line(home, tmp_path, case):
+def test_case_answers_with_one_error_line(home, tmp_path, case, monkeypatch):
     TRIED.append(case.name)
     for name, content in case.files.items():
         if name.endswith("/"):
@@ -173,6 +174,16 @@ def test_case_answers_with_one_error_line(home, tmp_path, case):
     restore = lambda: None  # noqa: E731
     if case.fault == "corrupt-block":
         restore = _corrupt_data_block(home)
+    elif case.fault == "interrupt":
+        import aitrail.fetch
+
+        real = aitrail.fetch.decrypt_chunks
+
+        def interrupted(*a, **k):
+            yield from real(*a, **k)
+            raise KeyboardInterrupt  # after the plaintext is written to the temporary file
+
+        monkeypatch.setattr(aitrail.fetch, "decrypt_chunks", interrupted)
     elif case.fault == "other-home":
         second = tmp_path / "second-home"
         second.mkdir()
@@ -193,7 +204,7 @@ def test_case_answers_with_one_error_line(home, tmp_path, case):
     assert case.expect in lines[0], lines[0]
     if case.output_dir:
         assert not (tmp_path / "out").exists(), list((tmp_path / "out").rglob("*"))
-    if case.fault == "corrupt-block":  # the chain logged the access check; the trail does not claim more
+    if case.fault in ("corrupt-block", "interrupt"):  # the chain logged the access check; the trail does not claim more
         trail = cli("audit", "dataset", 1)["trail"]
         assert _logged_attempts(home) == before + 1
         assert trail[-1]["detail"].endswith("fetch attempt: access check ALLOWED")
