@@ -4,8 +4,10 @@ Referenced, and so kept: every bytes32 value in any event of this deployment's f
 digests of datasets, metadata, wrapped keys, purposes, reasons, model artifacts and metadata, all
 recorded as digests), every CID named inside a referenced JSON document (a metadata's `ownerKey` and
 `contentUrl`), and every CID in an upload journal entry of this home (a register that can still be
-re-run). Being generous costs nothing here: a kept block is at worst a few bytes too many, a deleted
-one is data lost. Everything else is an orphan: a failed or interrupted register's upload, typically.
+re-run), and every raw block of at most 4 KiB (a wrapped key in a signed grant not submitted yet is
+named nowhere this home can read). Being generous costs little: a kept block is at worst a few bytes
+too many, a deleted one is data lost. Everything else is an orphan: a failed or interrupted register's
+upload, typically.
 
 The store is the home's, shared by every deployment the home has used; a home whose address book
 names another chain is refused, since that chain's references cannot be read from this one.
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aitrail import abi
-from aitrail.cid import CID
+from aitrail.cid import CID, RAW
 from aitrail.errors import AitrailError, ConfigError
 from aitrail.flows.datasets import journal_entries
 from aitrail.flows.session import Session
@@ -27,6 +29,8 @@ from aitrail.storage.local import GcPlan, LocalStore
 
 # A referenced document bigger than this is data, not a JSON document worth scanning for CIDs.
 _MAX_DOCUMENT = 1 << 20
+# Raw blocks up to this size are never called orphans (see `kept`).
+SMALL_DOCUMENT = 4096
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,13 @@ def collect_garbage(session: Session, apply: bool = False) -> GcReport:
             f"be read from chain {session.chain_id}: run gc with a home used by one chain only"
         )
     digests = _referenced_digests(session, store)
-    plan = store.plan_gc(lambda cid: cid.digest in digests)
+
+    def kept(cid: CID) -> bool:
+        # A small raw block (a wrapped key, a purpose, a reason) may be named only by a signed grant
+        # that is not submitted yet, a file this home cannot see; kept, since it costs next to nothing.
+        return cid.digest in digests or (cid.codec == RAW and store.block_size(cid) <= SMALL_DOCUMENT)
+
+    plan = store.plan_gc(kept)
     if apply:
         store.apply_gc(plan)
     return GcReport(plan, apply, len(digests))

@@ -165,7 +165,7 @@ class LocalStore(Store):
         linked = {child for children in links.values() for child in children}
         roots = sorted((pinned | (set(links) - linked)) - keep, key=str)
         orphans = tuple(
-            Orphan(cid, sum(self._size(b) for b in reach({cid}) - keep), cid in pinned) for cid in roots
+            Orphan(cid, sum(self.block_size(b) for b in reach({cid}) - keep), cid in pinned) for cid in roots
         )
         return GcPlan(orphans, frozenset(set(links) - keep), len(keep))
 
@@ -213,7 +213,8 @@ class LocalStore(Store):
 
         return reach
 
-    def _size(self, cid: CID) -> int:
+    def block_size(self, cid: CID) -> int:
+        """Bytes of the stored block (0 if absent)."""
         try:
             return self._path(cid).stat().st_size
         except FileNotFoundError:

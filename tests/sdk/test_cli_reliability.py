@@ -220,6 +220,16 @@ def test_files_the_cli_writes_with_data_are_owner_only(home, tmp_path):
     assert modes == {str(p): "0o600" for p in written}
 
 
+def test_store_gc_keeps_the_wrapped_key_of_a_grant_signed_but_not_yet_submitted(home, tmp_path):
+    cli("access", "request", 1, "--purpose", "signed, submitted later", account=RESEARCHER)
+    signed = tmp_path / "grant.json"
+    cli("access", "sign", 1, RESEARCHER, "-o", signed, account=OWNER)  # its key is named only in the file
+    cli("store", "gc", "--yes")
+    cli("access", "submit", signed, account=RESEARCHER)
+    fetched = cli("dataset", "fetch", 1, "-o", tmp_path / "out", account=RESEARCHER)
+    assert Path(fetched["path"]).name == "shared.csv"
+
+
 def test_a_second_home_labels_what_it_cannot_read(home, tmp_path):
     cli("access", "request", 1, "--purpose", "survival analysis", account=RESEARCHER)
     second = tmp_path / "second"
