@@ -27,7 +27,7 @@ def test_demo_runs_the_whole_scenario(capsys, monkeypatch):
         "denied attempt recorded",
         "a copy with one flipped bit: intact=False",
         "is not a published model version",
-        "fetch DENIED",
+        "fetch attempt: access check DENIED",
         "demo finished in",
     ):
         assert expected in out, expected
