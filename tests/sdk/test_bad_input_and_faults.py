@@ -203,6 +203,7 @@ def test_case_answers_with_one_error_line(home, tmp_path, case, monkeypatch):
     assert "Traceback" not in stderr + stdout, stderr
     assert len(lines) == 1 and lines[0].startswith("error: "), stderr
     assert case.expect in lines[0], lines[0]
+    print(f"\n{case.name}: {lines[0]}")
     if case.output_dir:
         assert not (tmp_path / "out").exists(), list((tmp_path / "out").rglob("*"))
     if case.logged is not None:  # checked before logging, or logged as what it is: an access check
