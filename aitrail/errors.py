@@ -152,6 +152,21 @@ class BlockNotFoundError(StorageError):
         self.cid = cid
 
 
+class NotInStoreError(StorageError):
+    """Something another party published (metadata, a wrapped key, a purpose) is not in the store this
+    command reads: with the embedded default it may exist only in the publisher's own home."""
+
+    def __init__(self, what: str, cid: str, store: str) -> None:
+        where = "this home's embedded store" if store == "local" else f"the {store} store"
+        super().__init__(
+            f"{what} (CID {cid}) is not in {where}; point --store/AITRAIL_STORE and --ipfs-api at the "
+            "IPFS node its publisher used (or `aitrail store import` a CAR file of it)"
+        )
+        self.what = what
+        self.cid = cid
+        self.store = store
+
+
 class BlockCorruptedError(StorageError):
     def __init__(self, cid: str, actual: str) -> None:
         super().__init__(f"block {cid} is corrupted: its bytes hash to {actual}")

@@ -1,12 +1,14 @@
 """The `aitrail` command: a thin click layer over the library.
 
-Library errors (AitrailError) become one line on stderr and a non-zero exit; nothing else is caught,
-so a bug still shows its traceback.
+Library errors (AitrailError) and click's own usage errors (a bad option, a number out of range)
+become one line on stderr, `error: ...`, and a non-zero exit (2 for usage errors, as click has it);
+nothing else is caught, so a bug still shows its traceback.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -14,11 +16,35 @@ import click
 import requests
 
 from aitrail import __version__
+from aitrail.cli._params import SECONDS
 from aitrail.cli.context import CliContext
 from aitrail.errors import AitrailError
 
 
 class AitrailGroup(click.Group):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see `{exc.ctx.command_path} --help`)"
+            click.echo(f"error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:  # Ctrl-C, or end of input at a prompt
+            click.echo("error: aborted; nothing was left half-done (re-run the command to finish)", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -62,7 +88,7 @@ class AitrailGroup(click.Group):
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=120.0,
     show_default=True,
     envvar="AITRAIL_TIMEOUT",

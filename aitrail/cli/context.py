@@ -18,12 +18,20 @@ from aitrail.config import Settings
 from aitrail.flows.session import Session
 
 
+def has_terminal() -> bool:
+    """A terminal to prompt on: standard input open (not `<&-`, where sys.stdin is None) and a tty."""
+    try:
+        return sys.stdin is not None and not sys.stdin.closed and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):  # replaced by something file-like, or closed under us
+        return False
+
+
 def prompt_password(name: str, confirm: bool) -> str:
     """Hidden prompt on a terminal; without one the caller gets NoPasswordError naming the env vars."""
     from aitrail.chain.accounts import password_env_vars
     from aitrail.errors import NoPasswordError
 
-    if not sys.stdin.isatty():
+    if not has_terminal():
         raise NoPasswordError(name, password_env_vars(name))
     return str(click.prompt(f"password for account {name!r}", hide_input=True, confirmation_prompt=confirm))
 

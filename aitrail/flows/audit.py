@@ -100,7 +100,9 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         session,
         reg,
         "AccessLogged",
-        lambda a: f"{a['account']} fetch {'ALLOWED' if a['allowed'] else 'DENIED'}",
+        # The chain sees the access check, not the download: an allowed attempt may still have failed
+        # (store unreachable, corrupt block, no key delivered, interrupted), so no "fetched" claim.
+        lambda a: f"{a['account']} fetch attempt: access check {'ALLOWED' if a['allowed'] else 'DENIED'}",
         **d,
     )
     rows += _rows(

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from aitrail.chain.accounts import checked_address
 from aitrail.chain.reverts import MESSAGES
 from aitrail.errors import (
     AitrailError,
@@ -169,7 +170,7 @@ def resolve_model(session: Session, reference: str) -> tuple[int, int | None]:
     else:
         owner, _, name = ref.rpartition("/")
         matches = (
-            models.events("ModelRegistered", owner=session.w3.to_checksum_address(owner))
+            models.events("ModelRegistered", owner=checked_address(owner))
             if owner
             else models.events("ModelRegistered")
         )

@@ -198,7 +198,9 @@ def test_the_kubo_backend_carries_the_whole_flow(home, tmp_path, ipfs_node):
     cli(*api, "dataset", "fetch", r["id"], "-o", tmp_path / "out", account=RESEARCHER)
     assert (tmp_path / "out" / "kubo.csv").read_bytes() == path.read_bytes()
     line = cli("dataset", "fetch", r["id"], "-o", tmp_path / "local", account=RESEARCHER, ok=False)
-    assert "not found in the store" in line  # the blocks live on the IPFS node, not in the local store
+    # The blocks live on the IPFS node, not in the local store: said so, with what to configure.
+    assert f"dataset {r['id']}'s metadata (CID " in line
+    assert "is not in this home's embedded store; point --store/AITRAIL_STORE" in line
 
 
 def test_a_directory_is_registered_as_one_deterministic_tar(home, tmp_path):

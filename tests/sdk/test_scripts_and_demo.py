@@ -32,7 +32,7 @@ def test_demo_runs_the_whole_scenario_in_three_homes_on_the_real_ipfs_node(capsy
         "denied attempt recorded",
         "a copy with one flipped bit: intact=False",
         "is not a published model version",
-        "fetch DENIED",
+        "fetch attempt: access check DENIED",
         "demo finished in",
     ):
         assert expected in out, expected
