@@ -191,7 +191,7 @@ def run(root: Path, node: JsIpfsNode | None) -> None:
     step(5, "The researcher fetches and verifies the data, trains a model, publishes it citing the dataset")
     fetched = flows.fetch_dataset(researcher, dataset_id, work / "researcher")
     say(
-        f"  fetch logged on-chain as ALLOWED; decrypted {fetched.size:,} bytes; sha256 matches the chain "
+        f"  access check logged on-chain as ALLOWED; decrypted {fetched.size:,} bytes; sha256 matches the chain "
         f"→ {fetched.path}"
     )
     metrics = train(fetched.path, work / "researcher" / "model")

@@ -124,7 +124,7 @@ def test_three_homes_share_only_the_chain_and_the_ipfs_node(run, homes, shared_c
     assert events[:4] == ["DatasetRegistered", "AccessRequested", "AccessGranted", "AccessLogged"]
     assert trail[1][1] == f"{researcher_address} requested 30 days, purpose: {PURPOSE!r}"
     assert trail[2][1].endswith("(data key delivered)")
-    assert trail[3][1] == f"{researcher_address} fetch ALLOWED"
+    assert trail[3][1] == f"{researcher_address} fetch attempt: access check ALLOWED"
 
     # 31 days later, on the shared chain: denied, and the denial is on record for the auditor.
     w3 = Web3(HTTPProvider(shared_chain.url))
@@ -135,7 +135,7 @@ def test_three_homes_share_only_the_chain_and_the_ipfs_node(run, homes, shared_c
     assert f"access of {researcher_address} to dataset {dataset} expired on " in denied
     assert not (later / "visits.csv").exists()
     trail = _details(run("auditor", "audit", "dataset", dataset))
-    assert trail[-1] == ("AccessLogged", f"{researcher_address} fetch DENIED")
+    assert trail[-1] == ("AccessLogged", f"{researcher_address} fetch attempt: access check DENIED")
 
     # Nothing went through a home's own store: the three homes hold no blocks.
     for party in homes:

@@ -48,4 +48,4 @@ def test_demo_without_the_node_falls_back_to_the_embedded_store_and_says_so(caps
     out = capsys.readouterr().out
     assert out.startswith("store: the embedded store (cannot start the js-ipfs node: no `node` on PATH;")
     assert "found the suite on the chain" not in out
-    assert "fetch DENIED" in out
+    assert "fetch attempt: access check DENIED" in out
