@@ -25,7 +25,7 @@ def test_demo_runs_the_whole_scenario_in_three_homes_on_the_real_ipfs_node(capsy
     assert "purpose: 'Train a benign/malignant classifier for a screening study'" in out
     for expected in (
         "dataset 1: CID",
-        "fetch logged on-chain as ALLOWED",
+        "access check logged on-chain as ALLOWED",
         "model 'wdbc-screening' version 1 published",
         "citation reward credited",
         "the researcher's next fetch is refused",
