@@ -1,4 +1,8 @@
-"""What every command gets: the global options, resolved lazily so `--help` never touches the chain."""
+"""What every command gets: the global options, resolved lazily so `--help` never touches the chain.
+
+Nothing here imports web3 or the flows at module level: every command imports this module, and a command
+that never reaches the chain (`--help`, `cid`, `store`) must not pay web3's import (over a second here).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,17 @@ import json
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from web3 import Web3
 
-from aitrail.addressbook import AddressBook
-from aitrail.chain.connection import connect
-from aitrail.chain.local import LocalChain
 from aitrail.config import Settings
-from aitrail.flows.session import Session
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+    from aitrail.addressbook import AddressBook
+    from aitrail.flows.session import Session
 
 
 def has_terminal() -> bool:
@@ -53,6 +58,9 @@ class CliContext:
 
     @cached_property
     def w3(self) -> Web3:
+        from aitrail.chain.connection import connect
+        from aitrail.chain.local import LocalChain
+
         if self.settings.is_local:
             LocalChain(self.settings.home).ensure()
         return connect(self.settings.rpc_url)
@@ -65,14 +73,20 @@ class CliContext:
     def save_local_chain(self) -> None:
         """On the embedded chain, make what this command changed survive a crash of the chain."""
         if self.chain_used and self.settings.is_local:
+            from aitrail.chain.local import LocalChain
+
             LocalChain(self.settings.home).checkpoint()
 
     @cached_property
     def address_book(self) -> AddressBook:
+        from aitrail.addressbook import AddressBook
+
         return AddressBook(self.settings.home)
 
     @cached_property
     def session(self) -> Session:
+        from aitrail.flows.session import Session
+
         return Session.open(
             self.settings,
             self.account,
