@@ -9,7 +9,7 @@ from brownie import chain, web3
 from brownie.test import strategy
 from hypothesis import HealthCheck
 
-from scripts.datasets_support import DAY, dataset_input
+from scripts.datasets_support import DAY, committed_register, dataset_input
 
 DURATIONS = [0, 0, 3600, 5 * DAY, 365 * DAY]  # 0 = the 30-day default, drawn more often
 DEFAULT = 30 * DAY
@@ -61,7 +61,7 @@ class DatasetsModel:
     def rule_register(self, actor):
         sender = self.actors[actor]
         self.registered += 1
-        tx = self.registry.register(dataset_input(sender, f"s-{self.registered}"), [], {"from": sender})
+        tx = committed_register(self.registry, dataset_input(sender, f"s-{self.registered}"), [], sender)
         # Events, not tx.return_value: brownie reads return values from a full trace, far slower.
         dataset = tx.events["DatasetRegistered"]["datasetId"]
         assert dataset == len(self.owners) + 1
