@@ -122,7 +122,7 @@ class _Chain:
     def __init__(self, brownie: Any) -> None:
         self.w3 = brownie.web3
         self.accounts = [str(a) for a in brownie.accounts[:6]]
-        registry = brownie.DatasetRegistry.deploy({"from": brownie.accounts[0]})
+        registry = brownie.DatasetRegistry.deploy(1, {"from": brownie.accounts[0]})
         self.registry = self.w3.eth.contract(address=registry.address, abi=registry.abi)
         self.support = importlib.import_module("scripts.datasets_support")
 
@@ -149,10 +149,14 @@ class _Chain:
         return str(self.w3.to_checksum_address(self.support.h(label)[:20]))
 
     def dataset(self, seed: str, records: int = 0, root: bytes | None = None) -> Any:
+        """The register call (the reveal) of a fresh dataset, its commitment made and aged already."""
         owner = self.accounts[1]
-        return self.registry.functions.register(
-            self.support.dataset_input(owner, seed, records=records, root=root), []
-        )
+        data = self.support.dataset_input(owner, seed, records=records, root=root)
+        salt = self.support.salt_of(data)
+        commitment = self.registry.functions.registrationCommitmentOf(owner, data[1], salt).call()
+        self.send(self.registry.functions.commitRegistration(commitment), owner)
+        self.w3.provider.make_request("evm_increaseTime", [1])  # type: ignore[arg-type]
+        return self.registry.functions.register(data, [], salt)
 
     def count(self) -> int:
         return int(self.registry.functions.datasetCount().call())
@@ -281,8 +285,8 @@ def growth(brownie: Any, sizes: list[int], samples: int) -> dict[str, Any]:
         an["seconds"].append(_median([g[1] for g in got]))
         dataset_id = c.count()
         index = n // 2
-        leaf, proof = tree.leaf_at(index), tree.get_proof(index)
-        call = reg.verifyRecord(dataset_id, leaf, proof)
+        proof = tree.get_proof(index)
+        call = reg.verifyRecord(dataset_id, *tree.values[index], proof)
         times = []
         for _ in range(samples):
             t0 = time.perf_counter()

@@ -5,6 +5,12 @@ its metadata are in the store. If the register transaction then fails (chain dow
 revert), re-running the same command finds the journal, checks the blocks are still in the store, and
 registers the same upload: the data is uploaded once and registered once.
 
+Registration is commit-reveal on-chain (against squatting from the mempool, see IDatasetRegistry): one
+call here commits to (owner, content hash, salt), waits the registry's REGISTRATION_DELAY, and registers.
+The salt is an HMAC of the content hash under the owner's private key (with the chain and registry), so
+only the owner can compute it and a re-run after a crash between the two steps finds the same
+commitment on-chain and does not commit twice.
+
 The metadata document (public, JSON, CIDv1) follows MLCommons Croissant's field names where they fit:
 name, description, license, creator, datePublished, distribution (file name, size, sha256, encoding,
 contentUrl), plus the ERC-7517 consent terms, the records root, and `ownerKey`: the CID of the data key
@@ -13,10 +19,13 @@ wrapped (ECIES) for the owner's own Ethereum key, so the owner can grant from an
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import mimetypes
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,13 +119,55 @@ def register_dataset(
     metadata_cid = CID.decode(upload["metadataCid"])
     root = bytes.fromhex(upload["recordsRoot"])
     count = int(upload["recordsCount"])
-    dataset_id, receipt = registry.register(
-        session.address, content_hash, cid, metadata_cid, root, count, predecessor, withdrawn_leaves
+    salt = commit_registration(session, content_hash)
+    dataset_id, receipt = _reveal_when_ready(
+        session,
+        lambda: registry.register(
+            session.address, content_hash, cid, metadata_cid, root, count, predecessor, withdrawn_leaves, salt
+        ),
     )
     journal.unlink(missing_ok=True)
     return Registered(
         dataset_id, cid, metadata_cid, content_hash, count, receipt["transactionHash"].to_0x_hex(), reused
     )
+
+
+def registration_salt(session: Session, content_hash: bytes) -> bytes:
+    """The salt of the owner's registration commitment: HMAC-SHA256 under the owner's private key of the
+    chain, the registry and the content hash. Deterministic (a re-run finds its commitment), and nobody
+    without the key can link a commitment to a content hash they guess."""
+    registry = session.suite.datasets
+    message = b"aitrail registration salt v1" + session.chain_id.to_bytes(32, "big")
+    message += bytes.fromhex(registry.address[2:]) + content_hash
+    return hmac.new(bytes(session.key.key), message, hashlib.sha256).digest()
+
+
+def commit_registration(session: Session, content_hash: bytes) -> bytes:
+    """Step 1: commit unless this owner's commitment for the content is already on-chain; the salt."""
+    registry = session.suite.datasets
+    salt = registration_salt(session, content_hash)
+    commitment = registry.commitment_of(session.address, content_hash, salt)
+    if registry.committed_at(commitment) == 0:
+        registry.commit(commitment)
+    return salt
+
+
+# How long past the registry's delay to keep retrying the reveal before giving up (the next run resumes).
+REVEAL_PATIENCE = 120
+
+
+def _reveal_when_ready(session: Session, reveal: Any) -> Any:
+    """Send the reveal once the commitment is old enough. The chain decides (the reveal is simulated
+    before it is sent), so a block clock ahead of or behind this machine's only changes the wait."""
+    deadline = time.monotonic() + session.suite.datasets.registration_delay() + REVEAL_PATIENCE
+    while True:
+        try:
+            return reveal()
+        except ContractRevertError as exc:
+            if exc.error != "DatasetCommitmentTooRecent" or time.monotonic() > deadline:
+                raise
+            wait = int(str(exc.args_["readyAt"])) - int(str(exc.args_["timestamp"]))
+            time.sleep(min(max(wait, 1), 5))
 
 
 def _upload(
