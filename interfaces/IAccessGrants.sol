@@ -17,8 +17,8 @@ interface IAccessGrants {
     /// @notice A researcher asked for access. `publicKey` is the researcher's uncompressed secp256k1
     ///         public key without the 0x04 prefix (x ‖ y, 64 bytes), checked to be the sender's own key
     ///         (its Ethereum address is the sender), so the owner can wrap the dataset key for them (ECIES)
-    ///         and nobody can have a key wrapped for a party that never appears on the trail. `purpose` is a hash or CID digest of a
-    ///         purpose statement; `duration` is in seconds (0 = DEFAULT_GRANT_DURATION).
+    ///         and nobody can have a key wrapped for a party that never appears on the trail. `purpose` is
+    ///         a hash or CID digest of a purpose statement; `duration` is in seconds (0 = 30 days).
     event AccessRequested(
         uint256 indexed datasetId,
         address indexed researcher,
@@ -102,6 +102,10 @@ interface IAccessGrants {
 
     /// @notice Grant `grantee` access to `datasetId` for `duration` seconds (0 = 30 days), counted from
     ///         the later of now and the grantee's current expiry. Callable by the owner or an operator.
+    ///         `keyRef` is a key delivery by the caller: an operator contract that grants for someone else
+    ///         (the access market) must pass zero and leave delivery to the owner (`deliverKey`), since the
+    ///         registry cannot tell whose choice a key ref was. The audit counts a key ref as delivered only
+    ///         when the transaction was sent by the owner or an approved operator account itself.
     /// @return expiresAt first timestamp at which the grant no longer gives access
     /// @dev Reverts `DatasetUnknown`, `DatasetIsWithdrawn`, `AccessGrantUnauthorized`,
     ///      `AccessGranteeZero`, `AccessDurationOutOfRange`.

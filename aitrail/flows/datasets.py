@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from aitrail import crypto, records
+from aitrail.chain.accounts import DEV_CHAIN_IDS
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.cid import CID
 from aitrail.errors import AitrailError, ContractRevertError, InputFileError
@@ -158,7 +159,9 @@ REVEAL_PATIENCE = 120
 
 def _reveal_when_ready(session: Session, reveal: Any) -> Any:
     """Send the reveal once the commitment is old enough. The chain decides (the reveal is simulated
-    before it is sent), so a block clock ahead of or behind this machine's only changes the wait."""
+    before it is sent), so a block clock ahead of or behind this machine's only changes the wait.
+    A development chain that mines only on transactions (Anvil's automine) gets an empty block at the
+    current time after the wait, so its clock moves as a real chain's does on its own."""
     deadline = time.monotonic() + session.suite.datasets.registration_delay() + REVEAL_PATIENCE
     while True:
         try:
@@ -168,6 +171,8 @@ def _reveal_when_ready(session: Session, reveal: Any) -> Any:
                 raise
             wait = int(str(exc.args_["readyAt"])) - int(str(exc.args_["timestamp"]))
             time.sleep(min(max(wait, 1), 5))
+            if session.chain_id in DEV_CHAIN_IDS:
+                session.sender.rpc(lambda: session.w3.provider.make_request("evm_mine", []))  # type: ignore[arg-type]
 
 
 def _upload(

@@ -27,6 +27,7 @@ from aitrail.chain.contracts import DatasetRecord
 from aitrail.errors import (
     AitrailError,
     InputFileError,
+    ProofFileError,
     ProofRejectedError,
     RecordNotFoundError,
     RecordsError,
@@ -144,9 +145,10 @@ def verify_record_proof(session: Session, path: Path) -> dict[str, Any]:
     registry = session.suite.datasets
     record = registry.get(proof.dataset_id)  # DatasetUnknown
     leaf = _leaf(proof)
-    if not registry.verify_record(proof.dataset_id, leaf, proof.proof):
+    if not registry.verify_record(proof.dataset_id, proof.values, proof.proof):
         raise ProofRejectedError(str(path), proof.dataset_id, _why_rejected(proof, leaf, record))
     version = _version_number(session, proof.dataset_id)
+    _refuse_disagreeing_labels(path, proof, leaf, record, version)
     withdrawals = [w for w in withdrawals_after(session, proof.dataset_id) if leaf in w["leafSet"]]
     first_withdrawal = min(((w["block"], w["logIndex"]) for w in withdrawals), default=None)
     models = []
@@ -174,6 +176,34 @@ def verify_record_proof(session: Session, path: Path) -> dict[str, Any]:
         ],
         "models": models,
     }
+
+
+def _refuse_disagreeing_labels(
+    path: Path, proof: records.RecordProof, leaf: bytes, record: DatasetRecord, version: int
+) -> None:
+    """Every label of the file must follow from the values and the chain, so nothing printed comes from
+    the file alone: a file claiming another record's id, leaf, root, version, consent or count is refused
+    (before, an edited `recordId` printed VERIFIED for a record the proof is not about)."""
+    consent = records.Consent(proof.consent).term if proof.consent <= 2 else str(proof.consent)
+    checks = [
+        ("leaf", "0x" + proof.leaf.hex(), "0x" + leaf.hex(), "the hash of the values"),
+        ("root", "0x" + proof.root.hex(), "0x" + record.records_root.hex(), "the dataset's on-chain root"),
+        ("version", str(proof.version), str(version), "the dataset's place in its version chain"),
+    ]
+    if proof.record_id is not None:
+        checks.append(
+            ("recordKey", "0x" + proof.key.hex(), "0x" + records.record_key(proof.record_id).hex(),
+             f"the key of recordId {proof.record_id!r}")  # fmt: skip
+        )
+    if proof.consent_label is not None:
+        checks.append(("consent", proof.consent_label, consent, "the consent value"))
+    if proof.count is not None:
+        checks.append(("count", str(proof.count), str(record.records_count), "the on-chain record count"))
+    for label, stated, derived, source in checks:
+        if stated != derived:
+            raise ProofFileError(
+                str(path), f"{label} says {stated}, but {source} gives {derived}: the labels disagree"
+            )
 
 
 def _why_rejected(proof: records.RecordProof, leaf: bytes, record: DatasetRecord) -> str:

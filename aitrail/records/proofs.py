@@ -54,6 +54,9 @@ class RecordProof:
     leaf: bytes
     proof: tuple[bytes, ...]
     root: bytes
+    # Labels a reader sees but no check needs; `records verify` refuses a file where they disagree.
+    consent_label: str | None = None
+    count: int | None = None
 
     @property
     def values(self) -> tuple[bytes, bytes, int]:
@@ -84,6 +87,7 @@ def parse_proof(doc: Any, source: str = "<proof>") -> RecordProof:
     if not isinstance(proof, list):
         raise ProofFileError(source, "proof must be a list")
     record_id = doc.get("recordId")
+    count = doc.get("count")
     return RecordProof(
         dataset_id=doc["datasetId"],
         version=doc["version"],
@@ -94,6 +98,8 @@ def parse_proof(doc: Any, source: str = "<proof>") -> RecordProof:
         leaf=_hex32(source, "leaf", doc.get("leaf")),
         proof=tuple(_hex32(source, f"proof[{i}]", p) for i, p in enumerate(proof)),
         root=_hex32(source, "root", doc.get("root")),
+        consent_label=str(doc["consent"]) if "consent" in doc else None,
+        count=count if isinstance(count, int) and not isinstance(count, bool) else None,
     )
 
 

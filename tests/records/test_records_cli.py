@@ -169,6 +169,30 @@ def test_a_tampered_proof_is_rejected(home, proof, tmp_path):
     assert "REJECTED" in cli("records", "verify", _tampered(proof, tmp_path, drop), ok=False)
 
 
+def test_labels_that_disagree_with_the_values_and_the_chain_are_refused(home, proof, tmp_path):
+    """Issue 17: before, changing only `recordId` printed VERIFIED for another record, and edited `leaf`
+    and `root` fields were ignored. Everything printed must follow from the values and the chain."""
+    doc = json.loads(proof.read_text())
+
+    def other_id(d):
+        d["recordId"] = "p3"
+
+    line = cli("records", "verify", _tampered(proof, tmp_path, other_id), ok=False)
+    assert line.startswith(f"bad proof file {tmp_path / 'tampered.json'}: recordKey says {doc['values'][0]}")
+    assert "the key of recordId 'p3'" in line and line.endswith("the labels disagree")
+
+    for field, value in (("leaf", "0x" + "22" * 32), ("root", "0x" + "33" * 32), ("version", 7),
+                         ("consent", "notAllowed"), ("count", 99)):  # fmt: skip
+        def edit(d, field=field, value=value):
+            d[field] = value
+
+        line = cli("records", "verify", _tampered(proof, tmp_path, edit), ok=False)
+        assert line.startswith(f"bad proof file {tmp_path / 'tampered.json'}: {field} says {value}"), line
+    # the untouched file still verifies, and what it prints is derived, not copied
+    r = cli("records", "verify", proof)
+    assert (r["recordId"], r["leaf"], r["root"], r["consent"]) == ("p2", doc["leaf"], doc["root"], "allowed")
+
+
 def test_a_proof_against_the_wrong_dataset_is_rejected(home, proof, tmp_path):
     def retarget(doc):
         doc["datasetId"] = 2
