@@ -105,7 +105,7 @@ interface IAccessGrants {
     ///         `keyRef` is a key delivery by the caller: an operator contract that grants for someone else
     ///         (the access market) must pass zero and leave delivery to the owner (`deliverKey`), since the
     ///         registry cannot tell whose choice a key ref was. The audit counts a key ref as delivered only
-    ///         when the transaction was sent by the owner or an approved operator account itself.
+    ///         when the grant transaction was sent to this registry itself (owner, operator, signed grant).
     /// @return expiresAt first timestamp at which the grant no longer gives access
     /// @dev Reverts `DatasetUnknown`, `DatasetIsWithdrawn`, `AccessGrantUnauthorized`,
     ///      `AccessGranteeZero`, `AccessDurationOutOfRange`.

@@ -155,13 +155,15 @@ def _mark_key_deliveries(session: Session, reg: _Client, rows: list[dict[str, An
         if bytes(log["args"]["keyRef"]) == bytes(32):
             continue
         tx = session.w3.eth.get_transaction(log["transactionHash"])
-        direct = str(tx.get("to") or "").lower() == reg.address.lower()
-        delivered[(int(log["blockNumber"]), int(log["logIndex"]))] = direct
+        delivered[(int(log["blockNumber"]), int(log["logIndex"]))] = (
+            str(tx.get("to") or "").lower() == reg.address.lower()
+        )
     for row in rows:
-        direct = delivered.get((row["block"], row["logIndex"])) if row["event"] == "AccessGranted" else None
-        if direct is True:
+        if row["event"] != "AccessGranted" or (row["block"], row["logIndex"]) not in delivered:
+            continue
+        if delivered[(row["block"], row["logIndex"])]:
             row["detail"] += " (data key delivered)"
-        elif direct is False:
+        else:
             row["detail"] += " (key ref chosen by the calling contract: not a delivery by the owner)"
 
 
@@ -171,11 +173,12 @@ def _summarise_strangers(
     """Denied attempts by accounts that never owned, requested or held the dataset, out of the trail and
     into one summary row: anyone may log, so such entries say nothing about the dataset's use."""
     known = {str(a).lower() for a in _owners(reg, dataset_id)}
-    known |= {str(e["args"]["researcher"]).lower() for e in reg.events("AccessRequested", datasetId=dataset_id)}
+    requested = reg.events("AccessRequested", datasetId=dataset_id)
+    known |= {str(e["args"]["researcher"]).lower() for e in requested}
     known |= {str(e["args"]["grantee"]).lower() for e in reg.events("AccessGranted", datasetId=dataset_id)}
     stranger_rows, kept = [], []
     for row in rows:
-        account = row.get("account")
+        account = str(row.get("account", ""))
         if row["event"] == "AccessLogged" and not row["allowed"] and account.lower() not in known:
             stranger_rows.append(row)
         else:

@@ -1,7 +1,8 @@
 """Deploy the suite, idempotently: a second run finds every contract and its wiring and sends nothing.
 
 Order and wiring (each step skipped when already done, so an interrupted deploy resumes):
-DatasetRegistry(registration delay); RewardToken(admin, cap); Rewards(admin, token, registry, epoch, bps, cap);
+DatasetRegistry(registration delay);
+RewardToken(admin, cap); Rewards(admin, token, registry, epoch, bps, cap);
 ModelRegistry(registry, rewards); AccessMarket(token, registry, rewards); then RewardToken's MINTER_ROLE
 to Rewards, Rewards' MARKET_ROLE to the market and REGISTRY_ROLE to the model registry.
 The address book is written after every deployment, with the chain id and the first block.

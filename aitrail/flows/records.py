@@ -191,10 +191,9 @@ def _refuse_disagreeing_labels(
         ("version", str(proof.version), str(version), "the dataset's place in its version chain"),
     ]
     if proof.record_id is not None:
-        checks.append(
-            ("recordKey", "0x" + proof.key.hex(), "0x" + records.record_key(proof.record_id).hex(),
-             f"the key of recordId {proof.record_id!r}")  # fmt: skip
-        )
+        derived_key = "0x" + records.record_key(proof.record_id).hex()
+        label = f"the key of recordId {proof.record_id!r}"
+        checks.append(("recordKey", "0x" + proof.key.hex(), derived_key, label))
     if proof.consent_label is not None:
         checks.append(("consent", proof.consent_label, consent, "the consent value"))
     if proof.count is not None:

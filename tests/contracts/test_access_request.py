@@ -31,9 +31,7 @@ def test_request_with_default_duration_is_accepted(registry, researcher, dataset
 
 
 def test_request_grants_nothing_by_itself(registry, researcher, dataset_id):
-    registry.requestAccess(
-        dataset_id, h("purpose"), 0, account_public_key(researcher), {"from": researcher}
-    )
+    registry.requestAccess(dataset_id, h("purpose"), 0, account_public_key(researcher), {"from": researcher})
     assert registry.hasAccess(dataset_id, researcher) is False
 
 
@@ -55,7 +53,9 @@ def test_a_key_that_is_not_the_senders_is_refused(registry, researcher, owner, d
 def test_a_point_off_the_curve_is_refused(registry, researcher, dataset_id):
     key = bytearray(account_public_key(researcher))
     key[63] ^= 1
-    with brownie.reverts(f"AccessPublicKeyNotSender: {_address_of(bytes(key))}, {researcher.address.lower()}"):
+    with brownie.reverts(
+        f"AccessPublicKeyNotSender: {_address_of(bytes(key))}, {researcher.address.lower()}"
+    ):
         registry.requestAccess(dataset_id, h("purpose"), 0, bytes(key), {"from": researcher})
 
 

@@ -4,10 +4,19 @@ unordered nonces let many signed grants be outstanding and each be cancelled alo
 import brownie
 from brownie import chain
 
-from scripts.datasets_support import DAY, committed_register, dataset_input, grant_typed_data, h, registration_typed_data, sign
-
-_nonces = iter(range(10**6, 2 * 10**6))
+from scripts.datasets_support import (
+    DAY,
+    committed_register,
+    dataset_input,
+    grant_typed_data,
+    h,
+    registration_typed_data,
+    sign,
+)
 from tests.contracts.helpers import set_next_timestamp
+
+# Unordered nonces: each signed grant of a test takes a fresh one.
+_nonces = iter(range(10**6, 2 * 10**6))
 
 
 def _signed(
@@ -120,7 +129,7 @@ def test_several_signed_grants_can_be_outstanding_and_submitted_in_any_order(
     registry, owner, researcher, relayer, operator, dataset_id
 ):
     signed = [_signed(registry, owner, dataset_id, who) for who in (researcher, relayer, operator)]
-    for args, who in reversed(list(zip(signed, (researcher, relayer, operator)))):
+    for args, who in reversed(list(zip(signed, (researcher, relayer, operator), strict=True))):
         registry.grantAccessWithSig(*args, {"from": who})
         assert registry.hasAccess(dataset_id, who) is True
 

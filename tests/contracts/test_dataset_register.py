@@ -108,7 +108,9 @@ def test_front_runner_copying_the_reveal_with_owner_swapped_does_not_take_the_da
     commit(registry, data, owner)
     chain.sleep(REGISTRATION_DELAY)
     squat = (researcher.address, *data[1:])
-    with brownie.reverts(f"DatasetCommitmentUnknown: {bytes_arg(_commitment(registry, squat, salt_of(data)))}"):
+    with brownie.reverts(
+        f"DatasetCommitmentUnknown: {bytes_arg(_commitment(registry, squat, salt_of(data)))}"
+    ):
         registry.register(squat, [], salt_of(data), {"from": researcher})
     tx = registry.register(data, [], salt_of(data), {"from": owner})
     assert registry.datasetOwner(tx.return_value) == owner
@@ -133,7 +135,9 @@ def test_front_runner_who_commits_on_seeing_the_reveal_is_too_late(registry, own
     tx = commit(registry, squat, researcher)  # seen in the mempool, committed at once
     ready = tx.timestamp + REGISTRATION_DELAY
     set_next_timestamp(tx.timestamp + 1)
-    too_recent = f"DatasetCommitmentTooRecent: {bytes_arg(_commitment(registry, squat))}, {ready}, {tx.timestamp + 1}"
+    too_recent = (
+        f"DatasetCommitmentTooRecent: {bytes_arg(_commitment(registry, squat))}, {ready}, {tx.timestamp + 1}"
+    )
     with brownie.reverts(too_recent):
         registry.register(squat, [], salt_of(squat), {"from": researcher})
     registry.register(data, [], salt_of(data), {"from": owner})
@@ -161,7 +165,9 @@ def test_register_before_the_delay_is_refused_and_at_the_delay_accepted(registry
     committed_at = commit(registry, data, owner).timestamp
     ready = committed_at + REGISTRATION_DELAY
     set_next_timestamp(ready - 1)
-    with brownie.reverts(f"DatasetCommitmentTooRecent: {bytes_arg(_commitment(registry, data))}, {ready}, {ready - 1}"):
+    with brownie.reverts(
+        f"DatasetCommitmentTooRecent: {bytes_arg(_commitment(registry, data))}, {ready}, {ready - 1}"
+    ):
         registry.register(data, [], salt_of(data), {"from": owner})
     set_next_timestamp(ready)
     tx = registry.register(data, [], salt_of(data), {"from": owner})
@@ -171,7 +177,9 @@ def test_register_before_the_delay_is_refused_and_at_the_delay_accepted(registry
 def test_commit_is_recorded_with_its_event_and_used_up_by_register(registry, owner, researcher):
     data = dataset_input(owner, "a")
     commitment = _commitment(registry, data)
-    assert commitment == hx(web3.keccak(abi_encode(["address", "bytes32", "bytes32"], [owner.address, data[1], salt_of(data)])))
+    assert commitment == hx(
+        web3.keccak(abi_encode(["address", "bytes32", "bytes32"], [owner.address, data[1], salt_of(data)]))
+    )
     tx = commit(registry, data, researcher)  # anyone may commit: it only helps the owner it names
     assert dict(tx.events["RegistrationCommitted"]) == {"commitment": commitment, "committedAt": tx.timestamp}
     assert registry.registrationCommitment(commitment) == tx.timestamp

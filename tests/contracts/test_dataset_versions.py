@@ -13,7 +13,9 @@ def test_new_version_links_to_its_predecessor(registry, owner, dataset_id):
 
 
 def test_history_walks_back_to_the_first_version(registry, owner, dataset_id):
-    v2 = committed_register(registry, dataset_input(owner, "v2", predecessor=dataset_id), [], owner).return_value
+    v2 = committed_register(
+        registry, dataset_input(owner, "v2", predecessor=dataset_id), [], owner
+    ).return_value
     committed_register(registry, dataset_input(owner, "unrelated"), [], owner)
     v3 = committed_register(registry, dataset_input(owner, "v3", predecessor=v2), [], owner).return_value
     assert registry.datasetHistory(v3) == [v3, v2, dataset_id]
@@ -39,14 +41,18 @@ def test_version_of_an_unknown_dataset_is_refused(registry, owner, dataset_id):
 
 def test_version_can_follow_a_withdrawn_dataset(registry, owner, dataset_id):
     registry.withdrawDataset(dataset_id, h("faulty"), {"from": owner})
-    v2 = committed_register(registry, dataset_input(owner, "v2", predecessor=dataset_id), [], owner).return_value
+    v2 = committed_register(
+        registry, dataset_input(owner, "v2", predecessor=dataset_id), [], owner
+    ).return_value
     assert registry.isWithdrawn(v2) is False
     assert registry.hasAccess(v2, owner) is True
 
 
 def test_version_lists_the_record_leaves_it_drops(registry, owner, dataset_id):
     leaves = [h("record-3"), h("record-7")]
-    tx = committed_register(registry, dataset_input(owner, "v2", records=6, predecessor=dataset_id), leaves, owner)
+    tx = committed_register(
+        registry, dataset_input(owner, "v2", records=6, predecessor=dataset_id), leaves, owner
+    )
     event = tx.events["RecordsWithdrawn"]
     assert event["datasetId"] == tx.return_value
     assert event["predecessor"] == dataset_id

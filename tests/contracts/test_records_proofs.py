@@ -10,7 +10,15 @@ from pathlib import Path
 import brownie
 import pytest
 
-from scripts.datasets_support import committed_register, dataset_input, h, leaf, path_root, record_leaf, root_and_proof
+from scripts.datasets_support import (
+    committed_register,
+    dataset_input,
+    h,
+    leaf,
+    path_root,
+    record_leaf,
+    root_and_proof,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPES = ["bytes32", "bytes32", "uint8"]
@@ -19,7 +27,8 @@ const { StandardMerkleTree } = require('@openzeppelin/merkle-tree');
 const values = JSON.parse(process.argv[1]);
 const tree = StandardMerkleTree.of(values, TYPES);
 const out = { root: tree.root, entries: [] };
-for (const [i, v] of tree.entries()) out.entries.push({ values: v, leaf: tree.leafHash(v), proof: tree.getProof(i) });
+for (const [i, v] of tree.entries())
+  out.entries.push({ values: v, leaf: tree.leafHash(v), proof: tree.getProof(i) });
 console.log(JSON.stringify(out));
 """.replace("TYPES", json.dumps(TYPES))
 
@@ -62,7 +71,9 @@ def test_every_record_of_an_npm_built_tree_verifies_on_chain(registry, tree_data
 def test_python_leaf_matches_the_npm_leaf(npm_tree):
     values, tree = npm_tree
     npm_leaves = {e["leaf"] for e in tree["entries"]}
-    ours = {"0x" + leaf(TYPES, [bytes.fromhex(v[0][2:]), bytes.fromhex(v[1][2:]), v[2]]).hex() for v in values}
+    ours = {
+        "0x" + leaf(TYPES, [bytes.fromhex(v[0][2:]), bytes.fromhex(v[1][2:]), v[2]]).hex() for v in values
+    }
     assert ours == npm_leaves
 
 

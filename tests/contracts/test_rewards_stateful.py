@@ -19,9 +19,9 @@ from conftest import (
     err,
     model_dataset_input,
 )
+from hypothesis import HealthCheck
 
 from scripts.datasets_support import committed_register
-from hypothesis import HealthCheck
 
 OWNERS = (1, 2, 3)
 PUBLISHERS = (4, 5, 6)
