@@ -91,6 +91,30 @@ def data_key_as_owner(session: Session, dataset_id: int) -> bytes:
     return crypto.unwrap_key(wrapped, session.key)
 
 
+def data_key_as_grantee(session: Session, dataset_id: int) -> bytes:
+    """The data key delivered to this account: the newest non-zero key ref, from a grant or from a later
+    delivery (`deliverKey`), unwrapped with the account's key."""
+    registry = session.suite.datasets
+    who = {"datasetId": dataset_id, "grantee": session.address}
+    events = registry.events("AccessGranted", **who) + registry.events("AccessKeyDelivered", **who)
+    events.sort(key=lambda e: (e["blockNumber"], e["logIndex"]))
+    refs = [bytes(e["args"]["keyRef"]) for e in events if bytes(e["args"]["keyRef"]) != ZERO32]
+    if not refs:
+        raise AitrailError(
+            f"dataset {dataset_id}: access is granted but no data key was delivered yet; "
+            "ask the owner to run `aitrail access deliver`"
+        )
+    wrapped = session.store.read_all(CID.from_onchain(refs[-1], CidKind.V1_RAW))
+    return crypto.unwrap_key(wrapped, session.key)
+
+
+def data_key_of(session: Session, dataset_id: int) -> bytes:
+    """The data key as this account holds it: the owner's own wrapped copy, else a delivered one."""
+    if session.suite.datasets.get(dataset_id).owner.lower() == session.address.lower():
+        return data_key_as_owner(session, dataset_id)
+    return data_key_as_grantee(session, dataset_id)
+
+
 def grant_access(
     session: Session,
     dataset_id: int,
@@ -238,21 +262,7 @@ def fetch_dataset(
     if not allowed:
         raise AccessDeniedError(_why_denied(session, dataset_id), dataset_id, session.address, tx_hash)
     meta = read_json(session.store, record.metadata_cid)
-    if record.owner.lower() == session.address.lower():
-        data_key = data_key_as_owner(session, dataset_id)
-    else:
-        # The newest non-zero key ref, from a grant or from a later delivery (`deliverKey`).
-        who = {"datasetId": dataset_id, "grantee": session.address}
-        events = registry.events("AccessGranted", **who) + registry.events("AccessKeyDelivered", **who)
-        events.sort(key=lambda e: (e["blockNumber"], e["logIndex"]))
-        refs = [bytes(e["args"]["keyRef"]) for e in events if bytes(e["args"]["keyRef"]) != ZERO32]
-        if not refs:
-            raise AitrailError(
-                f"dataset {dataset_id}: access is granted but no data key was delivered yet; "
-                "ask the owner to run `aitrail access deliver`"
-            )
-        wrapped = session.store.read_all(CID.from_onchain(refs[-1], CidKind.V1_RAW))
-        data_key = crypto.unwrap_key(wrapped, session.key)
+    data_key = data_key_of(session, dataset_id)
     name = Path(str(meta.get("distribution", {}).get("name") or f"dataset-{dataset_id}")).name
     out_dir.mkdir(parents=True, exist_ok=True)
     return fetch(

@@ -191,12 +191,13 @@ def _upload(
 ) -> dict[str, Any]:
     store = session.store
     root, count = bytes(32), 0
+    data_key = crypto.generate_data_key()
     if path.suffix.lower() in RECORD_SUFFIXES:
-        root, count, tree = records.build_records_tree(path)
+        # Salted with the dataset secret derived from this data key (see aitrail.records).
+        root, count, tree = records.build_records_tree(path, secret=records.records_secret(data_key))
         # Kept so the owner can prove any record later without decrypting the data (`records prove`).
         if count <= SAVED_TREE_MAX_RECORDS:
             save_tree(session, content_hash, tree)
-    data_key = crypto.generate_data_key()
     size = path.stat().st_size
     with path.open("rb") as handle:
         cid = store.add_stream(
@@ -231,6 +232,7 @@ def _upload(
             "count": count,
             "leafEncoding": list(records.RECORD_LEAF_ENCODING),
             "idSource": tree.key_source,
+            "salt": "per record, HMAC-SHA256 under a secret derived from the data key (aitrail.records)",
         }
     metadata.update(extra_metadata or {})
     metadata_cid = add_json(store, metadata)
