@@ -191,8 +191,8 @@ def run(root: Path, node: JsIpfsNode | None) -> None:
     step(5, "The researcher fetches and verifies the data, trains a model, publishes it citing the dataset")
     fetched = flows.fetch_dataset(researcher, dataset_id, work / "researcher")
     say(
-        f"  access check logged on-chain as ALLOWED; decrypted {fetched.size:,} bytes; sha256 matches the chain "
-        f"→ {fetched.path}"
+        f"  access check logged on-chain as ALLOWED; decrypted {fetched.size:,} bytes; sha256 matches the "
+        f"chain → {fetched.path}"
     )
     metrics = train(fetched.path, work / "researcher" / "model")
     say(

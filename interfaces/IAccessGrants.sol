@@ -15,9 +15,10 @@ interface IAccessGrants {
     // ---------------------------------------------------------------- events
 
     /// @notice A researcher asked for access. `publicKey` is the researcher's uncompressed secp256k1
-    ///         public key without the 0x04 prefix (x ‖ y, 64 bytes), checked to lie on the curve, so the
-    ///         owner can wrap the dataset key for them (ECIES). `purpose` is a hash or CID digest of a
-    ///         purpose statement; `duration` is in seconds (0 = DEFAULT_GRANT_DURATION).
+    ///         public key without the 0x04 prefix (x ‖ y, 64 bytes), checked to be the sender's own key
+    ///         (its Ethereum address is the sender), so the owner can wrap the dataset key for them (ECIES)
+    ///         and nobody can have a key wrapped for a party that never appears on the trail. `purpose` is
+    ///         a hash or CID digest of a purpose statement; `duration` is in seconds (0 = 30 days).
     event AccessRequested(
         uint256 indexed datasetId,
         address indexed researcher,
@@ -41,6 +42,10 @@ interface IAccessGrants {
     /// @notice `account` attempted to access `datasetId`; `allowed` is the answer of `hasAccess` then.
     event AccessLogged(uint256 indexed datasetId, address indexed account, bool indexed allowed);
 
+    /// @notice `owner` cancelled the signed grant with `nonce` before it was submitted (see
+    ///         `grantAccessWithSig`); a submission of it now reverts `AccessSignatureNonceUsed`.
+    event AccessGrantSignatureCancelled(address indexed owner, uint256 nonce);
+
     /// @notice `owner` approved (or removed) `operator` to grant and revoke on all of the owner's datasets.
     event OperatorSet(address indexed owner, address indexed operator, bool approved);
 
@@ -61,12 +66,17 @@ interface IAccessGrants {
     error AccessBatchSizeInvalid(uint256 size, uint256 max);
     /// @notice `grantees` and `keyRefs` of a batch differ in length.
     error AccessBatchLengthMismatch(uint256 grantees, uint256 keyRefs);
-    /// @notice The researcher's public key is not 64 bytes (x ‖ y) or not a point of secp256k1.
+    /// @notice The researcher's public key is not 64 bytes (x ‖ y).
     error AccessPublicKeyInvalid(bytes publicKey);
+    /// @notice The public key's Ethereum address `keyAddress` is not the sender's (accounts request with
+    ///         their own key; a contract account has none and cannot request).
+    error AccessPublicKeyNotSender(address keyAddress, address sender);
+    /// @notice The signed-grant `nonce` of `owner` was already used or cancelled.
+    error AccessSignatureNonceUsed(address owner, uint256 nonce);
     /// @notice A signed grant submitted after its deadline.
     error AccessSignatureExpired(uint256 deadline, uint256 timestamp);
     /// @notice The signature is not `signer`'s over this grant (wrong signer, other chain or contract,
-    ///         or altered fields). Replays of a used signature fail earlier with `InvalidAccountNonce`.
+    ///         or altered fields). Replays of a used signature fail earlier with `AccessSignatureNonceUsed`.
     error AccessSignatureInvalid(address signer);
 
     // ---------------------------------------------------------------- constants
@@ -84,7 +94,7 @@ interface IAccessGrants {
 
     /// @notice Ask the owner of `datasetId` for access. Stores nothing; emits `AccessRequested`.
     /// @dev Reverts `DatasetUnknown`, `DatasetIsWithdrawn`, `AccessDurationOutOfRange`,
-    ///      `AccessPublicKeyInvalid`.
+    ///      `AccessPublicKeyInvalid`, `AccessPublicKeyNotSender`.
     function requestAccess(uint256 datasetId, bytes32 purpose, uint64 duration, bytes calldata publicKey)
         external;
 
@@ -92,6 +102,10 @@ interface IAccessGrants {
 
     /// @notice Grant `grantee` access to `datasetId` for `duration` seconds (0 = 30 days), counted from
     ///         the later of now and the grantee's current expiry. Callable by the owner or an operator.
+    ///         `keyRef` is a key delivery by the caller: an operator contract that grants for someone else
+    ///         (the access market) must pass zero and leave delivery to the owner (`deliverKey`), since the
+    ///         registry cannot tell whose choice a key ref was. The audit counts a key ref as delivered only
+    ///         when the grant transaction was sent to this registry itself (owner, operator, signed grant).
     /// @return expiresAt first timestamp at which the grant no longer gives access
     /// @dev Reverts `DatasetUnknown`, `DatasetIsWithdrawn`, `AccessGrantUnauthorized`,
     ///      `AccessGranteeZero`, `AccessDurationOutOfRange`.
@@ -112,9 +126,11 @@ interface IAccessGrants {
     /// @notice Grant with the dataset owner's EIP-712 signature, so the grantee submits and pays.
     ///         Typed data: `AccessGrant(uint256 datasetId,address grantee,uint64 duration,bytes32 keyRef,
     ///         uint256 nonce,uint256 deadline)` in this contract's domain (name "aitrail DatasetRegistry",
-    ///         version "1", chain id, this address). `nonce` must equal `nonces(owner)`; it is shared
-    ///         with signed registrations. Contract owners sign per ERC-1271.
-    /// @dev Reverts `AccessSignatureExpired`, `InvalidAccountNonce`, `AccessSignatureInvalid`, and the
+    ///         version "1", chain id, this address). `nonce` is unordered: any value the owner has
+    ///         not used or cancelled (`grantNonceUsed`), independent of the sequential `nonces(owner)` of
+    ///         signed registrations, so any number of signed grants can be outstanding at once and each
+    ///         can be cancelled alone (`cancelGrantSignature`). Contract owners sign per ERC-1271.
+    /// @dev Reverts `AccessSignatureExpired`, `AccessSignatureNonceUsed`, `AccessSignatureInvalid`, and the
     ///      errors of `grantAccess` except `AccessGrantUnauthorized`.
     function grantAccessWithSig(
         uint256 datasetId,
@@ -138,10 +154,17 @@ interface IAccessGrants {
     /// @dev Reverts `DatasetUnknown`, `AccessGrantUnauthorized`, `AccessGrantUnknown`.
     function revokeAccess(uint256 datasetId, address grantee) external;
 
+    /// @notice Cancel the caller's signed grant with `nonce` before anyone submits it.
+    /// @dev Reverts `AccessSignatureNonceUsed` (already submitted or cancelled).
+    function cancelGrantSignature(uint256 nonce) external;
+
     /// @notice Approve or remove `operator` for every dataset the caller owns, now and later.
     function setOperator(address operator, bool approved) external;
 
     // ---------------------------------------------------------------- reads and the log
+
+    /// @notice Whether `owner`'s signed-grant `nonce` is used up (submitted or cancelled).
+    function grantNonceUsed(address owner, uint256 nonce) external view returns (bool);
 
     /// @notice True iff `operator` may grant and revoke for `owner`.
     function isOperator(address owner, address operator) external view returns (bool);

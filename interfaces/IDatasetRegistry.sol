@@ -20,12 +20,17 @@ import {IAccessGrants} from "./IAccessGrants.sol";
 ///         registration time are in `DatasetRegistered`, which carries everything needed to rebuild the
 ///         registry from logs. The gas table in the README shows why (register <= 120,000 gas).
 ///
-///         Front-running. `register` names the owner in its input and only that owner may send it, so a
-///         bot copying the transaction from another address only gets a revert; `registerWithSig` lets
-///         anyone submit the owner's EIP-712 signature, and a copy of that transaction still registers
-///         for the real owner. Residual risk, stated plainly: someone who learns a content hash before
-///         it is registered can register it under their own name (true of any first-come registry);
-///         the content hash is of the plaintext, which the owner keeps private until registration.
+///         Front-running (commit-reveal). A plain `register` needs a commitment
+///         `keccak256(abi.encode(owner, contentHash, salt))` made with `commitRegistration` at least
+///         `REGISTRATION_DELAY` seconds (and at least one block) earlier. The commitment hides the content
+///         hash and binds the owner, so a copy of the `register` transaction with `owner` swapped finds no
+///         commitment of its own and reverts, and a front-runner who first sees the content hash in a
+///         pending `register` must commit and wait the delay, by which time the real one is mined.
+///         `registerWithSig` needs no commitment: the owner's signature binds the owner, and nobody can
+///         register first through `register` without an aged commitment. Residual risks, stated plainly:
+///         someone who learns a content hash before the owner commits can still register it first (the
+///         hash is of the plaintext, which the owner keeps private), and a `register` or
+///         `registerWithSig` transaction kept out of blocks for longer than the delay can be overtaken.
 interface IDatasetRegistry is IAccessGrants {
     /// @notice What a registration carries. Field order is the EIP-712 `Registration` field order.
     /// @param owner the dataset owner (must be the sender of `register`, or the signer for `registerWithSig`)
@@ -67,11 +72,17 @@ interface IDatasetRegistry is IAccessGrants {
     );
 
     /// @notice Version `datasetId` of `predecessor` drops these records (consent withdrawn by their data
-    ///         subjects). Each entry is a leaf of the predecessor's records tree, as `verifyRecord` takes it.
+    ///         subjects). Each entry is a leaf of the predecessor's records tree (the hash `verifyRecord`
+    ///         forms from the values). The owner's statement: the contract cannot check that the new
+    ///         root leaves them out (non-membership has no cheap proof); the SDK builds it that way.
     event RecordsWithdrawn(uint256 indexed datasetId, uint256 indexed predecessor, bytes32[] leaves);
 
     /// @notice The owner withdrew the dataset: the record stays, grants stop, no new grants.
     event DatasetWithdrawn(uint256 indexed datasetId, bytes32 reason);
+
+    /// @notice `commitment` (see `registrationCommitmentOf`) was recorded; `register` may reveal it from
+    ///         `committedAt + REGISTRATION_DELAY` on.
+    event RegistrationCommitted(bytes32 indexed commitment, uint64 committedAt);
 
     /// @notice Step 1 of an ownership transfer (`to` zero: a pending transfer was cancelled).
     event DatasetOwnershipTransferStarted(uint256 indexed datasetId, address indexed from, address indexed to);
@@ -103,6 +114,15 @@ interface IDatasetRegistry is IAccessGrants {
     error DatasetRecordsWithoutPredecessor();
     /// @notice `acceptDatasetOwnership` by `caller`, who is not the pending owner.
     error DatasetNotPendingOwner(uint256 datasetId, address caller);
+    /// @notice `register` without a commitment of `keccak256(abi.encode(owner, contentHash, salt))`.
+    error DatasetCommitmentUnknown(bytes32 commitment);
+    /// @notice `register` before the commitment is old enough: allowed from `readyAt` (block time) on.
+    error DatasetCommitmentTooRecent(bytes32 commitment, uint256 readyAt, uint256 timestamp);
+    /// @notice `commitRegistration` of a commitment already recorded at `committedAt` (kept, not reset:
+    ///         a copied commit transaction must not restart the owner's delay).
+    error DatasetCommitmentExists(bytes32 commitment, uint64 committedAt);
+    /// @notice A deployment with a zero registration delay (the commitment would protect nothing).
+    error DatasetRegistrationDelayZero();
     /// @notice A signed registration submitted after its deadline.
     error DatasetSignatureExpired(uint256 deadline, uint256 timestamp);
     /// @notice The signature is not `owner`'s over this registration in this domain.
@@ -110,13 +130,22 @@ interface IDatasetRegistry is IAccessGrants {
 
     // ---------------------------------------------------------------- registration
 
-    /// @notice Register a dataset for `input.owner`, who must be the sender. `withdrawnLeaves` (only with
-    ///         a predecessor) lists the predecessor's record leaves this version drops.
+    /// @notice Step 1 of `register`: record `commitment` = `registrationCommitmentOf(owner, contentHash,
+    ///         salt)` with the block time. Anyone may commit (a commitment is useless to anyone but the
+    ///         owner it names); a recorded commitment is never reset.
+    /// @dev Reverts `DatasetCommitmentExists`.
+    function commitRegistration(bytes32 commitment) external;
+
+    /// @notice Step 2: register a dataset for `input.owner`, who must be the sender and must have
+    ///         committed to `(input.owner, input.contentHash, salt)` at least `REGISTRATION_DELAY` seconds
+    ///         before, in an earlier block. The commitment is used up. `withdrawnLeaves` (only with a
+    ///         predecessor) lists the predecessor's record leaves this version drops.
     /// @return datasetId the new id (ids count from 1)
-    /// @dev Reverts `DatasetRegistrationUnauthorized`, `DatasetContentHashZero`, `DatasetContentHashTaken`,
+    /// @dev Reverts `DatasetRegistrationUnauthorized`, `DatasetCommitmentUnknown`,
+    ///      `DatasetCommitmentTooRecent`, `DatasetContentHashZero`, `DatasetContentHashTaken`,
     ///      `DatasetCidInvalid`, `DatasetRecordsInconsistent`, `DatasetUnknown` (predecessor),
     ///      `DatasetVersionOwnerMismatch`, `DatasetRecordsWithoutPredecessor`.
-    function register(DatasetInput calldata input, bytes32[] calldata withdrawnLeaves)
+    function register(DatasetInput calldata input, bytes32[] calldata withdrawnLeaves, bytes32 salt)
         external
         returns (uint256 datasetId);
 
@@ -151,6 +180,19 @@ interface IDatasetRegistry is IAccessGrants {
 
     // ---------------------------------------------------------------- reads
 
+    /// @notice Seconds between `commitRegistration` and the `register` that reveals it (fixed at deployment).
+    // solhint-disable-next-line func-name-mixedcase
+    function REGISTRATION_DELAY() external view returns (uint64);
+
+    /// @notice Block time at which `commitment` was recorded, or 0 (never, or used up by `register`).
+    function registrationCommitment(bytes32 commitment) external view returns (uint64 committedAt);
+
+    /// @notice The commitment `register` looks for: `keccak256(abi.encode(owner, contentHash, salt))`.
+    function registrationCommitmentOf(address owner, bytes32 contentHash, bytes32 salt)
+        external
+        pure
+        returns (bytes32);
+
     /// @notice Number of datasets registered; ids are 1..datasetCount().
     function datasetCount() external view returns (uint256);
 
@@ -177,11 +219,19 @@ interface IDatasetRegistry is IAccessGrants {
     ///         Reverts `DatasetUnknown`.
     function recordsRoot(uint256 datasetId) external view returns (bytes32 root, uint40 count);
 
-    /// @notice Whether `leaf` (already the StandardMerkleTree leaf, keccak256(bytes.concat(
-    ///         keccak256(abi.encode(values))))) is in `datasetId`'s records tree per `proof`
-    ///         (OpenZeppelin MerkleProof, sorted pairs). False for datasets without a root; also answers
-    ///         for withdrawn datasets (history stays verifiable). Reverts `DatasetUnknown`.
-    function verifyRecord(uint256 datasetId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool);
+    /// @notice Whether the record with values `(recordKey, recordSha256, consent)` is in `datasetId`'s
+    ///         records tree per `proof` (OpenZeppelin MerkleProof, sorted pairs). The contract forms the
+    ///         StandardMerkleTree leaf `keccak256(bytes.concat(keccak256(abi.encode(recordKey, recordSha256,
+    ///         consent))))` itself, so an inner node or the root cannot pass as a record. False for datasets
+    ///         without a root; also answers for withdrawn datasets (history stays verifiable).
+    ///         Reverts `DatasetUnknown`.
+    function verifyRecord(
+        uint256 datasetId,
+        bytes32 recordKey,
+        bytes32 recordSha256,
+        uint8 consent,
+        bytes32[] calldata proof
+    ) external view returns (bool);
 
     /// @notice EIP-712 domain separator of this contract (chain id and address bound).
     // solhint-disable-next-line func-name-mixedcase

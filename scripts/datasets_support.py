@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import coincurve
-from brownie import web3
+from brownie import chain, web3
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
@@ -25,6 +25,8 @@ from aitrail.chain.eip712 import (
 
 DEFAULT_GRANT_DURATION = 30 * 86400
 DAY = 86400
+# The registration delay of the test and gas-script deployments (a real deployment's default is 60 s too).
+REGISTRATION_DELAY = 60
 INPUT_FIELDS = [f["name"] for f in REGISTRATION[:9]]
 
 
@@ -60,6 +62,27 @@ def dataset_input(
         records,
         predecessor,
     )
+
+
+def salt_of(dataset: tuple[Any, ...]) -> bytes:
+    """The salt the tests commit with for a dataset input (deterministic, so a test can recompute it)."""
+    return h(f"salt-{dataset[0]}-{dataset[1].hex()}")
+
+
+def commit(registry: Any, dataset: tuple[Any, ...], sender: Any, salt: bytes | None = None) -> Any:
+    """Step 1 of a registration: commit to (owner, content hash, salt) from `sender`."""
+    commitment = registry.registrationCommitmentOf(dataset[0], dataset[1], salt or salt_of(dataset))
+    return registry.commitRegistration(commitment, {"from": sender})
+
+
+def committed_register(
+    registry: Any, dataset: tuple[Any, ...], withdrawn: list[bytes], sender: Any, salt: bytes | None = None
+) -> Any:
+    """Commit, let the registration delay pass, and register (the two steps the SDK hides)."""
+    salt = salt or salt_of(dataset)
+    commit(registry, dataset, sender, salt)
+    chain.sleep(int(registry.REGISTRATION_DELAY()))
+    return registry.register(dataset, list(withdrawn), salt, {"from": sender})
 
 
 def as_dict(dataset: tuple[Any, ...]) -> dict[str, Any]:
@@ -107,7 +130,8 @@ def grant_typed_data(
         "grantee": str(grantee),
         "duration": duration,
         "keyRef": hx(key_ref),
-        "nonce": nonce,
+        # Hex: unordered nonces are full 256-bit values, beyond what a JSON number carries exactly.
+        "nonce": hex(nonce),
         "deadline": deadline,
     }
     return typed_data("AccessGrant", ACCESS_GRANT, domain(registry, **domain_overrides), message)
@@ -119,6 +143,25 @@ def sign(signer: Any, typed: dict[str, Any]) -> bytes:
     if "error" in reply:
         raise RuntimeError(f"eth_signTypedData_v4 failed: {reply['error']}")
     return bytes.fromhex(reply["result"].removeprefix("0x"))
+
+
+def account_public_key(account: Any) -> bytes:
+    """The 64-byte public key of an unlocked node account, recovered from its signature (`requestAccess`
+    takes only the sender's own key; no private key is handled here)."""
+    from eth_account.messages import _hash_eip191_message, encode_defunct
+    from eth_keys import keys
+
+    message = b"aitrail: my public key"
+    signature = bytes(web3.eth.sign(str(account), data=message))
+    r, s, v = signature[:32], signature[32:64], signature[64]
+    digest = _hash_eip191_message(encode_defunct(message))
+    vrs = (v - 27 if v >= 27 else v, int.from_bytes(r, "big"), int.from_bytes(s, "big"))
+    return bytes(keys.Signature(vrs=vrs).recover_public_key_from_msg_hash(digest).to_bytes())
+
+
+def record_leaf(values: tuple[bytes, bytes, int]) -> bytes:
+    """The StandardMerkleTree leaf of record values `(recordKey, recordSha256, consent)`."""
+    return leaf(["bytes32", "bytes32", "uint8"], list(values))
 
 
 def public_key(seed: str | int) -> bytes:

@@ -14,16 +14,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from brownie import DatasetRegistry, accounts, web3
+from brownie import DatasetRegistry, accounts, chain, web3
 
 from scripts import brownie_receipts
 from scripts.datasets_support import (
+    REGISTRATION_DELAY,
+    account_public_key,
+    commit,
+    committed_register,
     dataset_input,
     grant_typed_data,
     h,
     path_root,
-    public_key,
+    record_leaf,
     registration_typed_data,
+    salt_of,
     sign,
 )
 from scripts.gas_snapshot import GAS_DIR, GasSnapshot
@@ -39,7 +44,9 @@ DEADLINE = 4_102_444_800  # 2100-01-01
 
 # operation -> (anchor from ANCHORS.md, its gas); None where no anchor system has the operation.
 ANCHORS: dict[str, tuple[str, int] | None] = {
+    "commit registration": None,
     "register": ("Ocean createNftWithErc20", 1_039_198),
+    "register, commit + reveal": ("Ocean createNftWithErc20", 1_039_198),
     "register with records root": ("Ocean publish; root anchor alone 45,578", 1_039_198),
     "register by signature": ("Ocean createNftWithErc20", 1_039_198),
     "request access": None,
@@ -49,6 +56,7 @@ ANCHORS: dict[str, tuple[str, int] | None] = {
     "batch grant x10 per grantee": ("ERC-4907 setUser first", 48_528),
     "batch grant x100 per grantee": ("ERC-4907 setUser first", 48_528),
     "signed grant": ("ERC-4907 setUser first", 48_528),
+    "cancel signed grant": None,
     "revoke": ("ERC-4907 revoke", 26_340),
     "log access allowed": ("event + counter", 28_841),
     "log access denied": ("event only", 23_736),
@@ -85,7 +93,7 @@ def measure(txs: dict[str, str] | None = None, calls: dict[str, str] | None = No
     the calldata of each estimated view call: `make bench` computes their gas floors from them."""
     deployer, owner, researcher, outsider, relayer = (accounts[i] for i in (0, 1, 2, 3, 4))
     web3.provider.make_request("anvil_setNonce", [deployer.address, hex(DEPLOYER_NONCE)])
-    registry = DatasetRegistry.deploy({"from": deployer})
+    registry = DatasetRegistry.deploy(REGISTRATION_DELAY, {"from": deployer})
     gas: dict[str, int] = {}
 
     def record(name: str, tx: Any, per: int = 1) -> None:
@@ -94,10 +102,15 @@ def measure(txs: dict[str, str] | None = None, calls: dict[str, str] | None = No
             txs[name] = tx.txid
 
     # Warm-up registration: the first ever writes the counter from zero, which only happens once.
-    registry.register(dataset_input(owner, "warm-up"), [], {"from": owner})
+    committed_register(registry, dataset_input(owner, "warm-up"), [], owner)
 
-    record("register", registry.register(dataset_input(owner, "plain"), [], {"from": owner}))
-    tx = registry.register(dataset_input(owner, "records", records=1000), [], {"from": owner})
+    plain = dataset_input(owner, "plain")
+    record("commit registration", commit(registry, plain, owner))
+    chain.sleep(REGISTRATION_DELAY)
+    record("register", registry.register(plain, [], salt_of(plain), {"from": owner}))
+    # What a registration costs its owner: both transactions (the delay between them costs nothing).
+    gas["register, commit + reveal"] = gas["commit registration"] + gas["register"]
+    tx = committed_register(registry, dataset_input(owner, "records", records=1000), [], owner)
     record("register with records root", tx)
     dataset_id = tx.return_value
 
@@ -110,7 +123,9 @@ def measure(txs: dict[str, str] | None = None, calls: dict[str, str] | None = No
 
     record(
         "request access",
-        registry.requestAccess(dataset_id, h("purpose"), 0, public_key(1), {"from": researcher})
+        registry.requestAccess(
+            dataset_id, h("purpose"), 0, account_public_key(researcher), {"from": researcher}
+        )
     )
     record("grant new", registry.grantAccess(dataset_id, researcher, 0, h("key-1"), {"from": owner}))
     record("grant extend", registry.grantAccess(dataset_id, researcher, 0, h("key-2"), {"from": owner}))
@@ -122,28 +137,32 @@ def measure(txs: dict[str, str] | None = None, calls: dict[str, str] | None = No
         record(f"batch grant x{size} per grantee", tx, per=size)
 
     deadline = DEADLINE
-    nonce = registry.nonces(owner)
+    # Unordered nonces: the SDK draws a random one, so a signed grant sets a bit in a fresh word.
+    nonce = int.from_bytes(h("grant-nonce-1"), "big")
     typed = grant_typed_data(registry, dataset_id, outsider, 0, h("key-3"), nonce, deadline)
     tx = registry.grantAccessWithSig(
         dataset_id, outsider, 0, h("key-3"), nonce, deadline, sign(owner, typed), {"from": outsider}
     )
     record("signed grant", tx)
+    cancelled = int.from_bytes(h("grant-nonce-2"), "big")
+    record("cancel signed grant", registry.cancelGrantSignature(cancelled, {"from": owner}))
 
     record("log access allowed", registry.logAccess(dataset_id, {"from": researcher}))
     record("log access denied", registry.logAccess(dataset_id, {"from": relayer}))
     record("revoke", registry.revokeAccess(dataset_id, outsider, {"from": owner}))
 
     for depth in (10, 20):
-        leaf = h(f"leaf-{depth}")
+        values = (h(f"key-{depth}"), h(f"row-{depth}"), 1)
         proof = [h(f"sibling-{depth}-{i}") for i in range(depth)]
-        tree = dataset_input(owner, f"tree-{depth}", records=2**depth, root=path_root(leaf, proof))
-        tx = registry.register(tree, [], {"from": owner})
+        root = path_root(record_leaf(values), proof)
+        tree = dataset_input(owner, f"tree-{depth}", records=2**depth, root=root)
+        tx = committed_register(registry, tree, [], owner)
         tree_id = tx.return_value
-        if not registry.verifyRecord(tree_id, leaf, proof):
+        if not registry.verifyRecord(tree_id, *values, proof):
             raise AssertionError(f"depth-{depth} proof does not verify")
-        gas[f"verifyRecord depth {depth}"] = int(registry.verifyRecord.estimate_gas(tree_id, leaf, proof))
+        gas[f"verifyRecord depth {depth}"] = int(registry.verifyRecord.estimate_gas(tree_id, *values, proof))
         if calls is not None:
-            calls[f"verifyRecord depth {depth}"] = registry.verifyRecord.encode_input(tree_id, leaf, proof)
+            calls[f"verifyRecord depth {depth}"] = registry.verifyRecord.encode_input(tree_id, *values, proof)
 
     record("withdraw", registry.withdrawDataset(dataset_id, h("consent withdrawn"), {"from": owner}))
 
@@ -151,18 +170,18 @@ def measure(txs: dict[str, str] | None = None, calls: dict[str, str] | None = No
     # Anchoring a root is one slot whatever the record count: only the count's calldata bytes differ.
     for records, label in ((10, "10"), (1_000_000, "1,000,000")):
         data = dataset_input(owner, f"records-{records}", records=records)
-        tx = registry.register(data, [], {"from": owner})
+        tx = committed_register(registry, data, [], owner)
         record(f"register with records root, {label} records", tx)
     # A consent withdrawal: a new version with a new root plus the dropped leaves in RecordsWithdrawn.
-    base = registry.register(dataset_input(owner, "consent-base", records=1000), [], {"from": owner})
+    base = committed_register(registry, dataset_input(owner, "consent-base", records=1000), [], owner)
     for dropped, label in ((1, "1 record"), (10, "10 records")):
         version = dataset_input(
             owner, f"consent-v-{dropped}", records=1000 - dropped, predecessor=base.return_value
         )
         leaves = [h(f"withdrawn-{dropped}-{i}") for i in range(dropped)]
-        record(f"new version withdrawing {label}", registry.register(version, leaves, {"from": owner}))
+        record(f"new version withdrawing {label}", committed_register(registry, version, leaves, owner))
     # Key delivery to a live grant (market-bought grants carry none): reads the grant, writes only a log.
-    live = registry.register(dataset_input(owner, "deliver-base"), [], {"from": owner}).return_value
+    live = committed_register(registry, dataset_input(owner, "deliver-base"), [], owner).return_value
     registry.grantAccess(live, researcher, 0, bytes(32), {"from": owner})
     record("deliver key", registry.deliverKey(live, researcher, h("key-delivered"), {"from": owner}))
     return {name: gas[name] for name in ANCHORS}

@@ -31,6 +31,7 @@ from eth_account.messages import encode_typed_data
 
 from aitrail.chain import eip712
 from scripts import brownie_receipts
+from scripts.datasets_support import REGISTRATION_DELAY, committed_register
 from scripts.gas_snapshot import GAS_DIR, GasSnapshot
 
 brownie_receipts.install()
@@ -88,7 +89,7 @@ def measure(txs: dict[str, str] | None = None) -> dict[str, int]:
     If given, `txs` receives each measured transaction's hash (`make bench` computes their floors)."""
     admin, owner, publisher, grantee_owner = accounts[0], accounts[1], accounts[2], accounts[3]
     token = RewardToken.deploy(admin, 10**27, {"from": admin})
-    datasets = DatasetRegistry.deploy({"from": admin})
+    datasets = DatasetRegistry.deploy(REGISTRATION_DELAY, {"from": admin})
     rewards = Rewards.deploy(admin, token, datasets, 7 * DAY, 1_000, 10**24, {"from": admin})
     models = ModelRegistry.deploy(datasets, rewards, {"from": admin})
     market = AccessMarket.deploy(token, datasets, rewards, {"from": admin})
@@ -108,7 +109,7 @@ def measure(txs: dict[str, str] | None = None) -> dict[str, int]:
             txs[name] = tx.txid
 
     def new_dataset(who: Any = owner) -> int:
-        return int(datasets.register(_dataset_input(who, next(serial)), [], {"from": who}).return_value)
+        return int(committed_register(datasets, _dataset_input(who, next(serial)), [], who).return_value)
 
     def paid(n: int) -> list[int]:
         ids = [new_dataset() for _ in range(n)]

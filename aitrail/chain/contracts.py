@@ -134,7 +134,9 @@ class DatasetRegistryClient(_Client):
         records_count: int,
         predecessor: int = 0,
         withdrawn_leaves: Sequence[bytes] = (),
+        salt: bytes = bytes(32),
     ) -> tuple[int, TxReceipt]:
+        """Step 2 of a registration: reveal the commitment to (owner, content hash, salt)."""
         digest, kind = cid.to_onchain()
         meta_digest, meta_kind = metadata_cid.to_onchain()
         data = (
@@ -148,16 +150,38 @@ class DatasetRegistryClient(_Client):
             records_count,
             predecessor,
         )
-        receipt = self.send("register the dataset", "register", data, list(withdrawn_leaves))
+        receipt = self.send("register the dataset", "register", data, list(withdrawn_leaves), salt)
         (event,) = self.receipt_events(receipt, "DatasetRegistered")
         return int(event["args"]["datasetId"]), receipt
+
+    def registration_delay(self) -> int:
+        return int(self.call("REGISTRATION_DELAY"))
+
+    def commitment_of(self, owner: str, content_hash: bytes, salt: bytes) -> bytes:
+        return bytes(self.call("registrationCommitmentOf", address(owner), content_hash, salt))
+
+    def committed_at(self, commitment: bytes) -> int:
+        """Block time of a registration commitment, 0 if none (never made, or used up)."""
+        return int(self.call("registrationCommitment", commitment))
+
+    def commit(self, commitment: bytes) -> TxReceipt:
+        return self.send("commit to the dataset registration", "commitRegistration", commitment)
 
     def records_root(self, dataset_id: int) -> tuple[bytes, int]:
         root, count = self.call("recordsRoot", dataset_id)
         return bytes(root), int(count)
 
-    def verify_record(self, dataset_id: int, leaf: bytes, proof: Sequence[bytes]) -> bool:
-        return bool(self.call("verifyRecord", dataset_id, leaf, list(proof)))
+    def verify_record(
+        self, dataset_id: int, values: tuple[bytes, bytes, int], proof: Sequence[bytes]
+    ) -> bool:
+        """On-chain check of a record from its values `(recordKey, recordSha256, consent)`."""
+        return bool(self.call("verifyRecord", dataset_id, *values, list(proof)))
+
+    def grant_nonce_used(self, owner: str, nonce: int) -> bool:
+        return bool(self.call("grantNonceUsed", address(owner), nonce))
+
+    def cancel_grant_signature(self, nonce: int) -> TxReceipt:
+        return self.send("cancel the signed grant", "cancelGrantSignature", nonce)
 
     def history(self, dataset_id: int) -> list[int]:
         """This version first, then each predecessor back to the first version."""

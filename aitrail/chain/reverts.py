@@ -76,6 +76,12 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     ),
     "DatasetRecordsWithoutPredecessor": lambda v: "withdrawn records need a predecessor version",
     "DatasetNotPendingOwner": lambda v: f"{v[1]} has no pending ownership transfer of dataset {v[0]}",
+    "DatasetCommitmentUnknown": lambda v: "no registration commitment for this owner, content and salt",
+    "DatasetCommitmentTooRecent": lambda v: (
+        f"the registration commitment is ready only from {date(v[1])} (block time now {date(v[2])})"
+    ),
+    "DatasetCommitmentExists": lambda v: f"this registration commitment was already made on {date(v[1])}",
+    "DatasetRegistrationDelayZero": lambda v: "the registration delay must be at least 1 second",
     "DatasetSignatureExpired": lambda v: f"the signature expired on {date(v[0])}",
     "DatasetSignatureInvalid": lambda v: f"the signature is not {v[0]}'s",
     "AccessGrantUnauthorized": lambda v: f"{v[1]} is not the owner of dataset {v[0]} nor its operator",
@@ -89,9 +95,13 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     ),
     "AccessBatchSizeInvalid": lambda v: f"a batch of {v[0]} grantees is outside 1..{v[1]}",
     "AccessBatchLengthMismatch": lambda v: f"{v[0]} grantees but {v[1]} key references",
-    "AccessPublicKeyInvalid": lambda v: "the public key is not a secp256k1 point (64 bytes x ‖ y)",
+    "AccessPublicKeyInvalid": lambda v: "the public key is not 64 bytes (x ‖ y)",
     "AccessSignatureExpired": lambda v: f"the signed grant expired on {date(v[0])}",
     "AccessSignatureInvalid": lambda v: f"the grant signature is not {v[0]}'s",
+    "AccessSignatureNonceUsed": lambda v: f"signed grant {v[1]} of {v[0]} was already submitted or cancelled",
+    "AccessPublicKeyNotSender": lambda v: (
+        f"the public key belongs to {v[0]}, not to the sender {v[1]}: request with your own account's key"
+    ),
     "InvalidAccountNonce": lambda v: (
         f"this signature's nonce is stale (the next nonce of {v[0]} is {v[1]}): "
         "it was used already or a newer one was"

@@ -21,7 +21,7 @@ from aitrail.flows import (
 from aitrail.flows import set_price as set_price_flow
 from aitrail.flows._common import parse_tokens, tokens, when
 from aitrail.flows.access import access_status
-from aitrail.flows.signed_grants import sign_grant, submit_grant, write_signed_grant
+from aitrail.flows.signed_grants import cancel_signed_grant, sign_grant, submit_grant, write_signed_grant
 
 
 @click.group()
@@ -176,3 +176,12 @@ def submit(ctx: CliContext, grant_file: Path) -> None:
         {"dataset": g.dataset_id, "grantee": g.grantee, "expiresAt": g.expires_at, "tx": g.tx_hash},
         f"{g.grantee} may access dataset {g.dataset_id} until {when(g.expires_at)} (tx {g.tx_hash})",
     )
+
+
+@access.command()
+@click.argument("grant_file", type=click.Path(path_type=Path))
+@click.pass_obj
+def cancel(ctx: CliContext, grant_file: Path) -> None:
+    """Cancel a grant you signed before anyone submits it (its nonce is used up on-chain)."""
+    tx = cancel_signed_grant(ctx.session, grant_file)
+    ctx.emit({"cancelled": str(grant_file), "tx": tx}, f"cancelled the signed grant {grant_file} (tx {tx})")

@@ -96,6 +96,31 @@ def data_key_as_owner(session: Session, dataset_id: int) -> bytes:
     return crypto.unwrap_key(wrapped, session.key)
 
 
+def data_key_as_grantee(session: Session, dataset_id: int) -> bytes:
+    """The data key delivered to this account: the newest non-zero key ref, from a grant or from a later
+    delivery (`deliverKey`), unwrapped with the account's key."""
+    registry = session.suite.datasets
+    who = {"datasetId": dataset_id, "grantee": session.address}
+    events = registry.events("AccessGranted", **who) + registry.events("AccessKeyDelivered", **who)
+    events.sort(key=lambda e: (e["blockNumber"], e["logIndex"]))
+    refs = [bytes(e["args"]["keyRef"]) for e in events if bytes(e["args"]["keyRef"]) != ZERO32]
+    if not refs:
+        raise AitrailError(
+            f"dataset {dataset_id}: access is granted but no data key was delivered yet; "
+            "ask the owner to run `aitrail access deliver`"
+        )
+    ref = CID.from_onchain(refs[-1], CidKind.V1_RAW)
+    wrapped = read_published(session.store, ref, f"your wrapped key of dataset {dataset_id}")
+    return crypto.unwrap_key(wrapped, session.key)
+
+
+def data_key_of(session: Session, dataset_id: int) -> bytes:
+    """The data key as this account holds it: the owner's own wrapped copy, else a delivered one."""
+    if session.suite.datasets.get(dataset_id).owner.lower() == session.address.lower():
+        return data_key_as_owner(session, dataset_id)
+    return data_key_as_grantee(session, dataset_id)
+
+
 def grant_access(
     session: Session,
     dataset_id: int,
@@ -265,20 +290,7 @@ def _data_key_and_name(session: Session, dataset_id: int, record: DatasetRecord)
     if record.owner.lower() == session.address.lower():
         data_key = data_key_as_owner(session, dataset_id)
     else:
-        # The newest non-zero key ref, from a grant or from a later delivery (`deliverKey`).
-        registry = session.suite.datasets
-        who = {"datasetId": dataset_id, "grantee": session.address}
-        events = registry.events("AccessGranted", **who) + registry.events("AccessKeyDelivered", **who)
-        events.sort(key=lambda e: (e["blockNumber"], e["logIndex"]))
-        refs = [bytes(e["args"]["keyRef"]) for e in events if bytes(e["args"]["keyRef"]) != ZERO32]
-        if not refs:
-            raise AitrailError(
-                f"dataset {dataset_id}: access is granted but no data key was delivered yet; "
-                "ask the owner to run `aitrail access deliver`"
-            )
-        ref = CID.from_onchain(refs[-1], CidKind.V1_RAW)
-        wrapped = read_published(session.store, ref, f"your wrapped key of dataset {dataset_id}")
-        data_key = crypto.unwrap_key(wrapped, session.key)
+        data_key = data_key_as_grantee(session, dataset_id)
     name = Path(str(meta.get("distribution", {}).get("name") or f"dataset-{dataset_id}")).name
     return data_key, name
 

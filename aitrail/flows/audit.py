@@ -1,6 +1,13 @@
 """The auditor's trail of a dataset or a model, rebuilt from chain events alone (nothing off-chain is
 trusted): registration, versions, requests, grants, revocations, every access attempt allowed or denied,
-sales, models trained on it, rewards. Rows are in chain order (block, log index)."""
+sales, models trained on it, rewards. Rows are in chain order (block, log index).
+
+`logAccess` is open to anyone (an attempt is self-reported by its sender), so strangers could drown a
+dataset's trail in denied entries. The trail lists attempts by accounts that requested, held or own the
+dataset; denied attempts by accounts that never did are summarised in one row (and `strangerAttempts`).
+A key ref in `AccessGranted` counts as "data key delivered" only when the grant transaction was sent to
+the registry itself (the owner, an operator, or the owner's signed grant); a grant made through another
+contract (the market) carries the caller's choice, not a delivery by the owner."""
 
 from __future__ import annotations
 
@@ -86,17 +93,15 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         session,
         reg,
         "AccessGranted",
-        lambda a: (
-            f"{a['grantee']} granted until {when(int(a['expiresAt']))}"
-            + (" (data key delivered)" if bytes(a["keyRef"]) != bytes(32) else "")
-        ),
+        lambda a: f"{a['grantee']} granted until {when(int(a['expiresAt']))}",
         **d,
     )
+    _mark_key_deliveries(session, reg, rows, dataset_id)
     rows += _rows(
         session, reg, "AccessKeyDelivered", lambda a: f"data key delivered to {a['grantee']}", **d
     )
     rows += _rows(session, reg, "AccessRevoked", lambda a: f"{a['grantee']} revoked", **d)
-    rows += _rows(
+    logged = _rows(
         session,
         reg,
         "AccessLogged",
@@ -105,6 +110,9 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         lambda a: f"{a['account']} fetch attempt: access check {'ALLOWED' if a['allowed'] else 'DENIED'}",
         **d,
     )
+    for row, log in zip(logged, reg.events("AccessLogged", **d), strict=True):
+        row["account"], row["allowed"] = str(log["args"]["account"]), bool(log["args"]["allowed"])
+    rows += logged
     rows += _rows(
         session,
         reg,
@@ -135,13 +143,73 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         lambda a: f"{tokens(a['amount'])} credited to {a['owner']} for model version {a['versionId']}",
         **d,
     )
+    rows, strangers = _summarise_strangers(session, reg, rows, dataset_id)
     return {
         "dataset": dataset_id,
         "owner": record.owner,
         "withdrawn": record.withdrawn,
         "trail": _ordered(rows),
+        "strangerAttempts": strangers,
         "flags": stale_citations(session, dataset_id),
     }
+
+
+def _mark_key_deliveries(session: Session, reg: _Client, rows: list[dict[str, Any]], dataset_id: int) -> None:
+    """Append "(data key delivered)" to grants whose non-zero key ref the owner's side chose."""
+    delivered: dict[tuple[int, int], bool] = {}
+    for log in reg.events("AccessGranted", datasetId=dataset_id):
+        if bytes(log["args"]["keyRef"]) == bytes(32):
+            continue
+        tx = session.w3.eth.get_transaction(log["transactionHash"])
+        delivered[(int(log["blockNumber"]), int(log["logIndex"]))] = (
+            str(tx.get("to") or "").lower() == reg.address.lower()
+        )
+    for row in rows:
+        if row["event"] != "AccessGranted" or (row["block"], row["logIndex"]) not in delivered:
+            continue
+        if delivered[(row["block"], row["logIndex"])]:
+            row["detail"] += " (data key delivered)"
+        else:
+            row["detail"] += " (key ref chosen by the calling contract: not a delivery by the owner)"
+
+
+def _summarise_strangers(
+    session: Session, reg: _Client, rows: list[dict[str, Any]], dataset_id: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Denied attempts by accounts that never owned, requested or held the dataset, out of the trail and
+    into one summary row: anyone may log, so such entries say nothing about the dataset's use."""
+    known = {str(a).lower() for a in _owners(reg, dataset_id)}
+    requested = reg.events("AccessRequested", datasetId=dataset_id)
+    known |= {str(e["args"]["researcher"]).lower() for e in requested}
+    known |= {str(e["args"]["grantee"]).lower() for e in reg.events("AccessGranted", datasetId=dataset_id)}
+    stranger_rows, kept = [], []
+    for row in rows:
+        account = str(row.get("account", ""))
+        if row["event"] == "AccessLogged" and not row["allowed"] and account.lower() not in known:
+            stranger_rows.append(row)
+        else:
+            kept.append(row)
+    accounts = sorted({r["account"] for r in stranger_rows})
+    summary = {"attempts": len(stranger_rows), "accounts": accounts}
+    if stranger_rows:
+        last = max(stranger_rows, key=lambda r: (r["block"], r["logIndex"]))
+        kept.append(
+            {
+                **last,
+                "event": "AccessLogged",
+                "detail": (
+                    f"{len(stranger_rows)} denied attempts by {len(accounts)} accounts that never requested "
+                    "or held access (self-reported, summarised; `--json` lists the accounts)"
+                ),
+            }
+        )
+    return kept, summary
+
+
+def _owners(reg: _Client, dataset_id: int) -> list[str]:
+    first = reg.events("DatasetRegistered", datasetId=dataset_id)
+    moved = reg.events("DatasetOwnershipTransferred", datasetId=dataset_id)
+    return [str(e["args"]["owner"]) for e in first] + [str(e["args"]["to"]) for e in moved]
 
 
 def _citation(session: Session, version_id: int) -> str:

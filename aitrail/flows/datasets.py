@@ -8,6 +8,12 @@ creator, the owner key opening with this owner's key, every block present and in
 the same upload: the data is uploaded once and registered once. A failure before the entry is written
 discards what was stored; a directory is streamed as a tar, never written out in clear.
 
+Registration is commit-reveal on-chain (against squatting from the mempool, see IDatasetRegistry): one
+call here commits to (owner, content hash, salt), waits the registry's REGISTRATION_DELAY, and registers.
+The salt is an HMAC of the content hash under the owner's private key (with the chain and registry), so
+only the owner can compute it and a re-run after a crash between the two steps finds the same
+commitment on-chain and does not commit twice.
+
 The metadata document (public, JSON, CIDv1) follows MLCommons Croissant's field names where they fit:
 name, description, license, creator, datePublished, distribution (file name, size, sha256, encoding,
 contentUrl), plus the ERC-7517 consent terms, the records root, and `ownerKey`: the CID of the data key
@@ -16,8 +22,11 @@ wrapped (ECIES) for the owner's own Ethereum key, so the owner can grant from an
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import mimetypes
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -27,7 +36,7 @@ from typing import Any, BinaryIO, cast
 from aitrail import crypto, records
 from aitrail._files import private_path, write_private
 from aitrail._types import Readable
-from aitrail.chain.accounts import checked_address
+from aitrail.chain.accounts import DEV_CHAIN_IDS, checked_address
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.cid import CID
 from aitrail.errors import AitrailError, ContractRevertError, InputFileError
@@ -116,8 +125,12 @@ def register_dataset(
     metadata_cid = CID.decode(upload["metadataCid"])
     root = bytes.fromhex(upload["recordsRoot"])
     count = int(upload["recordsCount"])
-    dataset_id, receipt = registry.register(
-        session.address, content_hash, cid, metadata_cid, root, count, predecessor, withdrawn_leaves
+    salt = commit_registration(session, content_hash)
+    dataset_id, receipt = _reveal_when_ready(
+        session,
+        lambda: registry.register(
+            session.address, content_hash, cid, metadata_cid, root, count, predecessor, withdrawn_leaves, salt
+        ),
     )
     journal.unlink(missing_ok=True)
     return Registered(
@@ -150,6 +163,48 @@ def source_of(path: Path) -> Source:
     return Source(path.name, path.stat().st_size, lambda: path.open("rb"), path)
 
 
+def registration_salt(session: Session, content_hash: bytes) -> bytes:
+    """The salt of the owner's registration commitment: HMAC-SHA256 under the owner's private key of the
+    chain, the registry and the content hash. Deterministic (a re-run finds its commitment), and nobody
+    without the key can link a commitment to a content hash they guess."""
+    registry = session.suite.datasets
+    message = b"aitrail registration salt v1" + session.chain_id.to_bytes(32, "big")
+    message += bytes.fromhex(registry.address[2:]) + content_hash
+    return hmac.new(bytes(session.key.key), message, hashlib.sha256).digest()
+
+
+def commit_registration(session: Session, content_hash: bytes) -> bytes:
+    """Step 1: commit unless this owner's commitment for the content is already on-chain; the salt."""
+    registry = session.suite.datasets
+    salt = registration_salt(session, content_hash)
+    commitment = registry.commitment_of(session.address, content_hash, salt)
+    if registry.committed_at(commitment) == 0:
+        registry.commit(commitment)
+    return salt
+
+
+# How long past the registry's delay to keep retrying the reveal before giving up (the next run resumes).
+REVEAL_PATIENCE = 120
+
+
+def _reveal_when_ready(session: Session, reveal: Any) -> Any:
+    """Send the reveal once the commitment is old enough. The chain decides (the reveal is simulated
+    before it is sent), so a block clock ahead of or behind this machine's only changes the wait.
+    A development chain that mines only on transactions (Anvil's automine) gets an empty block at the
+    current time after the wait, so its clock moves as a real chain's does on its own."""
+    deadline = time.monotonic() + session.suite.datasets.registration_delay() + REVEAL_PATIENCE
+    while True:
+        try:
+            return reveal()
+        except ContractRevertError as exc:
+            if exc.error != "DatasetCommitmentTooRecent" or time.monotonic() > deadline:
+                raise
+            wait = int(str(exc.args_["readyAt"])) - int(str(exc.args_["timestamp"]))
+            time.sleep(min(max(wait, 1), 5))
+            if session.chain_id in DEV_CHAIN_IDS:
+                session.sender.rpc(lambda: session.w3.provider.make_request("evm_mine", []))  # type: ignore[arg-type]
+
+
 def _upload(
     session: Session,
     source: Source,
@@ -172,9 +227,10 @@ def _upload(
     created = day(session.block_time())
     root, count = bytes(32), 0
     tree = None
-    if source.file is not None and source.file.suffix.lower() in RECORD_SUFFIXES:
-        root, count, tree = records.build_records_tree(source.file)
     data_key = crypto.generate_data_key()
+    if source.file is not None and source.file.suffix.lower() in RECORD_SUFFIXES:
+        # Salted with the dataset secret derived from this data key (see aitrail.records).
+        root, count, tree = records.build_records_tree(source.file, secret=records.records_secret(data_key))
     added: list[CID] = []
     try:
         with source.open() as handle:
@@ -215,6 +271,7 @@ def _upload(
                 "count": count,
                 "leafEncoding": list(records.RECORD_LEAF_ENCODING),
                 "idSource": tree.key_source,
+                "salt": "per record, HMAC-SHA256 under a secret derived from the data key (aitrail.records)",
             }
         metadata.update(extra_metadata or {})
         metadata_cid = add_json(store, metadata)

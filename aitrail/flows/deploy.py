@@ -1,7 +1,8 @@
 """Deploy the suite, idempotently: a second run finds every contract and its wiring and sends nothing.
 
 Order and wiring (each step skipped when already done, so an interrupted deploy resumes):
-DatasetRegistry; RewardToken(admin, cap); Rewards(admin, token, registry, epoch, bps, cap);
+DatasetRegistry(registration delay);
+RewardToken(admin, cap); Rewards(admin, token, registry, epoch, bps, cap);
 ModelRegistry(registry, rewards); AccessMarket(token, registry, rewards); then RewardToken's MINTER_ROLE
 to Rewards, Rewards' MARKET_ROLE to the market and REGISTRY_ROLE to the model registry.
 The address book is written after every deployment, with the chain id and the first block.
@@ -22,6 +23,7 @@ from eth_abi.abi import decode as abi_decode
 from web3 import Web3
 
 from aitrail import abi
+from aitrail.chain.accounts import DEV_CHAIN_IDS
 from aitrail.chain.contracts import DAY, address
 from aitrail.errors import NotDeployedError, WrongChainError
 from aitrail.flows.session import Session
@@ -37,6 +39,9 @@ class DeployParams:
     dataset_epoch_cap: int = 500 * TOKEN
     # Tokens minted once to the deployer as a treasury (research funds that pay the first access fees).
     treasury: int = 0
+    # Seconds between a registration's commitment and its reveal (DatasetRegistry, against squatting);
+    # None: 60 s, or 1 s on a development chain (31337, 1337), where nobody watches a mempool.
+    registration_delay: int | None = None
 
 
 @dataclass
@@ -76,7 +81,10 @@ def deploy_suite(
         log(f"{name:<16} deployed at {at} (gas {receipt['gasUsed']:,})")
         return at
 
-    registry = ensure("DatasetRegistry")
+    delay = params.registration_delay
+    if delay is None:
+        delay = 1 if session.chain_id in DEV_CHAIN_IDS else 60
+    registry = ensure("DatasetRegistry", delay)
     token = ensure("RewardToken", admin, params.token_cap)
     rewards = ensure(
         "Rewards", admin, token, registry, params.epoch_length, params.reward_bps, params.dataset_epoch_cap

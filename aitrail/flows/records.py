@@ -27,6 +27,7 @@ from aitrail.chain.contracts import DatasetRecord
 from aitrail.errors import (
     AitrailError,
     InputFileError,
+    ProofFileError,
     ProofRejectedError,
     RecordNotFoundError,
     RecordsError,
@@ -34,7 +35,7 @@ from aitrail.errors import (
 )
 from aitrail.fetch import fetch
 from aitrail.flows._common import BlockClock, read_json, when
-from aitrail.flows.access import data_key_as_owner
+from aitrail.flows.access import data_key_as_owner, data_key_of
 from aitrail.flows.datasets import register_dataset, tree_path
 from aitrail.flows.models import _model_name
 from aitrail.flows.session import Session
@@ -86,18 +87,28 @@ def _checked(tree: records.RecordsTree, record: DatasetRecord, origin: str) -> r
     return tree
 
 
+def _secret(session: Session, record: DatasetRecord) -> bytes:
+    """The dataset secret that salts its leaves, from the data key this account holds (owner or grantee)."""
+    if session.signer is None:
+        raise RecordsTreeUnavailableError(record.id)
+    return records.records_secret(data_key_of(session, record.id))
+
+
 def _tree_of(session: Session, record: DatasetRecord, source: Path | None) -> records.RecordsTree:
     if source is not None:
         if not source.is_file():
             raise InputFileError(str(source), "file not found")
-        return _checked(records.read_records(source), record, str(source))
+        return _checked(records.read_records(source, secret=_secret(session, record)), record, str(source))
     saved = tree_path(session, record.content_hash)
-    if saved.is_file():
-        return _checked(records.open_records_tree(saved), record, str(saved))
-    if session.signer is not None and record.owner.lower() == session.address.lower():
+    is_owner = session.signer is not None and record.owner.lower() == session.address.lower()
+    if saved.is_file() and is_owner:
+        tree = records.open_records_tree(saved, secret=_secret(session, record))
+        return _checked(tree, record, str(saved))
+    if is_owner:
         with tempfile.TemporaryDirectory(dir=_scratch(session)) as tmp:
             plain = _decrypt_as_owner(session, record, Path(tmp))
-            return _checked(records.read_records(plain), record, f"the stored data of dataset {record.id}")
+            tree = records.read_records(plain, secret=_secret(session, record))
+            return _checked(tree, record, f"the stored data of dataset {record.id}")
     raise RecordsTreeUnavailableError(record.id)
 
 
@@ -144,9 +155,10 @@ def verify_record_proof(session: Session, path: Path) -> dict[str, Any]:
     registry = session.suite.datasets
     record = registry.get(proof.dataset_id)  # DatasetUnknown
     leaf = _leaf(proof)
-    if not registry.verify_record(proof.dataset_id, leaf, proof.proof):
+    if not registry.verify_record(proof.dataset_id, proof.values, proof.proof):
         raise ProofRejectedError(str(path), proof.dataset_id, _why_rejected(proof, leaf, record))
     version = _version_number(session, proof.dataset_id)
+    _refuse_disagreeing_labels(path, proof, leaf, record, version)
     withdrawals = [w for w in withdrawals_after(session, proof.dataset_id) if leaf in w["leafSet"]]
     first_withdrawal = min(((w["block"], w["logIndex"]) for w in withdrawals), default=None)
     models = []
@@ -174,6 +186,33 @@ def verify_record_proof(session: Session, path: Path) -> dict[str, Any]:
         ],
         "models": models,
     }
+
+
+def _refuse_disagreeing_labels(
+    path: Path, proof: records.RecordProof, leaf: bytes, record: DatasetRecord, version: int
+) -> None:
+    """Every label of the file must follow from the values and the chain, so nothing printed comes from
+    the file alone: a file claiming another record's id, leaf, root, version, consent or count is refused
+    (before, an edited `recordId` printed VERIFIED for a record the proof is not about)."""
+    consent = records.Consent(proof.consent).term if proof.consent <= 2 else str(proof.consent)
+    checks = [
+        ("leaf", "0x" + proof.leaf.hex(), "0x" + leaf.hex(), "the hash of the values"),
+        ("root", "0x" + proof.root.hex(), "0x" + record.records_root.hex(), "the dataset's on-chain root"),
+        ("version", str(proof.version), str(version), "the dataset's place in its version chain"),
+    ]
+    if proof.record_id is not None:
+        derived_key = "0x" + records.record_key(proof.record_id, proof.salt or b"").hex()
+        label = f"the key of recordId {proof.record_id!r}"
+        checks.append(("recordKey", "0x" + proof.key.hex(), derived_key, label))
+    if proof.consent_label is not None:
+        checks.append(("consent", proof.consent_label, consent, "the consent value"))
+    if proof.count is not None:
+        checks.append(("count", str(proof.count), str(record.records_count), "the on-chain record count"))
+    for label, stated, derived, source in checks:
+        if stated != derived:
+            raise ProofFileError(
+                str(path), f"{label} says {stated}, but {source} gives {derived}: the labels disagree"
+            )
 
 
 def _why_rejected(proof: records.RecordProof, leaf: bytes, record: DatasetRecord) -> str:
@@ -334,7 +373,9 @@ def withdraw_records(
             plain = source
         else:
             plain = _decrypt_as_owner(session, record, work)
-        old = _checked(records.read_records(plain), record, str(source or f"dataset {dataset_id}'s data"))
+        secret = _secret(session, record)
+        old = records.read_records(plain, secret=secret)
+        old = _checked(old, record, str(source or f"dataset {dataset_id}'s data"))
         if old.key_source == "row index":
             raise RecordsError(
                 f"dataset {dataset_id} keys its records by row index (no id field): removing a row would "
@@ -351,8 +392,8 @@ def withdraw_records(
             raise InputFileError(str(target), "already exists; move it or choose another --output")
         reduced = work / "reduced" / Path(name).name
         reduced.parent.mkdir()
-        _write_without(plain, set(withdrawal.withdrawn_keys), reduced)
-        rebuilt = records.read_records(reduced)
+        _write_without(plain, set(withdrawal.withdrawn_keys), reduced, old)
+        rebuilt = records.read_records(reduced, secret=secret)
         if rebuilt.root != withdrawal.tree.root:  # the reduced file must prove exactly the kept records
             raise RecordsError("internal: the reduced file does not rebuild the expected records root")
         consent = meta.get("dataMiningPreference")
@@ -382,7 +423,8 @@ def withdraw_records(
         "withdrawn": len(withdrawal.withdrawn_leaves),
         "withdrawnLeaves": ["0x" + leaf.hex() for leaf in withdrawal.withdrawn_leaves],
         "records": registered.records_count,
-        "root": "0x" + withdrawal.tree.root.hex(),
+        # The new version has its own data key, hence its own secret: the root it registered.
+        "root": "0x" + session.suite.datasets.records_root(registered.dataset_id)[0].hex(),
         "cid": str(registered.cid),
         "metadataCid": str(registered.metadata_cid),
         "path": str(target),
@@ -400,7 +442,7 @@ def _physical_lines(text: str) -> Iterator[str]:
         start = end
 
 
-def _write_without(plain: Path, dropped: set[bytes], out: Path) -> None:
+def _write_without(plain: Path, dropped: set[bytes], out: Path, tree: records.RecordsTree) -> None:
     """Copy `plain` without the dropped records, keeping every other line byte for byte (the header,
     blank lines, quoting and line endings of the kept records stay as they were)."""
     text = plain.read_bytes().decode("utf-8-sig")
@@ -421,12 +463,13 @@ def _write_without(plain: Path, dropped: set[bytes], out: Path) -> None:
         pending.clear()
         column = header.index(ID_FIELD)
         for row in reader:
-            if not (row and records.record_key(row[column]) in dropped):
+            if not (row and records.record_key(row[column], tree.salt_of(row[column])) in dropped):
                 kept += pending
             pending.clear()
     else:
         for line in _physical_lines(text):
-            if line.strip() and records.record_key(str(json.loads(line)[ID_FIELD])) in dropped:
+            record_id = str(json.loads(line)[ID_FIELD]) if line.strip() else ""
+            if line.strip() and records.record_key(record_id, tree.salt_of(record_id)) in dropped:
                 continue
             kept.append(line)
     out.write_text("".join(kept), encoding="utf-8", newline="")

@@ -1,11 +1,16 @@
 """Grants by signature: the owner signs an EIP-712 `AccessGrant` offline (no gas), the researcher submits
 it with `grantAccessWithSig` and pays. The data key is wrapped for the researcher exactly as for a plain
 grant; the signed document (JSON) carries everything the submission needs and nothing secret.
+
+Nonces are unordered (a random 256-bit value per signed grant): any number can be outstanding, a signed
+registration does not touch them, and the owner cancels one before it is submitted with
+`cancel_signed_grant` (`grantNonceUsed` then answers true and a submission reverts).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +49,7 @@ def sign_grant(
         "grantee": grantee,
         "duration": days * DAY,
         "keyRef": key_ref,
-        "nonce": int(registry.call("nonces", checked_address(session.address))),
+        "nonce": secrets.randbits(256),
         "deadline": session.block_time() + valid_days * DAY,
     }
     domain = registry_domain(session.chain_id, registry.address)
@@ -64,8 +69,7 @@ def write_signed_grant(document: dict[str, Any], path: Path) -> None:
     write_private(path, json.dumps(document, indent=1) + "\n")
 
 
-def submit_grant(session: Session, path: Path) -> Grant:
-    """The researcher submits a signed grant (and pays for it)."""
+def _read_signed_grant(session: Session, path: Path) -> tuple[dict[str, Any], tuple[Any, ...]]:
     try:
         doc = json.loads(require_file(path).read_text())
         if doc.get("format") != FORMAT:
@@ -85,6 +89,21 @@ def submit_grant(session: Session, path: Path) -> Grant:
         raise AitrailError(
             f"{path} was signed for chain {doc.get('chainId')}, this is chain {session.chain_id}"
         )
+    return doc, fields
+
+
+def cancel_signed_grant(session: Session, path: Path) -> str:
+    """The owner cancels a signed grant before it is submitted; returns the transaction hash."""
+    doc, fields = _read_signed_grant(session, path)
+    if str(doc.get("owner", "")).lower() != session.address.lower():
+        raise AitrailError(f"{path} was signed by {doc.get('owner')}, not by {session.address}")
+    receipt = session.suite.datasets.cancel_grant_signature(fields[4])
+    return str(receipt["transactionHash"].to_0x_hex())
+
+
+def submit_grant(session: Session, path: Path) -> Grant:
+    """The researcher submits a signed grant (and pays for it)."""
+    _, fields = _read_signed_grant(session, path)
     registry = session.suite.datasets
     receipt = registry.send(f"submit the signed grant for dataset {fields[0]}", "grantAccessWithSig", *fields)
     (event,) = registry.receipt_events(receipt, "AccessGranted")

@@ -5,12 +5,17 @@ How a record becomes a leaf
 Every record is one leaf with ABI types ``["bytes32", "bytes32", "uint8"]`` and values
 ``(recordKey, recordSha256, consent)``:
 
-- ``recordKey`` = SHA-256 of the record's id, UTF-8. The id is the value of the id field (``id`` by
-  default) when the file has one, else the record's 0-based position among the data records, in
-  decimal (``"0"``, ``"1"``, ...). A JSON Lines id that is an integer is written in decimal. Ids must
-  be unique and non-empty. The key, not the id, goes on-chain, so an id (a patient number, say) is not
-  published by a proof unless the proof file names it.
-- ``recordSha256`` = SHA-256 of the record's canonical bytes:
+- Salt. A dataset registered by aitrail has a secret, ``secret = HMAC-SHA256(dataKey, "aitrail records
+  secret v1")`` (``records_secret``), kept off-chain: whoever may decrypt the data can derive it, nobody
+  else. Each record's salt is ``salt = HMAC-SHA256(secret, id)`` (``record_salt``); a proof file carries
+  that one salt (``recordSalt``), so its data subject can check it while the public, seeing only keys,
+  digests and ``RecordsWithdrawn`` leaves, cannot test guessed ids (``P-4711``) or low-entropy rows.
+  Without a secret (``read_records(..., secret=None)``) the salt is empty: the unsalted rule below.
+- ``recordKey`` = SHA-256 of the salt followed by the record's id, UTF-8. The id is the value of the id
+  field (``id`` by default) when the file has one, else the record's 0-based position among the data
+  records, in decimal (``"0"``, ``"1"``, ...). A JSON Lines id that is an integer is written in decimal.
+  Ids must be unique and non-empty. The key, not the id, goes on-chain.
+- ``recordSha256`` = SHA-256 of the salt followed by the record's canonical bytes:
   - CSV: the data row (all columns, file order, header excluded) as read by Python's ``csv`` module
     and written back by ``csv.writer`` with the default (excel) dialect and ``\\n`` line ending, UTF-8.
     So quoting and CRLF/LF differences in the file do not change a record's hash; cell text does.
@@ -51,7 +56,10 @@ from aitrail.records.reading import (
     consent_terms,
     parse_consent,
     read_records,
+    record_digest,
     record_key,
+    record_salt,
+    records_secret,
 )
 from aitrail.records.saved import (
     TREE_FILE_FORMAT,
@@ -87,7 +95,10 @@ __all__ = [
     "parse_proof",
     "prove",
     "read_records",
+    "record_digest",
     "record_key",
+    "record_salt",
+    "records_secret",
     "save_records_tree",
     "verify_proof",
     "withdraw",

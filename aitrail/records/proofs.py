@@ -18,11 +18,13 @@ def prove(rt: RecordsTree, record: str | bytes, *, dataset_id: int, version: int
     i = rt.index_of(record)
     key, digest, consent = rt.records[i]
     proof = rt.tree.get_proof(i)
+    salted = {"recordSalt": "0x" + rt.salt_of(rt.ids[i]).hex()} if rt.secret is not None else {}
     return {
         "format": PROOF_FORMAT,
         "datasetId": dataset_id,
         "version": version,
         "recordId": rt.ids[i],
+        **salted,
         "leafEncoding": list(RECORD_LEAF_ENCODING),
         "values": ["0x" + key.hex(), "0x" + digest.hex(), str(consent)],
         "consent": Consent(consent).term,
@@ -55,6 +57,11 @@ class RecordProof:
     leaf: bytes
     proof: tuple[bytes, ...]
     root: bytes
+    # Labels a reader sees but no check needs; `records verify` refuses a file where they disagree.
+    consent_label: str | None = None
+    count: int | None = None
+    # The record's salt (salted datasets): recordKey = SHA-256(salt ‖ id), recordSha256 = SHA-256(salt ‖ row).
+    salt: bytes | None = None
 
     @property
     def values(self) -> tuple[bytes, bytes, int]:
@@ -85,6 +92,7 @@ def parse_proof(doc: Any, source: str = "<proof>") -> RecordProof:
     if not isinstance(proof, list):
         raise ProofFileError(source, "proof must be a list")
     record_id = doc.get("recordId")
+    count = doc.get("count")
     return RecordProof(
         dataset_id=doc["datasetId"],
         version=doc["version"],
@@ -95,6 +103,9 @@ def parse_proof(doc: Any, source: str = "<proof>") -> RecordProof:
         leaf=_hex32(source, "leaf", doc.get("leaf")),
         proof=tuple(_hex32(source, f"proof[{i}]", p) for i, p in enumerate(proof)),
         root=_hex32(source, "root", doc.get("root")),
+        consent_label=str(doc["consent"]) if "consent" in doc else None,
+        count=count if isinstance(count, int) and not isinstance(count, bool) else None,
+        salt=_hex32(source, "recordSalt", doc["recordSalt"]) if "recordSalt" in doc else None,
     )
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -87,9 +88,30 @@ def consent_terms(**purposes: str | Consent) -> dict[str, dict[str, str]]:
     return {"dataMiningPreference": terms}
 
 
-def record_key(record_id: str) -> bytes:
-    """bytes32 key of a record: SHA-256 of its id (UTF-8)."""
-    return hashlib.sha256(record_id.encode("utf-8")).digest()
+_SECRET_INFO = b"aitrail records secret v1"
+
+
+def records_secret(data_key: bytes) -> bytes:
+    """The per-dataset secret that salts record keys and digests: HMAC-SHA256 of a fixed label under the
+    dataset's data key. Everyone who may decrypt the data (owner, grantees) can rebuild the leaves; the
+    public, who sees only keys and digests, cannot test guessed ids or rows against them."""
+    return hmac.new(data_key, _SECRET_INFO, hashlib.sha256).digest()
+
+
+def record_salt(secret: bytes, record_id: str) -> bytes:
+    """One record's salt, HMAC-SHA256 of its id under the dataset secret. A proof file carries it, so the
+    data subject can check the key (and their row) without learning anything about other records."""
+    return hmac.new(secret, record_id.encode("utf-8"), hashlib.sha256).digest()
+
+
+def record_key(record_id: str, salt: bytes = b"") -> bytes:
+    """bytes32 key of a record: SHA-256 of its salt followed by its id (UTF-8); no salt: of the id."""
+    return hashlib.sha256(salt + record_id.encode("utf-8")).digest()
+
+
+def record_digest(canonical: bytes, salt: bytes = b"") -> bytes:
+    """recordSha256 of a record: SHA-256 of its salt followed by its canonical bytes."""
+    return hashlib.sha256(salt + canonical).digest()
 
 
 def canonical_csv_row(row: Sequence[str]) -> bytes:
@@ -169,6 +191,11 @@ class RecordsTree:
     ids: tuple[str, ...]
     key_source: str  # "id field 'id'" or "row index"
     source: str
+    # The dataset secret the keys and digests were salted with (None: unsalted); never printed or saved.
+    secret: bytes | None = field(default=None, repr=False, compare=False)
+
+    def salt_of(self, record_id: str) -> bytes:
+        return record_salt(self.secret, record_id) if self.secret is not None else b""
 
     @property
     def root(self) -> bytes:
@@ -180,7 +207,7 @@ class RecordsTree:
 
     def index_of(self, record: str | bytes) -> int:
         """Position of a record given its id (str) or its 32-byte key."""
-        key = record if isinstance(record, bytes) else record_key(record)
+        key = record if isinstance(record, bytes) else record_key(record, self.salt_of(record))
         lookup = self._key_index()
         if key not in lookup:
             raise RecordNotFoundError(record if isinstance(record, str) else "0x" + record.hex())
@@ -221,23 +248,27 @@ def read_records(
     id_field: str = "id",
     consent_field: str = "consent",
     default_consent: Consent = Consent.ALLOWED,
+    secret: bytes | None = None,
 ) -> RecordsTree:
-    """Read a CSV or JSON Lines file and build its records tree (see the module docstring)."""
+    """Read a CSV or JSON Lines file and build its records tree (see the module docstring), salted with
+    the dataset `secret` (records_secret of the data key) when given."""
     p = Path(path)
     kind = _detect_format(p, fmt)
     with _open_text(p) as fh:
         try:
+            packer = _Packer(str(p), secret)
             if kind == "csv":
-                ids, packed, key_source = _read_csv(str(p), fh, id_field, consent_field, default_consent)
+                key_source = _read_csv(packer, fh, id_field, consent_field, default_consent)
             else:
-                ids, packed, key_source = _read_jsonl(str(p), fh, id_field, consent_field, default_consent)
+                key_source = _read_jsonl(packer, fh, id_field, consent_field, default_consent)
+            ids, packed = packer.ids, packer.buf
         except UnicodeDecodeError as exc:
             raise RecordsError(f"{p} is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
     if not ids:
         raise RecordsError(f"{p} has no records")
     records = PackedRecords(packed)
     tree = StandardMerkleTree.from_leaf_hashes(records.leaf_hashes(), records, RECORD_LEAF_ENCODING)
-    return RecordsTree(tree, records, tuple(ids), key_source, str(p))
+    return RecordsTree(tree, records, tuple(ids), key_source, str(p), secret)
 
 
 def build_records_tree(path: str | Path, **options: Any) -> tuple[bytes, int, RecordsTree]:
@@ -249,23 +280,25 @@ def build_records_tree(path: str | Path, **options: Any) -> tuple[bytes, int, Re
 class _Packer:
     """Collects (id, canonical bytes, consent) records into the packed leaf buffer."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, secret: bytes | None = None) -> None:
         self.path = path
+        self.secret = secret
         self.ids: list[str] = []
-        self.seen: dict[bytes, int] = {}
+        self.seen: dict[str, int] = {}
         self.buf = bytearray()
 
     def add(self, line: int, record_id: str, canonical: bytes, consent: Consent) -> None:
         if record_id == "":
             raise RecordsFormatError(self.path, line, "empty record id")
-        key = record_key(record_id)
-        if key in self.seen:
+        if record_id in self.seen:
             raise RecordsFormatError(
-                self.path, line, f"duplicate record id {record_id!r} (first on line {self.seen[key]})"
+                self.path, line, f"duplicate record id {record_id!r} (first on line {self.seen[record_id]})"
             )
-        self.seen[key] = line
+        self.seen[record_id] = line
         self.ids.append(record_id)
-        self.buf += key + hashlib.sha256(canonical).digest() + _PAD + bytes((int(consent),))
+        salt = record_salt(self.secret, record_id) if self.secret is not None else b""
+        digest = record_digest(canonical, salt)
+        self.buf += record_key(record_id, salt) + digest + _PAD + bytes((int(consent),))
 
 
 def _consent_at(path: str, line: int, value: object) -> Consent:
@@ -276,18 +309,18 @@ def _consent_at(path: str, line: int, value: object) -> Consent:
 
 
 def _read_csv(
-    path: str, fh: io.TextIOWrapper, id_field: str, consent_field: str, default: Consent
-) -> tuple[list[str], bytearray, str]:
+    packer: _Packer, fh: io.TextIOWrapper, id_field: str, consent_field: str, default: Consent
+) -> str:
+    path = packer.path
     reader = csv.reader(fh)
     try:
         header = next(reader)
     except StopIteration:
-        return [], bytearray(), "row index"
+        return "row index"
     except csv.Error as exc:
         raise RecordsFormatError(path, reader.line_num, str(exc)) from exc
     id_col = header.index(id_field) if id_field in header else None
     consent_col = header.index(consent_field) if consent_field in header else None
-    packer = _Packer(path)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     width = len(header)
@@ -306,13 +339,13 @@ def _read_csv(
             packer.add(line, record_id, out.getvalue().encode("utf-8"), consent)
     except csv.Error as exc:
         raise RecordsFormatError(path, reader.line_num, str(exc)) from exc
-    return packer.ids, packer.buf, f"id field {id_field!r}" if id_col is not None else "row index"
+    return f"id field {id_field!r}" if id_col is not None else "row index"
 
 
 def _read_jsonl(
-    path: str, fh: io.TextIOWrapper, id_field: str, consent_field: str, default: Consent
-) -> tuple[list[str], bytearray, str]:
-    packer = _Packer(path)
+    packer: _Packer, fh: io.TextIOWrapper, id_field: str, consent_field: str, default: Consent
+) -> str:
+    path = packer.path
     uses_id: bool | None = None
     for line_no, line in enumerate(fh, start=1):
         if not line.strip():
@@ -344,4 +377,4 @@ def _read_jsonl(
             record_id = str(len(packer.ids))
         consent = _consent_at(path, line_no, obj[consent_field]) if consent_field in obj else default
         packer.add(line_no, record_id, canonical_json_record(obj), consent)
-    return packer.ids, packer.buf, f"id field {id_field!r}" if uses_id else "row index"
+    return f"id field {id_field!r}" if uses_id else "row index"

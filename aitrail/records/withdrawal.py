@@ -40,7 +40,7 @@ def withdraw(rt: RecordsTree, records: Iterable[str | bytes]) -> Withdrawal:
             kept_ids.append(rt.ids[i])
     remaining = PackedRecords(kept)
     tree = StandardMerkleTree.from_leaf_hashes(remaining.leaf_hashes(), remaining, RECORD_LEAF_ENCODING)
-    new = RecordsTree(tree, remaining, tuple(kept_ids), rt.key_source, rt.source)
+    new = RecordsTree(tree, remaining, tuple(kept_ids), rt.key_source, rt.source, rt.secret)
     return Withdrawal(
         tree=new,
         withdrawn_leaves=tuple(rt.tree.leaf_at(i) for i in drop),

@@ -20,8 +20,6 @@ abstract contract AccessGrants is DatasetCatalog {
         "AccessGrant(uint256 datasetId,address grantee,uint64 duration,bytes32 keyRef,uint256 nonce,uint256 deadline)"
     );
 
-    /// @dev secp256k1 field prime, to check a researcher's key is a curve point (y^2 = x^3 + 7).
-    uint256 private constant _SECP256K1_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
 
     /// @dev One slot per grant: the expiry alone, held as a full word so a write needs no read-and-mask
     ///      of the slot (values stay below 2^64; they are returned as uint64). Revocation deletes it (the
@@ -35,6 +33,9 @@ abstract contract AccessGrants is DatasetCatalog {
     ///      mapping (this keeps a new grant under 50,000 gas).
     mapping(uint256 grantKey => Grant) private _grants;
     mapping(address owner => mapping(address operator => bool approved)) private _operators;
+    /// @dev Unordered signed-grant nonces as a bitmap (word = nonce >> 8, bit = nonce & 0xff): any number
+    ///      can be outstanding, each is used or cancelled alone, and nonces in one word share a slot.
+    mapping(address owner => mapping(uint256 word => uint256 bits)) private _usedGrantNonces;
 
     // ---------------------------------------------------------------- requests
 
@@ -89,7 +90,7 @@ abstract contract AccessGrants is DatasetCatalog {
     ) external returns (uint64 expiresAt) {
         address owner = _activeOwner(datasetId);
         if (block.timestamp > deadline) revert AccessSignatureExpired(deadline, block.timestamp);
-        _useCheckedNonce(owner, nonce);
+        _useGrantNonce(owner, nonce);
         bytes32 structHash =
             keccak256(abi.encode(_ACCESS_GRANT_TYPEHASH, datasetId, grantee, duration, keyRef, nonce, deadline));
         if (!_isOwnerSignature(owner, structHash, signature)) revert AccessSignatureInvalid(owner);
@@ -123,6 +124,12 @@ abstract contract AccessGrants is DatasetCatalog {
     }
 
     /// @inheritdoc IAccessGrants
+    function cancelGrantSignature(uint256 nonce) external {
+        _useGrantNonce(msg.sender, nonce);
+        emit AccessGrantSignatureCancelled(msg.sender, nonce);
+    }
+
+    /// @inheritdoc IAccessGrants
     function setOperator(address operator, bool approved) external {
         _operators[msg.sender][operator] = approved;
         emit OperatorSet(msg.sender, operator, approved);
@@ -133,6 +140,11 @@ abstract contract AccessGrants is DatasetCatalog {
     /// @inheritdoc IAccessGrants
     function isOperator(address owner, address operator) external view returns (bool) {
         return _operators[owner][operator];
+    }
+
+    /// @inheritdoc IAccessGrants
+    function grantNonceUsed(address owner, uint256 nonce) external view returns (bool) {
+        return _usedGrantNonces[owner][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 
     /// @inheritdoc IAccessGrants
@@ -208,14 +220,19 @@ abstract contract AccessGrants is DatasetCatalog {
         return duration;
     }
 
-    /// @dev 64 bytes x ‖ y with both coordinates below p and y^2 = x^3 + 7 (mod p).
-    function _checkPublicKey(bytes calldata publicKey) private pure {
+    function _useGrantNonce(address owner, uint256 nonce) private {
+        mapping(uint256 word => uint256 bits) storage used = _usedGrantNonces[owner];
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 bits = used[nonce >> 8];
+        if (bits & bit != 0) revert AccessSignatureNonceUsed(owner, nonce);
+        used[nonce >> 8] = bits | bit;
+    }
+
+    /// @dev 64 bytes x ‖ y whose Ethereum address (last 20 bytes of its keccak256) is the sender. That
+    ///      also makes it a curve point: finding other bytes with the sender's address is a preimage attack.
+    function _checkPublicKey(bytes calldata publicKey) private view {
         if (publicKey.length != 64) revert AccessPublicKeyInvalid(publicKey);
-        uint256 x = uint256(bytes32(publicKey[0:32]));
-        uint256 y = uint256(bytes32(publicKey[32:64]));
-        uint256 p = _SECP256K1_P;
-        if (x >= p || y >= p || mulmod(y, y, p) != addmod(mulmod(mulmod(x, x, p), x, p), 7, p)) {
-            revert AccessPublicKeyInvalid(publicKey);
-        }
+        address keyAddress = address(uint160(uint256(keccak256(publicKey))));
+        if (keyAddress != msg.sender) revert AccessPublicKeyNotSender(keyAddress, msg.sender);
     }
 }

@@ -34,16 +34,43 @@ abstract contract DatasetCatalog is IDatasetRegistry, EIP712, Nonces {
     mapping(uint256 datasetId => bytes32 root) private _recordsRoots;
     mapping(bytes32 contentHash => uint256 datasetId) private _idByContentHash;
     mapping(uint256 datasetId => address pendingOwner) private _pendingOwners;
+    mapping(bytes32 commitment => uint256 committedAt) private _commitments;
     uint256 private _datasetCount;
+
+    /// @inheritdoc IDatasetRegistry
+    uint64 public immutable REGISTRATION_DELAY;
+
+    /// @param registrationDelay seconds a commitment must age before `register` reveals it (at least 1)
+    constructor(uint64 registrationDelay) {
+        if (registrationDelay == 0) revert DatasetRegistrationDelayZero();
+        REGISTRATION_DELAY = registrationDelay;
+    }
 
     // ---------------------------------------------------------------- registration
 
     /// @inheritdoc IDatasetRegistry
-    function register(DatasetInput calldata input, bytes32[] calldata withdrawnLeaves)
+    function commitRegistration(bytes32 commitment) external {
+        uint256 committedAt = _commitments[commitment];
+        // Cannot truncate: a stored time came from block.timestamp.
+        if (committedAt != 0) revert DatasetCommitmentExists(commitment, uint64(committedAt));
+        _commitments[commitment] = block.timestamp;
+        emit RegistrationCommitted(commitment, uint64(block.timestamp));
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function register(DatasetInput calldata input, bytes32[] calldata withdrawnLeaves, bytes32 salt)
         external
         returns (uint256 datasetId)
     {
         if (input.owner != msg.sender) revert DatasetRegistrationUnauthorized(input.owner, msg.sender);
+        bytes32 commitment = _commitmentOf(input.owner, input.contentHash, salt);
+        uint256 committedAt = _commitments[commitment];
+        if (committedAt == 0) revert DatasetCommitmentUnknown(commitment);
+        // The delay is at least 1 s, so a ready commitment was also made in an earlier block.
+        uint256 readyAt = committedAt + REGISTRATION_DELAY;
+        if (block.timestamp < readyAt) revert DatasetCommitmentTooRecent(commitment, readyAt, block.timestamp);
+        // Used up before the registration, which may still revert (then the commitment stays).
+        delete _commitments[commitment];
         return _register(input, withdrawnLeaves);
     }
 
@@ -99,6 +126,21 @@ abstract contract DatasetCatalog is IDatasetRegistry, EIP712, Nonces {
     // ---------------------------------------------------------------- reads
 
     /// @inheritdoc IDatasetRegistry
+    function registrationCommitment(bytes32 commitment) external view returns (uint64 committedAt) {
+        // Cannot truncate: a stored time came from block.timestamp.
+        return uint64(_commitments[commitment]);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function registrationCommitmentOf(address owner, bytes32 contentHash, bytes32 salt)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _commitmentOf(owner, contentHash, salt);
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function datasetCount() external view returns (uint256) {
         return _datasetCount;
     }
@@ -149,9 +191,17 @@ abstract contract DatasetCatalog is IDatasetRegistry, EIP712, Nonces {
     }
 
     /// @inheritdoc IDatasetRegistry
-    function verifyRecord(uint256 datasetId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
+    function verifyRecord(
+        uint256 datasetId,
+        bytes32 recordKey,
+        bytes32 recordSha256,
+        uint8 consent,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
         _existing(datasetId);
         bytes32 root = _recordsRoots[datasetId];
+        // The StandardMerkleTree leaf, double-hashed: a 64-byte inner node can never be such a preimage.
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(recordKey, recordSha256, consent))));
         return root != bytes32(0) && MerkleProof.verifyCalldata(proof, root, leaf);
     }
 
@@ -195,6 +245,10 @@ abstract contract DatasetCatalog is IDatasetRegistry, EIP712, Nonces {
         returns (bool)
     {
         return SignatureChecker.isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature);
+    }
+
+    function _commitmentOf(address owner, bytes32 contentHash, bytes32 salt) private pure returns (bytes32) {
+        return keccak256(abi.encode(owner, contentHash, salt));
     }
 
     function _ownedBySender(uint256 datasetId) private view returns (Dataset storage dataset) {

@@ -15,7 +15,7 @@ import brownie.test
 import pytest
 from brownie import DatasetRegistry
 
-from scripts.datasets_support import dataset_input
+from scripts.datasets_support import REGISTRATION_DELAY, committed_register, dataset_input
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -45,19 +45,19 @@ def relayer(accounts):
 
 @pytest.fixture(scope="module")
 def registry(admin):
-    return DatasetRegistry.deploy({"from": admin})
+    return DatasetRegistry.deploy(REGISTRATION_DELAY, {"from": admin})
 
 
 @pytest.fixture(scope="module")
 def other_registry(admin):
     """A second deployment on the same chain, for cross-contract signature replay."""
-    return DatasetRegistry.deploy({"from": admin})
+    return DatasetRegistry.deploy(REGISTRATION_DELAY, {"from": admin})
 
 
 @pytest.fixture(scope="module")
 def dataset_id(registry, owner):
     """Dataset 1, owned by `owner`, with a records root."""
-    return registry.register(dataset_input(owner, "base", records=8), [], {"from": owner}).return_value
+    return committed_register(registry, dataset_input(owner, "base", records=8), [], owner).return_value
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def model_dataset_input(owner, n=None):
 
 def register_dataset(datasets, owner):
     """Register a fresh dataset owned by `owner` in the real DatasetRegistry; returns its id."""
-    datasets.register(model_dataset_input(owner), [], {"from": owner})
+    committed_register(datasets, model_dataset_input(owner), [], owner)
     return datasets.datasetCount()
 
 
@@ -151,7 +151,7 @@ def token(RewardToken, admin):
 
 @pytest.fixture(scope="module")
 def datasets(DatasetRegistry, admin):
-    return DatasetRegistry.deploy({"from": admin})
+    return DatasetRegistry.deploy(REGISTRATION_DELAY, {"from": admin})
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,17 @@ import brownie
 import pytest
 from brownie import TestERC1271Wallet, chain
 
-from scripts.datasets_support import dataset_input, grant_typed_data, h, sign
+from scripts.datasets_support import REGISTRATION_DELAY, dataset_input, grant_typed_data, h, salt_of, sign
 
 
 @pytest.fixture
 def wallet_dataset(registry, owner):
     wallet = TestERC1271Wallet.deploy(owner, {"from": owner})
-    data = registry.register.encode_input(dataset_input(wallet, "wallet-owned"), [])
-    wallet.execute(registry, data, {"from": owner})
+    dataset = dataset_input(wallet, "wallet-owned")
+    commitment = registry.registrationCommitmentOf(wallet, dataset[1], salt_of(dataset))
+    wallet.execute(registry, registry.commitRegistration.encode_input(commitment), {"from": owner})
+    chain.sleep(REGISTRATION_DELAY)
+    wallet.execute(registry, registry.register.encode_input(dataset, [], salt_of(dataset)), {"from": owner})
     assert registry.datasetOwner(1) == wallet
     return wallet, 1
 
@@ -25,7 +28,7 @@ def test_signature_valid_for_the_wallet_grants_access(registry, owner, researche
         dataset_id, researcher, 0, h("key"), 0, deadline, signature, {"from": researcher}
     )
     assert registry.hasAccess(dataset_id, researcher) is True
-    assert registry.nonces(wallet) == 1
+    assert registry.grantNonceUsed(wallet, 0) is True
 
 
 def test_signature_the_wallet_rejects_is_refused(registry, researcher, wallet_dataset):

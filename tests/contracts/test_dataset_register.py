@@ -1,10 +1,22 @@
-"""register and registerWithSig: stored state, the event, every validation error, EIP-712 replay."""
+"""register and registerWithSig: commit-reveal against mempool squatting, stored state, the event, every
+validation error, EIP-712 replay."""
 
 import brownie
 import pytest
-from brownie import ZERO_ADDRESS, chain
+from brownie import ZERO_ADDRESS, DatasetRegistry, chain, web3
+from eth_abi import encode as abi_encode
 
-from scripts.datasets_support import dataset_input, h, hx, registration_typed_data, sign
+from scripts.datasets_support import (
+    REGISTRATION_DELAY,
+    commit,
+    committed_register,
+    dataset_input,
+    h,
+    hx,
+    registration_typed_data,
+    salt_of,
+    sign,
+)
 from tests.contracts.helpers import bytes_arg, set_next_timestamp
 
 DEADLINE_IN = 3600
@@ -19,15 +31,15 @@ def _signed(registry, owner, dataset, withdrawn=(), nonce=None, deadline=None, *
 
 def test_first_dataset_gets_id_one_and_count_follows(registry, owner):
     assert registry.datasetCount() == 0
-    tx = registry.register(dataset_input(owner, "a"), [], {"from": owner})
+    tx = committed_register(registry, dataset_input(owner, "a"), [], owner)
     assert tx.return_value == 1
-    assert registry.register(dataset_input(owner, "b"), [], {"from": owner}).return_value == 2
+    assert committed_register(registry, dataset_input(owner, "b"), [], owner).return_value == 2
     assert registry.datasetCount() == 2
 
 
 def test_register_stores_owner_status_records_and_content_hash(registry, owner):
     data = dataset_input(owner, "a", records=1000)
-    registry.register(data, [], {"from": owner})
+    committed_register(registry, data, [], owner)
     assert registry.datasetOwner(1) == owner
     assert registry.isWithdrawn(1) is False
     root, count = registry.recordsRoot(1)
@@ -38,14 +50,14 @@ def test_register_stores_owner_status_records_and_content_hash(registry, owner):
 
 
 def test_dataset_without_records_has_zero_root_and_count(registry, owner):
-    registry.register(dataset_input(owner, "a"), [], {"from": owner})
+    committed_register(registry, dataset_input(owner, "a"), [], owner)
     root, count = registry.recordsRoot(1)
     assert (root, count) == (hx(bytes(32)), 0)
 
 
 def test_registered_event_carries_everything_to_rebuild_the_dataset(registry, owner):
     data = dataset_input(owner, "a", records=5, cid_kind=2, metadata_kind=0)
-    tx = registry.register(data, [], {"from": owner})
+    tx = committed_register(registry, data, [], owner)
     event = tx.events["DatasetRegistered"]
     assert dict(event) == {
         "datasetId": 1,
@@ -67,13 +79,13 @@ def test_register_for_another_owner_is_refused(registry, owner, researcher):
     with brownie.reverts(
         f"DatasetRegistrationUnauthorized: {owner.address.lower()}, {researcher.address.lower()}"
     ):
-        registry.register(dataset_input(owner, "a"), [], {"from": researcher})
+        committed_register(registry, dataset_input(owner, "a"), [], researcher)
 
 
 def test_copied_register_transaction_from_another_sender_reverts(registry, owner, researcher):
     data = dataset_input(owner, "a")
     # the owner's transaction is built but never sent; a bot copies its calldata
-    tx_input = registry.register.encode_input(data, [])
+    tx_input = registry.register.encode_input(data, [], salt_of(data))
     with brownie.reverts(
         f"DatasetRegistrationUnauthorized: {owner.address.lower()}, {researcher.address.lower()}"
     ):
@@ -81,19 +93,130 @@ def test_copied_register_transaction_from_another_sender_reverts(registry, owner
     assert registry.datasetCount() == 0
 
 
+# ---------------------------------------------------------------- commit-reveal (issue 11, Medium 1)
+
+
+def _commitment(registry, dataset, salt=None):
+    return registry.registrationCommitmentOf(dataset[0], dataset[1], salt or salt_of(dataset))
+
+
+def test_front_runner_copying_the_reveal_with_owner_swapped_does_not_take_the_dataset(
+    registry, owner, researcher
+):
+    """The squat of issue 11: the owner's pending register is copied with only `owner` swapped."""
+    data = dataset_input(owner, "victim")
+    commit(registry, data, owner)
+    chain.sleep(REGISTRATION_DELAY)
+    squat = (researcher.address, *data[1:])
+    with brownie.reverts(
+        f"DatasetCommitmentUnknown: {bytes_arg(_commitment(registry, squat, salt_of(data)))}"
+    ):
+        registry.register(squat, [], salt_of(data), {"from": researcher})
+    tx = registry.register(data, [], salt_of(data), {"from": owner})
+    assert registry.datasetOwner(tx.return_value) == owner
+    assert registry.datasetIdOf(data[1]) == tx.return_value
+
+
+def test_front_runner_of_a_signed_registration_cannot_register_it_first(registry, owner, relayer, researcher):
+    data = dataset_input(owner, "signed-victim")
+    nonce, deadline, signature = _signed(registry, owner, data)
+    squat = (researcher.address, *data[1:])
+    with brownie.reverts(f"DatasetCommitmentUnknown: {bytes_arg(_commitment(registry, squat, h('any')))}"):
+        registry.register(squat, [], h("any"), {"from": researcher})
+    registry.registerWithSig(data, [], nonce, deadline, signature, {"from": relayer})
+    assert registry.datasetOwner(1) == owner
+
+
+def test_front_runner_who_commits_on_seeing_the_reveal_is_too_late(registry, owner, researcher):
+    data = dataset_input(owner, "victim")
+    commit(registry, data, owner)
+    chain.sleep(REGISTRATION_DELAY)
+    squat = (researcher.address, *data[1:])
+    tx = commit(registry, squat, researcher)  # seen in the mempool, committed at once
+    ready = tx.timestamp + REGISTRATION_DELAY
+    set_next_timestamp(tx.timestamp + 1)
+    too_recent = (
+        f"DatasetCommitmentTooRecent: {bytes_arg(_commitment(registry, squat))}, {ready}, {tx.timestamp + 1}"
+    )
+    with brownie.reverts(too_recent):
+        registry.register(squat, [], salt_of(squat), {"from": researcher})
+    registry.register(data, [], salt_of(data), {"from": owner})
+    chain.sleep(REGISTRATION_DELAY)
+    with brownie.reverts(f"DatasetContentHashTaken: {bytes_arg(data[1])}, 1"):
+        registry.register(squat, [], salt_of(squat), {"from": researcher})
+
+
+def test_register_without_a_commitment_is_refused(registry, owner):
+    data = dataset_input(owner, "a")
+    with brownie.reverts(f"DatasetCommitmentUnknown: {bytes_arg(_commitment(registry, data))}"):
+        registry.register(data, [], salt_of(data), {"from": owner})
+
+
+def test_register_with_another_salt_is_refused(registry, owner):
+    data = dataset_input(owner, "a")
+    commit(registry, data, owner)
+    chain.sleep(REGISTRATION_DELAY)
+    with brownie.reverts(f"DatasetCommitmentUnknown: {bytes_arg(_commitment(registry, data, h('other')))}"):
+        registry.register(data, [], h("other"), {"from": owner})
+
+
+def test_register_before_the_delay_is_refused_and_at_the_delay_accepted(registry, owner):
+    data = dataset_input(owner, "a")
+    committed_at = commit(registry, data, owner).timestamp
+    ready = committed_at + REGISTRATION_DELAY
+    set_next_timestamp(ready - 1)
+    with brownie.reverts(
+        f"DatasetCommitmentTooRecent: {bytes_arg(_commitment(registry, data))}, {ready}, {ready - 1}"
+    ):
+        registry.register(data, [], salt_of(data), {"from": owner})
+    set_next_timestamp(ready)
+    tx = registry.register(data, [], salt_of(data), {"from": owner})
+    assert tx.timestamp == ready and tx.return_value == 1
+
+
+def test_commit_is_recorded_with_its_event_and_used_up_by_register(registry, owner, researcher):
+    data = dataset_input(owner, "a")
+    commitment = _commitment(registry, data)
+    assert commitment == hx(
+        web3.keccak(abi_encode(["address", "bytes32", "bytes32"], [owner.address, data[1], salt_of(data)]))
+    )
+    tx = commit(registry, data, researcher)  # anyone may commit: it only helps the owner it names
+    assert dict(tx.events["RegistrationCommitted"]) == {"commitment": commitment, "committedAt": tx.timestamp}
+    assert registry.registrationCommitment(commitment) == tx.timestamp
+    chain.sleep(REGISTRATION_DELAY)
+    registry.register(data, [], salt_of(data), {"from": owner})
+    assert registry.registrationCommitment(commitment) == 0
+
+
+def test_a_recorded_commitment_is_never_reset(registry, owner, researcher):
+    """A copied commit transaction must not restart the owner's delay."""
+    data = dataset_input(owner, "a")
+    first = commit(registry, data, owner).timestamp
+    chain.sleep(REGISTRATION_DELAY // 2)
+    with brownie.reverts(f"DatasetCommitmentExists: {bytes_arg(_commitment(registry, data))}, {first}"):
+        commit(registry, data, researcher)
+    assert registry.registrationCommitment(_commitment(registry, data)) == first
+
+
+def test_a_zero_registration_delay_is_refused(admin):
+    with brownie.reverts("DatasetRegistrationDelayZero: "):
+        DatasetRegistry.deploy(0, {"from": admin})
+    assert DatasetRegistry.deploy(1, {"from": admin}).REGISTRATION_DELAY() == 1
+
+
 def test_zero_content_hash_is_refused(registry, owner):
     data = list(dataset_input(owner, "a"))
     data[1] = bytes(32)
     with brownie.reverts("DatasetContentHashZero: "):
-        registry.register(data, [], {"from": owner})
+        committed_register(registry, data, [], owner)
 
 
 def test_content_hash_can_be_registered_only_once(registry, owner, researcher):
-    registry.register(dataset_input(owner, "a"), [], {"from": owner})
+    committed_register(registry, dataset_input(owner, "a"), [], owner)
     again = list(dataset_input(researcher, "b"))
     again[1] = dataset_input(owner, "a")[1]
     with brownie.reverts(f"DatasetContentHashTaken: {bytes_arg(again[1])}, 1"):
-        registry.register(again, [], {"from": researcher})
+        committed_register(registry, again, [], researcher)
 
 
 @pytest.mark.parametrize("field, kind_field", [(2, 3), (4, 5)])
@@ -101,7 +224,7 @@ def test_zero_cid_digest_is_refused(registry, owner, field, kind_field):
     data = list(dataset_input(owner, "a"))
     data[field] = bytes(32)
     with brownie.reverts(f"DatasetCidInvalid: {bytes_arg(bytes(32))}, {data[kind_field]}"):
-        registry.register(data, [], {"from": owner})
+        committed_register(registry, data, [], owner)
 
 
 @pytest.mark.parametrize("field, kind_field", [(2, 3), (4, 5)])
@@ -109,21 +232,21 @@ def test_unknown_cid_kind_is_refused(registry, owner, field, kind_field):
     data = list(dataset_input(owner, "a"))
     data[kind_field] = 3
     with brownie.reverts(f"DatasetCidInvalid: {bytes_arg(data[field])}, 3"):
-        registry.register(data, [], {"from": owner})
+        committed_register(registry, data, [], owner)
 
 
 def test_records_root_without_count_is_refused(registry, owner):
     data = list(dataset_input(owner, "a", records=4))
     data[7] = 0
     with brownie.reverts(f"DatasetRecordsInconsistent: {bytes_arg(data[6])}, 0"):
-        registry.register(data, [], {"from": owner})
+        committed_register(registry, data, [], owner)
 
 
 def test_records_count_without_root_is_refused(registry, owner):
     data = list(dataset_input(owner, "a"))
     data[7] = 4
     with brownie.reverts(f"DatasetRecordsInconsistent: {bytes_arg(bytes(32))}, 4"):
-        registry.register(data, [], {"from": owner})
+        committed_register(registry, data, [], owner)
 
 
 # ---------------------------------------------------------------- registerWithSig

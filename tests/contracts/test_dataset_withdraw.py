@@ -2,7 +2,7 @@
 
 import brownie
 
-from scripts.datasets_support import h, hx, public_key
+from scripts.datasets_support import account_public_key, h, hx
 
 
 def test_withdraw_marks_the_dataset_and_emits(registry, owner, dataset_id):
@@ -34,7 +34,9 @@ def test_withdrawn_dataset_takes_no_new_grants(registry, owner, researcher, data
 def test_withdrawn_dataset_takes_no_requests(registry, owner, researcher, dataset_id):
     registry.withdrawDataset(dataset_id, h("faulty"), {"from": owner})
     with brownie.reverts(f"DatasetIsWithdrawn: {dataset_id}"):
-        registry.requestAccess(dataset_id, h("purpose"), 0, public_key(1), {"from": researcher})
+        registry.requestAccess(
+            dataset_id, h("purpose"), 0, account_public_key(researcher), {"from": researcher}
+        )
 
 
 def test_grants_on_a_withdrawn_dataset_can_still_be_revoked(registry, owner, researcher, dataset_id):

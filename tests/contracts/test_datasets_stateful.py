@@ -1,5 +1,6 @@
-"""Stateful test: random registrations, grants, revocations, operators, transfers, withdrawals and
-day-long time jumps, compared after every step with a plain Python model of datasets and grants.
+"""Stateful test: random registrations (commit, then reveal by the owner or a squatter copying it),
+grants, revocations, operators, transfers, withdrawals and day-long time jumps, compared after every
+step with a plain Python model of datasets, commitments and grants.
 
 Calls the model expects to revert are made with `.call()` (an eth_call: the same decoded custom error,
 no block mined), which keeps the run to about a minute on a shared machine."""
@@ -9,7 +10,14 @@ from brownie import chain, web3
 from brownie.test import strategy
 from hypothesis import HealthCheck
 
-from scripts.datasets_support import DAY, dataset_input
+from scripts.datasets_support import (
+    DAY,
+    REGISTRATION_DELAY,
+    commit,
+    committed_register,
+    dataset_input,
+    salt_of,
+)
 
 DURATIONS = [0, 0, 3600, 5 * DAY, 365 * DAY]  # 0 = the 30-day default, drawn more often
 DEFAULT = 30 * DAY
@@ -35,6 +43,7 @@ class DatasetsModel:
         self.expiry = {}  # (dataset id, account) -> expiresAt
         self.operators = set()  # (owner, operator)
         self.registered = 0
+        self.pending = []  # [(dataset input, committedAt)] committed, not yet revealed
 
     def initialize_two_datasets(self, actor, other):
         self.rule_register(actor)
@@ -61,11 +70,40 @@ class DatasetsModel:
     def rule_register(self, actor):
         sender = self.actors[actor]
         self.registered += 1
-        tx = self.registry.register(dataset_input(sender, f"s-{self.registered}"), [], {"from": sender})
+        tx = committed_register(self.registry, dataset_input(sender, f"s-{self.registered}"), [], sender)
         # Events, not tx.return_value: brownie reads return values from a full trace, far slower.
         dataset = tx.events["DatasetRegistered"]["datasetId"]
         assert dataset == len(self.owners) + 1
         self.owners[dataset] = sender
+
+    def rule_commit(self, actor):
+        sender = self.actors[actor]
+        self.registered += 1
+        data = dataset_input(sender, f"s-{self.registered}")
+        tx = commit(self.registry, data, sender)
+        self.pending.append((data, tx.timestamp))
+
+    def rule_reveal(self, pick, actor, flag):
+        """The owner reveals, or another actor copies the reveal with `owner` swapped (the squat)."""
+        if not self.pending:
+            return
+        data, committed_at = self.pending[pick % len(self.pending)]
+        owner, sender = data[0], self.actors[actor]
+        now = chain.time()
+        if str(sender) != str(owner) and flag:
+            squat = (str(sender), *data[1:])
+            commitment = self.registry.registrationCommitmentOf(sender, data[1], salt_of(data))
+            with brownie.reverts(f"DatasetCommitmentUnknown: {bytes(commitment)!r}"):
+                self.registry.register.call(squat, [], salt_of(data), {"from": sender})
+        elif now < committed_at + REGISTRATION_DELAY:
+            with brownie.reverts(revert_pattern=r"DatasetCommitmentTooRecent: .*"):
+                self.registry.register.call(data, [], salt_of(data), {"from": owner})
+        else:
+            tx = self.registry.register(data, [], salt_of(data), {"from": owner})
+            dataset = tx.events["DatasetRegistered"]["datasetId"]
+            assert dataset == len(self.owners) + 1
+            self.owners[dataset] = self.actors[[str(a) for a in self.actors].index(str(owner))]
+            self.pending.remove((data, committed_at))
 
     def rule_grant(self, pick, actor, other, duration, as_owner):
         dataset, grantee = self._dataset(pick), self.actors[other]
@@ -168,6 +206,9 @@ class DatasetsModel:
                 ]
         for owner in self.actors:
             checks += [(r.isOperator, (owner, op), (owner, op) in self.operators) for op in self.actors]
+        for data, committed_at in self.pending:
+            commitment = r.registrationCommitmentOf(data[0], data[1], salt_of(data))
+            checks.append((r.registrationCommitment, (commitment,), committed_at))
         with web3.batch_requests() as batch:
             for fn, args, _ in checks:
                 batch.add(web3.eth.call({"to": r.address, "data": fn.encode_input(*args)}))

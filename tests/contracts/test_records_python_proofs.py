@@ -9,7 +9,7 @@ import pytest
 
 from aitrail import records
 from aitrail.merkle import leaf_hash
-from scripts.datasets_support import dataset_input
+from scripts.datasets_support import committed_register, dataset_input
 
 
 def _values(doc):
@@ -44,7 +44,7 @@ def jsonl_tree(tmp_path_factory):
 
 def _register(registry, owner, seed, rt, predecessor=0, withdrawn=()):
     data = dataset_input(owner, seed, records=rt.count, root=rt.root, predecessor=predecessor)
-    return registry.register(data, list(withdrawn), {"from": owner})
+    return committed_register(registry, data, list(withdrawn), owner)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_every_python_proof_verifies_on_chain(registry, csv_dataset, csv_tree):
         doc = records.prove(csv_tree, record_id, dataset_id=csv_dataset, version=1)
         leaf = _leaf(_values(doc))
         assert "0x" + leaf.hex() == doc["leaf"]
-        assert registry.verifyRecord(csv_dataset, leaf, doc["proof"]) is True
+        assert registry.verifyRecord(csv_dataset, *_values(doc), doc["proof"]) is True
 
 
 def test_json_lines_proofs_verify_on_chain(registry, owner, jsonl_tree):
@@ -70,7 +70,7 @@ def test_json_lines_proofs_verify_on_chain(registry, owner, jsonl_tree):
     for record_id in ("0", "4", "8"):
         doc = records.prove(jsonl_tree, record_id, dataset_id=dataset, version=1)
         assert doc["consent"] == ("allowed" if int(record_id) % 2 == 0 else "notAllowed")
-        assert registry.verifyRecord(dataset, doc["leaf"], doc["proof"]) is True
+        assert registry.verifyRecord(dataset, *_values(doc), doc["proof"]) is True
 
 
 @pytest.mark.parametrize("field", [0, 1, 2])
@@ -78,7 +78,8 @@ def test_an_altered_record_is_rejected(registry, csv_dataset, csv_tree, field):
     doc = records.prove(csv_tree, "P-010", dataset_id=csv_dataset, version=1)
     values = list(_values(doc))
     values[field] = (values[field] + 1) % 3 if field == 2 else bytes(31) + b"\x01"
-    assert registry.verifyRecord(csv_dataset, _leaf(tuple(values)), doc["proof"]) is False
+    assert _leaf(tuple(values)) != bytes.fromhex(doc["leaf"][2:])
+    assert registry.verifyRecord(csv_dataset, *values, doc["proof"]) is False
 
 
 def test_an_altered_proof_is_rejected(registry, csv_dataset, csv_tree):
@@ -86,16 +87,16 @@ def test_an_altered_proof_is_rejected(registry, csv_dataset, csv_tree):
     for i in range(len(doc["proof"])):
         forged = list(doc["proof"])
         forged[i] = "0x" + bytes(32).hex()
-        assert registry.verifyRecord(csv_dataset, doc["leaf"], forged) is False
-    assert registry.verifyRecord(csv_dataset, doc["leaf"], doc["proof"][:-1]) is False
-    assert registry.verifyRecord(csv_dataset, doc["leaf"], list(reversed(doc["proof"]))) is False
+        assert registry.verifyRecord(csv_dataset, *_values(doc), forged) is False
+    assert registry.verifyRecord(csv_dataset, *_values(doc), doc["proof"][:-1]) is False
+    assert registry.verifyRecord(csv_dataset, *_values(doc), list(reversed(doc["proof"]))) is False
 
 
 def test_a_proof_against_the_wrong_dataset_is_rejected(registry, owner, csv_dataset, csv_tree, jsonl_tree):
     other = _register(registry, owner, "other", jsonl_tree).return_value
     doc = records.prove(csv_tree, "P-030", dataset_id=csv_dataset, version=1)
-    assert registry.verifyRecord(other, doc["leaf"], doc["proof"]) is False
-    assert registry.verifyRecord(csv_dataset, doc["leaf"], doc["proof"]) is True
+    assert registry.verifyRecord(other, *_values(doc), doc["proof"]) is False
+    assert registry.verifyRecord(csv_dataset, *_values(doc), doc["proof"]) is True
 
 
 def test_offline_check_agrees_with_the_chain(registry, csv_dataset, csv_tree):
@@ -122,8 +123,8 @@ def test_withdrawal_version_excludes_the_records_and_lists_their_leaves(
         old = records.prove(csv_tree, record_id, dataset_id=csv_dataset, version=1)
         assert bytes.fromhex(old["leaf"][2:]) in w.withdrawn_leaves
         # still provable in the old version (history stays), not in the new one
-        assert registry.verifyRecord(csv_dataset, old["leaf"], old["proof"]) is True
-        assert registry.verifyRecord(version, old["leaf"], old["proof"]) is False
+        assert registry.verifyRecord(csv_dataset, *_values(old), old["proof"]) is True
+        assert registry.verifyRecord(version, *_values(old), old["proof"]) is False
     kept = records.prove(w.tree, "P-004", dataset_id=version, version=2)
     assert kept["leaf"] == records.prove(csv_tree, "P-004", dataset_id=csv_dataset, version=1)["leaf"]
-    assert registry.verifyRecord(version, kept["leaf"], kept["proof"]) is True
+    assert registry.verifyRecord(version, *_values(kept), kept["proof"]) is True

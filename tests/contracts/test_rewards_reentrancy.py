@@ -1,7 +1,9 @@
 """A claimer that re-enters claim() from inside the mint gets paid once."""
 
-from brownie import TestReentrantClaimer, TestReentrantMintToken, web3
+from brownie import TestReentrantClaimer, TestReentrantMintToken, chain, web3
 from conftest import EPOCH, REWARD_BPS, model_dataset_input
+
+from scripts.datasets_support import salt_of
 
 
 def test_reentrant_claim_is_paid_once(Rewards, admin, datasets):
@@ -12,8 +14,11 @@ def test_reentrant_claim_is_paid_once(Rewards, admin, datasets):
     attacker = TestReentrantClaimer.deploy(rewards, {"from": admin})
 
     # The attacker contract owns a real dataset in the registry and is credited for a paid citation.
-    calldata = datasets.register.encode_input(model_dataset_input(attacker), [])
-    attacker.execute(datasets, calldata, {"from": admin})
+    data = model_dataset_input(attacker)
+    commitment = datasets.registrationCommitmentOf(attacker, data[1], salt_of(data))
+    attacker.execute(datasets, datasets.commitRegistration.encode_input(commitment), {"from": admin})
+    chain.sleep(int(datasets.REGISTRATION_DELAY()))
+    attacker.execute(datasets, datasets.register.encode_input(data, [], salt_of(data)), {"from": admin})
     dataset_id = datasets.datasetCount()
     assert datasets.datasetOwner(dataset_id) == attacker
     rewards.recordPurchase(dataset_id, admin, 10**21, {"from": admin})

@@ -21,6 +21,8 @@ from conftest import (
 )
 from hypothesis import HealthCheck
 
+from scripts.datasets_support import committed_register
+
 OWNERS = (1, 2, 3)
 PUBLISHERS = (4, 5, 6)
 
@@ -50,7 +52,7 @@ class RewardsMachine:
         cls.initial_datasets = {}
         for n, i in enumerate(OWNERS + OWNERS[:1]):
             owner = accounts[i]
-            tx = datasets.register(model_dataset_input(owner, 5 * 10**6 + n), [], {"from": owner})
+            tx = committed_register(datasets, model_dataset_input(owner, 5 * 10**6 + n), [], owner)
             dataset_id = tx.return_value
             market.setPrice(dataset_id, PRICE_PER_DAY, {"from": owner})
             cls.initial_datasets[dataset_id] = owner.address
@@ -73,7 +75,7 @@ class RewardsMachine:
     def rule_register_dataset(self, owner_pick):
         owner = self.accounts[OWNERS[owner_pick]]
         self.serial += 1
-        tx = self.datasets.register(model_dataset_input(owner, 10**6 + self.serial), [], {"from": owner})
+        tx = committed_register(self.datasets, model_dataset_input(owner, 10**6 + self.serial), [], owner)
         dataset_id = tx.return_value
         self.dataset_owner[dataset_id] = owner.address
         self.market.setPrice(dataset_id, PRICE_PER_DAY, {"from": owner})

@@ -15,6 +15,7 @@ from aitrail.cid import CID
 from aitrail.cli import main
 from aitrail.config import Settings
 from aitrail.flows import Session
+from aitrail.flows.access import data_key_as_owner
 from aitrail.merkle import leaf_hash
 from aitrail.storage import LocalStore
 from tests.cli_support import cli, private_home
@@ -42,6 +43,13 @@ def registry():
     return Session.open(Settings.resolve(None, None)).suite.datasets
 
 
+def owner_tree(path, dataset_id):
+    """The tree of `path` salted as dataset `dataset_id`'s (secret from the owner's data key)."""
+    session = Session.open(Settings.resolve(None, None), OWNER)
+    secret = records.records_secret(data_key_as_owner(session, dataset_id))
+    return records.read_records(path, secret=secret)
+
+
 @pytest.fixture(scope="module")
 def data(home):
     path = home / "patients.csv"
@@ -52,8 +60,9 @@ def data(home):
 def test_register_anchors_the_files_root_and_count(home, data):
     cli("deploy")
     r = cli("dataset", "register", data, "--name", "patients", "--license", "CC-BY-4.0", account=OWNER)
-    expected = records.read_records(data)
+    expected = owner_tree(data, r["id"])
     assert r["records"] == 5
+    assert records.read_records(data).root != expected.root  # salted: the public cannot rebuild it
     assert registry().records_root(r["id"]) == (expected.root, 5)
     shown = cli("dataset", "show", r["id"])
     assert shown["recordsRoot"] == "0x" + expected.root.hex()
@@ -73,7 +82,7 @@ def test_metadata_carries_erc7517_terms_and_the_root(home, data):
     )  # fmt: skip
     meta = json.loads(LocalStore(home / "store").read_all(CID.decode(r["metadataCid"])))
     assert meta["dataMiningPreference"] == {"aiTraining": "notAllowed", "aiInference": "constrained"}
-    assert registry().records_root(r["id"]) == (records.read_records(path).root, 2)
+    assert registry().records_root(r["id"]) == (owner_tree(path, r["id"]).root, 2)
     fresh = home / "fresh.csv"
     fresh.write_text("id,v\nf1,1\n")
     blocks = sorted(p.name for p in (home / "store" / "blocks").rglob("*"))
@@ -96,8 +105,14 @@ def test_owner_proves_from_the_saved_tree_and_anyone_verifies(home, tmp_path):
     assert json.loads(out.read_text())["leaf"] == doc["leaf"]
     r = cli("records", "verify", out, account=STRANGER)
     assert r["verified"] is True and r["datasetId"] == 1 and r["version"] == 1
+    # the data subject's file carries the record's salt: the key is derivable from it and the id only
+    salt = bytes.fromhex(doc["recordSalt"][2:])
+    assert doc["values"][0] == "0x" + records.record_key("p2", salt).hex()
+    assert doc["values"][0] != "0x" + records.record_key("p2").hex()  # the unsalted guess misses
     assert r["models"] == [] and r["withdrawnIn"] == []
-    assert cli("records", "prove", 1, "p4")["consent"] == "notAllowed"  # printed when no -o
+    # printed when no -o; the salt in a proof comes from the data key, so the owner's account proves
+    assert cli("records", "prove", 1, "p4", account=OWNER)["consent"] == "notAllowed"
+    assert cli("records", "prove", 1, "p4", account=STRANGER, ok=False).startswith("no records tree")
 
 
 def test_researcher_proves_from_a_fetched_copy(home, tmp_path):
@@ -169,6 +184,30 @@ def test_a_tampered_proof_is_rejected(home, proof, tmp_path):
     assert "REJECTED" in cli("records", "verify", _tampered(proof, tmp_path, drop), ok=False)
 
 
+def test_labels_that_disagree_with_the_values_and_the_chain_are_refused(home, proof, tmp_path):
+    """Issue 17: before, changing only `recordId` printed VERIFIED for another record, and edited `leaf`
+    and `root` fields were ignored. Everything printed must follow from the values and the chain."""
+    doc = json.loads(proof.read_text())
+
+    def other_id(d):
+        d["recordId"] = "p3"
+
+    line = cli("records", "verify", _tampered(proof, tmp_path, other_id), ok=False)
+    assert line.startswith(f"bad proof file {tmp_path / 'tampered.json'}: recordKey says {doc['values'][0]}")
+    assert "the key of recordId 'p3'" in line and line.endswith("the labels disagree")
+
+    for field, value in (("leaf", "0x" + "22" * 32), ("root", "0x" + "33" * 32), ("version", 7),
+                         ("consent", "notAllowed"), ("count", 99)):  # fmt: skip
+        def edit(d, field=field, value=value):
+            d[field] = value
+
+        line = cli("records", "verify", _tampered(proof, tmp_path, edit), ok=False)
+        assert line.startswith(f"bad proof file {tmp_path / 'tampered.json'}: {field} says {value}"), line
+    # the untouched file still verifies, and what it prints is derived, not copied
+    r = cli("records", "verify", proof)
+    assert (r["recordId"], r["leaf"], r["root"], r["consent"]) == ("p2", doc["leaf"], doc["root"], "allowed")
+
+
 def test_a_proof_against_the_wrong_dataset_is_rejected(home, proof, tmp_path):
     def retarget(doc):
         doc["datasetId"] = 2
@@ -221,10 +260,10 @@ def test_owner_withdraws_records_as_a_new_version(home, data, tmp_path_factory):
     assert reduced.read_bytes() == (
         b"id,age,diagnosis,consent\r\np1,54,benign,allowed\r\np3,47,benign,constrained\r\np5,70,benign,yes\r\n"
     )
-    old = records.read_records(data)
+    old = owner_tree(data, 1)
     reg = registry()
     new_id = r["id"]
-    assert reg.records_root(new_id) == (records.read_records(reduced).root, 3)
+    assert reg.records_root(new_id) == (owner_tree(reduced, new_id).root, 3)
     assert reg.history(new_id) == [new_id, 1]
     (event,) = reg.events("RecordsWithdrawn", datasetId=new_id)
     gone = {old.tree.leaf_at(old.index_of(i)) for i in ("p2", "p4")}
@@ -306,7 +345,7 @@ def test_large_trees_are_not_saved_and_proofs_rebuild_from_the_data(home, tmp_pa
     assert f"{_sha256(large)}.json" not in saved
     large_id = registry().id_of(bytes.fromhex(_sha256(large)))
     doc = cli("records", "prove", large_id, "l3", account=OWNER)  # decrypted from the store
-    assert doc["root"] == "0x" + records.read_records(large).root.hex()
+    assert doc["root"] == "0x" + owner_tree(large, large_id).root.hex()
 
 
 def _sha256(path):
@@ -324,4 +363,4 @@ def test_json_lines_withdrawal_keeps_the_other_lines_byte_for_byte(home, tmp_pat
     reduced = tmp_path / "out" / "notes.v2.jsonl"
     assert r["path"] == str(reduced) and r["records"] == 2
     assert reduced.read_text() == lines[0] + lines[1] + lines[3]
-    assert registry().records_root(r["id"]) == (records.read_records(reduced).root, 2)
+    assert registry().records_root(r["id"]) == (owner_tree(reduced, r["id"]).root, 2)

@@ -249,7 +249,7 @@ def test_a_signed_grant_is_submitted_and_paid_for_by_the_researcher(home, tmp_pa
     cli("dataset", "fetch", 2, "-o", tmp_path / "out", account="anvil5")
     assert (tmp_path / "out" / "second.csv").exists()
     line = cli("access", "submit", grant_file, account="anvil5", ok=False)
-    assert line.startswith("this signature's nonce is stale")
+    assert line.startswith("signed grant ") and line.endswith("was already submitted or cancelled")
 
 
 def test_rewards_balance_and_nothing_to_claim(home):
