@@ -45,7 +45,7 @@ def test_find_follows_the_wiring_not_the_newest_contract_of_each_name(in_home, c
     # A stray DatasetRegistry created later (by anyone) is not part of the suite the market points to.
     w3 = Web3(HTTPProvider(chain.url))
     stray = w3.eth.contract(abi=abi.abi("DatasetRegistry"), bytecode=abi.bytecode("DatasetRegistry"))
-    tx = stray.constructor().transact({"from": dev_account("anvil3").address})
+    tx = stray.constructor(1).transact({"from": dev_account("anvil3").address})  # registration delay 1 s
     assert w3.eth.wait_for_transaction_receipt(tx)["contractAddress"] != deployed["DatasetRegistry"]
 
     second = in_home("second")

@@ -100,7 +100,7 @@ def test_strangers_denied_attempts_are_summarised_not_listed(home, tmp_path):
     assert len(logged) == 2
     summary, own = logged
     assert summary["detail"].startswith("6 denied attempts by 3 accounts that never requested or held")
-    assert own["detail"].endswith("fetch DENIED") and own["tx"] in line
+    assert own["detail"].endswith("fetch attempt: access check DENIED") and own["tx"] in line
     assert audit["strangerAttempts"]["attempts"] == 6
     assert len(audit["strangerAttempts"]["accounts"]) == 3
 
