@@ -11,6 +11,8 @@ import {IRewards} from "../interfaces/IRewards.sol";
 contract ModelRegistry is IModelRegistry {
     uint8 private constant _MAX_CID_KIND = 2;
 
+    /// @inheritdoc IModelRegistry
+    uint64 public immutable MIN_COMMIT_AGE;
     IDatasetRegistryView private immutable _datasets;
     IRewards private immutable _rewards;
 
@@ -21,14 +23,18 @@ contract ModelRegistry is IModelRegistry {
     mapping(uint256 versionId => Version) private _versions;
     mapping(bytes32 weightsDigest => uint256 versionId) private _versionByDigest;
     mapping(uint256 modelId => mapping(bytes32 alias_ => uint256 versionId)) private _aliases;
+    mapping(bytes32 commitment => uint64 committedAt) private _commitments;
 
     /// @param datasets The dataset registry that citations are checked against.
     /// @param rewards Rewards contract credited on publication (needs its REGISTRY_ROLE granted to
     ///        this contract), or address(0) to publish without rewards.
-    constructor(IDatasetRegistryView datasets, IRewards rewards) {
+    /// @param minCommitAge Seconds between a commitment and its publication: longer than a transaction
+    ///        can be held back from inclusion on the target network.
+    constructor(IDatasetRegistryView datasets, IRewards rewards, uint64 minCommitAge) {
         if (address(datasets) == address(0)) revert ModelZeroAddress();
         _datasets = datasets;
         _rewards = rewards;
+        MIN_COMMIT_AGE = minCommitAge;
     }
 
     modifier onlyModelOwner(uint256 modelId) {
@@ -36,6 +42,16 @@ contract ModelRegistry is IModelRegistry {
         if (owner == address(0)) revert ModelUnknown(modelId);
         if (owner != msg.sender) revert ModelNotOwner(modelId, msg.sender);
         _;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function commitVersion(bytes32 commitment) external {
+        if (commitment == bytes32(0)) revert ModelCommitmentZero();
+        uint64 committedAt = _commitments[commitment];
+        if (committedAt != 0) revert ModelCommitmentExists(commitment, committedAt);
+        committedAt = uint64(block.timestamp);
+        _commitments[commitment] = committedAt;
+        emit VersionCommitted(commitment, msg.sender, committedAt);
     }
 
     /// @inheritdoc IModelRegistry
@@ -70,11 +86,13 @@ contract ModelRegistry is IModelRegistry {
     function publishVersion(
         uint256 modelId,
         bytes32 weightsDigest,
+        bytes32 salt,
         CompactCid calldata artifact,
         CompactCid calldata metadata,
         uint256[] calldata datasetIds,
         uint256[] calldata parentVersionIds
     ) external onlyModelOwner(modelId) returns (uint256 versionId) {
+        _consumeCommitment(weightsDigest, salt);
         versionId = _recordVersion(modelId, weightsDigest, artifact, metadata);
         _checkAndEmitDatasets(versionId, datasetIds);
         _checkAndEmitParents(versionId, parentVersionIds);
@@ -133,8 +151,15 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function aliasOf(uint256 modelId, bytes32 alias_) external view returns (uint256) {
-        return _aliases[modelId][alias_];
+    function aliasOf(uint256 modelId, bytes32 alias_) external view returns (uint256 versionId) {
+        versionId = _aliases[modelId][alias_];
+        // Checked lazily, like an expiry: deprecating writes one flag however many aliases point here.
+        if (versionId != 0 && _versions[versionId].deprecated) versionId = 0;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function commitmentTime(bytes32 commitment) external view returns (uint64) {
+        return _commitments[commitment];
     }
 
     /// @inheritdoc IModelRegistry
@@ -145,6 +170,18 @@ contract ModelRegistry is IModelRegistry {
     /// @inheritdoc IModelRegistry
     function versionCount() external view returns (uint256) {
         return _versionCount;
+    }
+
+    // The caller's own address is hashed in, so a commitment copied from the mempool (or a pending
+    // publication copied with its salt) never matches a commitment of the copier.
+    function _consumeCommitment(bytes32 weightsDigest, bytes32 salt) private {
+        bytes32 commitment = keccak256(abi.encode(msg.sender, weightsDigest, salt));
+        uint64 committedAt = _commitments[commitment];
+        if (committedAt == 0) revert ModelCommitmentUnknown(commitment);
+        uint256 readyAt = uint256(committedAt) + MIN_COMMIT_AGE;
+        // A validator's few seconds of timestamp skew are far below any sensible delay.
+        if (block.timestamp < readyAt) revert ModelCommitmentTooRecent(commitment, readyAt, block.timestamp);
+        delete _commitments[commitment];
     }
 
     function _recordVersion(
