@@ -16,6 +16,7 @@ from typing import Any
 from web3 import Web3
 
 from aitrail import abi
+from aitrail.chain.accounts import DEV_CHAIN_IDS
 from aitrail.chain.contracts import DAY, address
 from aitrail.errors import WrongChainError
 from aitrail.flows.session import Session
@@ -31,6 +32,9 @@ class DeployParams:
     dataset_epoch_cap: int = 500 * TOKEN
     # Tokens minted once to the deployer as a treasury (research funds that pay the first access fees).
     treasury: int = 0
+    # Seconds between a model commitment and its publication (front-running, see IModelRegistry); None:
+    # 2 s on a development chain (no mempool to race), 120 s elsewhere (ten 12 s blocks).
+    min_commit_age: int | None = None
 
 
 @dataclass
@@ -75,7 +79,10 @@ def deploy_suite(
     rewards = ensure(
         "Rewards", admin, token, registry, params.epoch_length, params.reward_bps, params.dataset_epoch_cap
     )
-    models = ensure("ModelRegistry", registry, rewards)
+    commit_age = params.min_commit_age
+    if commit_age is None:
+        commit_age = 2 if session.chain_id in DEV_CHAIN_IDS else 120
+    models = ensure("ModelRegistry", registry, rewards, commit_age)
     market = ensure("AccessMarket", token, registry, rewards)
     result.addresses = {k: v for k, v in entries.items() if k in abi.names()}
 
