@@ -138,10 +138,15 @@ def _own_publication(session: Session, name: str, version_id: int) -> dict[str, 
         "versionId": version_id,
         "number": version["number"],
         "weightsDigest": "0x" + bytes(version["weightsDigest"]).hex(),
-        "artifact": str(CID.from_onchain(bytes(args["artifact"][0]), int(args["artifact"][1]))),
-        "metadata": str(CID.from_onchain(bytes(args["metadata"][0]), int(args["metadata"][1]))),
+        "artifact": str(_event_cid(args["artifact"])),
+        "metadata": str(_event_cid(args["metadata"])),
         "tx": event["transactionHash"].to_0x_hex(),
     }
+
+
+def _event_cid(value: Any) -> CID:
+    """A CompactCid from a decoded event: web3 gives named fields for a struct in an event."""
+    return CID.from_onchain(bytes(value["digest"]), int(value["kind"]))
 
 
 def commitment(publisher: str, digest: bytes, salt: bytes) -> bytes:
@@ -179,11 +184,11 @@ def _commit(session: Session, commitment_: bytes) -> int:
 
 
 def _reveal(session: Session, publish: Any, committed_at: int) -> Any:
-    """Publish once the commitment is MIN_COMMIT_AGE old in chain time. A premature attempt is refused
-    by the gas estimate (nothing is sent), so waiting and retrying is safe."""
-    ready_at = committed_at + session.suite.models.min_commit_age()
-    time.sleep(max(0, ready_at - session.block_time()))
-    deadline = time.monotonic() + 60
+    """Publish once the commitment is MIN_COMMIT_AGE old in chain time. The gas estimate runs against the
+    latest block, so until a block that late exists it refuses (nothing is sent): wait and retry."""
+    age = session.suite.models.min_commit_age()
+    time.sleep(max(0, committed_at + age - session.block_time()))
+    deadline = time.monotonic() + max(60, 3 * age)
     while True:
         try:
             return publish()
