@@ -7,7 +7,8 @@ import {IRewards} from "../interfaces/IRewards.sol";
 
 /// @title aitrail model-version registry
 /// @notice See IModelRegistry. Storage holds only what a later call must read (owner, counters,
-///         digest, deprecation, aliases); CIDs and lineage lists live in events.
+///         the digest index, deprecation, aliases, commitments); CIDs, a version's digest and lineage
+///         lists live in events.
 contract ModelRegistry is IModelRegistry {
     uint8 private constant _MAX_CID_KIND = 2;
 
@@ -86,7 +87,7 @@ contract ModelRegistry is IModelRegistry {
     function publishVersion(
         uint256 modelId,
         bytes32 weightsDigest,
-        bytes32 salt,
+        bytes16 salt,
         CompactCid calldata artifact,
         CompactCid calldata metadata,
         uint256[] calldata datasetIds,
@@ -174,11 +175,26 @@ contract ModelRegistry is IModelRegistry {
 
     // The caller's own address is hashed in, so a commitment copied from the mempool (or a pending
     // publication copied with its salt) never matches a commitment of the copier.
-    function _consumeCommitment(bytes32 weightsDigest, bytes32 salt) private {
-        bytes32 commitment = keccak256(abi.encode(msg.sender, weightsDigest, salt));
+    function _consumeCommitment(bytes32 weightsDigest, bytes16 salt) private {
+        bytes32 commitment;
+        // keccak256(abi.encode(msg.sender, weightsDigest, salt)) hashed in scratch space (0x00-0x5f): no
+        // memory is allocated; the free-memory pointer at 0x40 is restored after.
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let free := mload(0x40)
+            mstore(0x00, caller())
+            mstore(0x20, weightsDigest)
+            mstore(0x40, salt)
+            commitment := keccak256(0x00, 0x60)
+            mstore(0x40, free)
+        }
         uint64 committedAt = _commitments[commitment];
         if (committedAt == 0) revert ModelCommitmentUnknown(commitment);
-        uint256 readyAt = uint256(committedAt) + MIN_COMMIT_AGE;
+        uint256 readyAt;
+        // Two 64-bit values in 256 bits: cannot overflow.
+        unchecked {
+            readyAt = uint256(committedAt) + MIN_COMMIT_AGE;
+        }
         // A validator's few seconds of timestamp skew are far below any sensible delay.
         if (block.timestamp < readyAt) revert ModelCommitmentTooRecent(commitment, readyAt, block.timestamp);
         delete _commitments[commitment];
@@ -201,8 +217,7 @@ contract ModelRegistry is IModelRegistry {
             modelId: uint64(modelId),
             number: number,
             publishedAt: uint64(block.timestamp),
-            deprecated: false,
-            weightsDigest: weightsDigest
+            deprecated: false
         });
         _versionByDigest[weightsDigest] = versionId;
         emit VersionPublished(modelId, versionId, weightsDigest, number, msg.sender, artifact, metadata);

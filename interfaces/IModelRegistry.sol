@@ -12,6 +12,8 @@ pragma solidity 0.8.28;
 ///         SHA-256 digests of the model files. One digest is one version, so `versionIdByDigest`
 ///         answers "is this file a published version, and of which model?".
 ///
+///         `versionIdByDigest` is the index by digest (the digest is not an event topic).
+///
 ///         Front-running: a digest is published in two steps so that nobody can take credit for weights
 ///         seen in the mempool. The publisher first commits to `keccak256(abi.encode(publisher,
 ///         weightsDigest, salt))` (`commitVersion`; it reveals nothing), then, at least
@@ -33,14 +35,14 @@ interface IModelRegistry {
         uint8 kind;
     }
 
-    /// @notice A published version, as stored. CIDs and lineage are in `VersionPublished`,
-    ///         `DatasetCited` and `VersionDerived`.
+    /// @notice A published version, as stored: one slot. The weights digest, CIDs and lineage are in
+    ///         `VersionPublished`, `DatasetCited` and `VersionDerived`; digest → version is
+    ///         `versionIdByDigest`, the only lookup a call needs.
     struct Version {
         uint64 modelId;
         uint32 number;
         uint64 publishedAt;
         bool deprecated;
-        bytes32 weightsDigest;
     }
 
     /// @notice A model and its current owner.
@@ -59,7 +61,7 @@ interface IModelRegistry {
     event VersionPublished(
         uint256 indexed modelId,
         uint256 indexed versionId,
-        bytes32 indexed weightsDigest,
+        bytes32 weightsDigest,
         uint32 number,
         address publisher,
         CompactCid artifact,
@@ -129,7 +131,7 @@ interface IModelRegistry {
     function MIN_COMMIT_AGE() external view returns (uint64);
 
     /// @notice Commit to publishing a digest: `commitment = keccak256(abi.encode(publisher,
-    ///         weightsDigest, salt))` with a secret random `salt`. Anyone may commit; only the publisher
+    ///         weightsDigest, salt))` with a secret random `salt` (bytes16, ABI-padded to 32 bytes). Anyone may commit; only the publisher
     ///         named inside can reveal it. A copied commitment (same hash) changes nothing for its author.
     /// @dev Reverts `ModelCommitmentZero`, `ModelCommitmentExists`.
     function commitVersion(bytes32 commitment) external;
@@ -147,7 +149,8 @@ interface IModelRegistry {
     /// @notice Publish the next version of model `modelId`, revealing an earlier `commitVersion` of
     ///         the caller (consumed here). Owner only.
     /// @param weightsDigest OpenSSF-style SHA-256 over the sorted per-file SHA-256 digests.
-    /// @param salt The salt of the caller's commitment, at least `MIN_COMMIT_AGE` old.
+    /// @param salt The salt of the caller's commitment, at least `MIN_COMMIT_AGE` old (128 random bits
+    ///        hide the digest; a bytes16 costs less calldata than a bytes32).
     /// @param artifact CID of the model files on IPFS.
     /// @param metadata CID of the training-run metadata (hyperparameters, code revision, metrics).
     /// @param datasetIds Datasets trained on, strictly ascending; each owned or accessible by the caller.
@@ -156,7 +159,7 @@ interface IModelRegistry {
     function publishVersion(
         uint256 modelId,
         bytes32 weightsDigest,
-        bytes32 salt,
+        bytes16 salt,
         CompactCid calldata artifact,
         CompactCid calldata metadata,
         uint256[] calldata datasetIds,

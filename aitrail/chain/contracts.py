@@ -287,13 +287,12 @@ class ModelRegistryClient(_Client):
         }
 
     def version(self, version_id: int) -> dict[str, Any]:
-        model_id, number, published, deprecated, digest = self.call("getVersion", version_id)
+        model_id, number, published, deprecated = self.call("getVersion", version_id)
         return {
             "modelId": int(model_id),
             "number": int(number),
             "publishedAt": int(published),
             "deprecated": bool(deprecated),
-            "weightsDigest": bytes(digest),
         }
 
     def version_by_digest(self, digest: bytes) -> int:

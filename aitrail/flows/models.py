@@ -137,7 +137,7 @@ def _own_publication(session: Session, name: str, version_id: int) -> dict[str, 
         "modelId": model_id,
         "versionId": version_id,
         "number": version["number"],
-        "weightsDigest": "0x" + bytes(version["weightsDigest"]).hex(),
+        "weightsDigest": "0x" + bytes(args["weightsDigest"]).hex(),
         "artifact": str(_event_cid(args["artifact"])),
         "metadata": str(_event_cid(args["metadata"])),
         "tx": event["transactionHash"].to_0x_hex(),
@@ -151,12 +151,13 @@ def _event_cid(value: Any) -> CID:
 
 def commitment(publisher: str, digest: bytes, salt: bytes) -> bytes:
     """keccak256(abi.encode(publisher, weightsDigest, salt)), as ModelRegistry.publishVersion checks it."""
-    return bytes(Web3.keccak(encode(["address", "bytes32", "bytes32"], [publisher, digest, salt])))
+    return bytes(Web3.keccak(encode(["address", "bytes32", "bytes16"], [publisher, digest, salt])))
 
 
 def commit_salt(session: Session, digest: bytes) -> bytes:
-    """The salt for `digest`: keccak256 of the publisher's signature over it. ECDSA signatures here are
-    deterministic (RFC 6979), so every run of the same publisher finds the same salt."""
+    """The 16-byte salt for `digest`: the first half of keccak256 of the publisher's signature over it.
+    ECDSA signatures here are deterministic (RFC 6979), so every run of the same publisher finds the
+    same salt."""
     text = f"aitrail: commit to publishing model weights 0x{digest.hex()}"
     signer = session.signer
     if isinstance(signer, str):  # held by the node
@@ -165,7 +166,7 @@ def commit_salt(session: Session, digest: bytes) -> bytes:
         session.require_signer()
         assert signer is not None
         signature = bytes(signer.sign_message(encode_defunct(text=text)).signature)
-    return bytes(Web3.keccak(signature))
+    return bytes(Web3.keccak(signature))[:16]
 
 
 def _commit(session: Session, commitment_: bytes) -> int:

@@ -228,7 +228,7 @@ def public_key(account):
 
 
 def salt(n):
-    return (0x5A17 * 2**200 + n).to_bytes(32, "big")
+    return (0x5A17 * 2**100 + n).to_bytes(16, "big")
 
 
 def commitment(who, weights_digest, salt_):
@@ -236,7 +236,7 @@ def commitment(who, weights_digest, salt_):
     from eth_abi import encode
     from web3 import Web3
 
-    return bytes(Web3.keccak(encode(["address", "bytes32", "bytes32"], [str(who), weights_digest, salt_])))
+    return bytes(Web3.keccak(encode(["address", "bytes32", "bytes16"], [str(who), weights_digest, salt_])))
 
 
 def commit(models, who, n, age=MIN_COMMIT_AGE):
