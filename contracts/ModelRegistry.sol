@@ -179,6 +179,7 @@ contract ModelRegistry is IModelRegistry {
         bytes32 commitment;
         // keccak256(abi.encode(msg.sender, weightsDigest, salt)) hashed in scratch space (0x00-0x5f): no
         // memory is allocated; the free-memory pointer at 0x40 is restored after.
+        // slither-disable-start assembly (scratch-space hashing only; saves the abi.encode allocation)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let free := mload(0x40)
@@ -188,7 +189,9 @@ contract ModelRegistry is IModelRegistry {
             commitment := keccak256(0x00, 0x60)
             mstore(0x40, free)
         }
+        // slither-disable-end assembly
         uint64 committedAt = _commitments[commitment];
+        // slither-disable-next-line incorrect-equality (0 means never committed; not a balance check)
         if (committedAt == 0) revert ModelCommitmentUnknown(commitment);
         uint256 readyAt;
         // Two 64-bit values in 256 bits: cannot overflow.

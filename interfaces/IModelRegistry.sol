@@ -131,8 +131,9 @@ interface IModelRegistry {
     function MIN_COMMIT_AGE() external view returns (uint64);
 
     /// @notice Commit to publishing a digest: `commitment = keccak256(abi.encode(publisher,
-    ///         weightsDigest, salt))` with a secret random `salt` (bytes16, ABI-padded to 32 bytes). Anyone may commit; only the publisher
-    ///         named inside can reveal it. A copied commitment (same hash) changes nothing for its author.
+    ///         weightsDigest, salt))` with a secret random `salt` (bytes16, ABI-padded to 32 bytes).
+    ///         Anyone may commit; only the publisher named inside can reveal it. A copied commitment
+    ///         (same hash) changes nothing for its author.
     /// @dev Reverts `ModelCommitmentZero`, `ModelCommitmentExists`.
     function commitVersion(bytes32 commitment) external;
 

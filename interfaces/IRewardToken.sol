@@ -7,8 +7,10 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// @notice ERC-20 with a hard cap and EIP-2612 permit. Supply grows only through `mint`, which only
 ///         holders of MINTER_ROLE may call: the Rewards contract, which mints exactly what a dataset
 ///         owner claims under the published reward formula. Anyone may burn their own tokens (or, with
-///         an allowance, another's: the AccessMarket burns the reward share of each fee this way). Minting emits the standard
-///         `Transfer(address(0), to, amount)`; role changes emit AccessControl's `RoleGranted`/`RoleRevoked`.
+///         an allowance, another's: the AccessMarket burns the reward share of each fee this way).
+///         Minting emits the standard `Transfer(address(0), to, amount)`, burning
+///         `Transfer(from, address(0), amount)`; role changes emit AccessControl's
+///         `RoleGranted`/`RoleRevoked`.
 interface IRewardToken is IERC20 {
     /// @notice Role allowed to mint.
     function MINTER_ROLE() external view returns (bytes32);

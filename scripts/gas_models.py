@@ -147,7 +147,8 @@ def measure(txs: dict[str, str] | None = None) -> dict[str, int]:
 
     def publish(model_id: int, datasets_: list[int], parents: list[int] | None = None) -> Any:
         n = next(serial)
-        commits.append(models.commitVersion(commitment(publisher.address, _digest(n), _salt(n)), {"from": publisher}))
+        sealed = commitment(publisher.address, _digest(n), _salt(n))
+        commits.append(models.commitVersion(sealed, {"from": publisher}))
         return models.publishVersion(
             model_id,
             _digest(n),

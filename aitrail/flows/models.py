@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_account.messages import encode_defunct
+from hexbytes import HexBytes
 from web3 import Web3
 
 from aitrail.chain.reverts import MESSAGES
@@ -161,7 +162,7 @@ def commit_salt(session: Session, digest: bytes) -> bytes:
     text = f"aitrail: commit to publishing model weights 0x{digest.hex()}"
     signer = session.signer
     if isinstance(signer, str):  # held by the node
-        signature = bytes(session.sender.rpc(lambda: session.w3.eth.sign(signer, text=text)))
+        signature = bytes(HexBytes(session.sender.rpc(lambda: session.w3.eth.sign(signer, text=text))))
     else:
         session.require_signer()
         assert signer is not None

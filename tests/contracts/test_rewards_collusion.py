@@ -10,7 +10,7 @@ epochs and recycled fees they use.
 
 from brownie import chain
 from brownie.test import strategy
-from conftest import DATASET_EPOCH_CAP, DAY, EPOCH, commit, cid, digest, model_dataset_input, public_key, salt
+from conftest import DATASET_EPOCH_CAP, DAY, EPOCH, cid, commit, digest, model_dataset_input, public_key, salt
 from hypothesis import HealthCheck
 
 OWNERS = (1, 2, 3)
@@ -59,7 +59,8 @@ class CollusionMachine:
         owner = self.accounts[OWNERS[owner_pick]]
         for _ in range(count):
             self.serial += 1
-            tx = self.datasets.register(model_dataset_input(owner, 7 * 10**6 + self.serial), [], {"from": owner})
+            dataset = model_dataset_input(owner, 7 * 10**6 + self.serial)
+            tx = self.datasets.register(dataset, [], {"from": owner})
             self.market.setPrice(tx.return_value, PRICE, {"from": owner})
             self.listed.append(tx.return_value)
 
@@ -115,7 +116,8 @@ def test_colluding_accounts_cannot_mint_beyond_the_bound(
         "stateful_step_count": 10,
         "suppress_health_check": [HealthCheck.data_too_large, HealthCheck.too_slow],
     }
-    state_machine(CollusionMachine, accounts, token, datasets, rewards, models, market, fund, settings=settings)
+    suite = (token, datasets, rewards, models, market, fund)
+    state_machine(CollusionMachine, accounts, *suite, settings=settings)
 
 
 def test_audit_scenario_eight_datasets_per_epoch_mints_nothing_for_free(
@@ -131,7 +133,8 @@ def test_audit_scenario_eight_datasets_per_epoch_mints_nothing_for_free(
     for epoch in range(3):
         ids = []
         for k in range(8):
-            tx = datasets.register(model_dataset_input(owner, 9 * 10**6 + 10 * epoch + k), [], {"from": owner})
+            dataset = model_dataset_input(owner, 9 * 10**6 + 10 * epoch + k)
+            tx = datasets.register(dataset, [], {"from": owner})
             market.setPrice(tx.return_value, PRICE, {"from": owner})
             ids.append(tx.return_value)
         for dataset_id in ids:

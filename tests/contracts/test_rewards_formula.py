@@ -151,7 +151,9 @@ def test_paused_minting_blocks_claims_not_credits(
     assert rewards.claim({"from": owner}).return_value == VOUCHER_30_DAYS
 
 
-def test_claim_near_the_token_cap_mints_what_fits_and_keeps_the_rest(RewardToken, Rewards, admin, datasets, owner):
+def test_claim_near_the_token_cap_mints_what_fits_and_keeps_the_rest(
+    RewardToken, Rewards, admin, datasets, owner
+):
     """Issue 11 item 4: before the fix the claim reverted ERC20ExceededCap and nothing could be claimed."""
     small = RewardToken.deploy(admin, 60, {"from": admin})
     r = Rewards.deploy(admin, small, datasets, EPOCH, REWARD_BPS, DATASET_EPOCH_CAP, {"from": admin})
