@@ -19,12 +19,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 help:
 	@echo "make test   set up, then run the whole test suite (brownie test on a local Anvil)"
-	@echo "make demo   set up, then run the main scenario on the embedded default (local Anvil + local store)"
+	@echo "make demo   set up, then run the main scenario: three homes, a local Anvil, the js-ipfs node (or the embedded store)"
 	@echo "make lint   slither, solhint, ruff, mypy"
 	@echo "make gas    print the gas table and compare it with the snapshot"
 	@echo "make bench  measure the product against its anchors: bench/results.json + README section"
 
-setup: $(TOOLCHAIN)/prereqs.ok $(VENV)/.installed node_modules/.installed $(SOLC_BRIDGE) $(TOOLCHAIN)/network.ok
+setup: $(TOOLCHAIN)/prereqs.ok $(VENV)/.installed node_modules/.installed $(SOLC_BRIDGE) $(TOOLCHAIN)/network.ok \
+  $(TOOLCHAIN)/ipfs-node.ok
 
 $(TOOLCHAIN)/prereqs.ok: tools/check_prereqs.sh
 	@bash tools/check_prereqs.sh "$(PYTHON)"
@@ -44,6 +45,13 @@ $(SOLC_BRIDGE): tools/solc-bridge.js node_modules/.installed
 	@mkdir -p $(dir $@)
 	ln -sf ../../tools/solc-bridge.js $@
 	@$@ --version | grep -q "Version: $(SOLC_VERSION)" || { echo "solc bridge does not answer as $(SOLC_VERSION)"; exit 1; }
+
+# The real IPFS node of the tests and the demo (js-ipfs, Kubo's RPC): started and stopped once to prove it
+# runs here. `npm install` (not `npm ci`, which refuses it) applies package.json's multiaddr override.
+$(TOOLCHAIN)/ipfs-node.ok: tools/ipfs-node.mjs node_modules/.installed
+	@mkdir -p $(TOOLCHAIN)
+	@node tools/ipfs-node.mjs --check | grep -q '^api http://127.0.0.1:' || { echo "the js-ipfs node does not start"; exit 1; }
+	@touch $@
 
 $(TOOLCHAIN)/network.ok: tools/brownie_network.py $(VENV)/.installed
 	$(VENV)/bin/python tools/brownie_network.py

@@ -7,10 +7,15 @@ version citing the dataset; the hospital earns and claims its reward; 31 days pa
 next fetch is denied and the denial is on record; tampered copies are detected; the audit trails of the
 dataset and the model are printed.
 
-Everything runs on the embedded default: a local Anvil started for the run and the embedded store, in a
-fresh temporary AITRAIL_HOME (so it never touches the user's own), on a free local port. The hospital's
-and the researcher's keys are real encrypted keystores, funded by a transfer from Anvil's first test
-account (which also deploys the suite and acts as the research fund).
+The three parties run as on three machines: each has its own AITRAIL_HOME (keystore, address book), and
+they share only the chain (a local Anvil started for the run, on a free port) and a real IPFS node (js-ipfs
+with Kubo's RPC, started for the run when Node and `make setup`'s npm packages are there). The researcher's
+and the auditor's homes find the deployment from the chain (`find_suite`, as `aitrail deploy --find`) and
+read the metadata, the purpose and the wrapped key from the shared node. Without the node the demo falls
+back to the embedded store, which is not shared between homes: the three parties then use one home. The
+first line of the run says which store it used. Everything lives in a fresh temporary folder (never the
+user's own home). The hospital's and the researcher's keys are real encrypted keystores, funded by a
+transfer from Anvil's first test account (which also deploys the suite and acts as the research fund).
 
     python -m aitrail.demo [--keep]
 """
@@ -36,6 +41,7 @@ from aitrail.config import Settings
 from aitrail.errors import AitrailError
 from aitrail.flows import Session
 from aitrail.flows._common import TOKEN, tokens, when
+from aitrail.storage.jsipfs import JsIpfsNode, JsIpfsUnavailable
 
 DAY = 86_400
 
@@ -92,33 +98,56 @@ def train(csv_path: Path, out_dir: Path) -> dict[str, Any]:
     return metrics
 
 
-def run(home: Path) -> None:
-    os.environ["AITRAIL_HOME"] = str(home)
+def start_ipfs_node() -> JsIpfsNode | None:
+    """The shared IPFS node, or None (said why) when it cannot start here."""
+    try:
+        return JsIpfsNode.start()
+    except JsIpfsUnavailable as exc:
+        say(f"store: the embedded store ({exc}; falling back, the three parties share one home)")
+        return None
+
+
+def run(root: Path, node: JsIpfsNode | None) -> None:
     os.environ["AITRAIL_LOCAL_PORT"] = str(_free_port())
     os.environ.setdefault("AITRAIL_NO_PROGRESS", "1")
-    os.environ["AITRAIL_PASSWORD_HOSPITAL"] = "demo-hospital-password"
-    os.environ["AITRAIL_PASSWORD_RESEARCHER"] = "demo-researcher-password"
-    settings = Settings.resolve(None, "local", home)
-    work = home / "work"
+    homes = {p: root / p if node else root for p in ("hospital", "researcher", "auditor")}
+    os.environ["AITRAIL_HOME"] = str(homes["hospital"])
+    kind, api = ("kubo", node.api_url) if node else ("local", None)
+    settings = Settings.resolve(None, "local", homes["hospital"])
+    work = root / "work"
     work.mkdir(parents=True)
 
-    step(1, "The embedded default: a local Anvil chain and the embedded IPFS-compatible store")
-    chain = LocalChain(home)
+    if node:
+        step(1, "Three homes sharing one local Anvil chain and one real IPFS node")
+        say(f"store: a real IPFS node (js-ipfs, Kubo RPC at {node.api_url}, up in {node.started_in:.1f} s)")
+    else:
+        step(1, "The embedded default: a local Anvil chain and the embedded IPFS-compatible store")
+    chain = LocalChain(homes["hospital"])
     say(f"chain {chain.ensure()} (chain id {chain.chain_id}), state in {chain.state_file}")
-    fund = Session.open(settings, "anvil0")
+    # Set only now, after Anvil and the IPFS node started: no child process inherits a password.
+    os.environ["AITRAIL_PASSWORD_HOSPITAL"] = "demo-hospital-password"
+    os.environ["AITRAIL_PASSWORD_RESEARCHER"] = "demo-researcher-password"
+    fund = Session.open(settings, "anvil0", store=kind, ipfs_api=api)
     result = flows.deploy_suite(fund, flows.DeployParams(treasury=10_000 * TOKEN))
     for name, address in result.addresses.items():
         say(f"  {name:<16} {address}")
     say(f"  research fund (Anvil test account 0) holds {tokens(fund.suite.token.balance(fund.address))}")
+    # The other homes reach the same chain by URL and find the suite on it: nothing copied between homes.
+    other = {p: Settings.resolve(chain.url, None, homes[p]) for p in ("researcher", "auditor")}
+    if node:
+        for party, party_settings in other.items():
+            found = flows.find_suite(Session.open(party_settings, None, store=kind, ipfs_api=api))
+            registry = found.addresses["DatasetRegistry"]
+            say(f"  the {party}'s home found the suite on the chain (DatasetRegistry {registry})")
 
     step(2, "Accounts: encrypted keystores for the hospital and the researcher, funded with test ETH")
-    keystore = Keystore(home)
     for name in ("hospital", "researcher"):
+        keystore = Keystore(homes[name])
         address = keystore.new(name)
         fund.sender.transfer(address, 10 * TOKEN, f"fund {name}")
         say(f"  {name:<11} {address}  (keystore {keystore.path(name)})")
-    hospital = Session.open(settings, "hospital")
-    researcher = Session.open(settings, "researcher")
+    hospital = Session.open(settings, "hospital", store=kind, ipfs_api=api)
+    researcher = Session.open(other["researcher"], "researcher", store=kind, ipfs_api=api)
     flows.send_tokens(fund, researcher.address, 200 * TOKEN)
     say(f"  the research fund grants the researcher {tokens(200 * TOKEN)} for data access fees")
 
@@ -162,7 +191,7 @@ def run(home: Path) -> None:
     step(5, "The researcher fetches and verifies the data, trains a model, publishes it citing the dataset")
     fetched = flows.fetch_dataset(researcher, dataset_id, work / "researcher")
     say(
-        f"  fetch logged on-chain as ALLOWED; decrypted {fetched.size:,} bytes; sha256 matches the chain "
+        f"  access check logged on-chain as ALLOWED; decrypted {fetched.size:,} bytes; sha256 matches the chain "
         f"→ {fetched.path}"
     )
     metrics = train(fetched.path, work / "researcher" / "model")
@@ -226,7 +255,7 @@ def run(home: Path) -> None:
         say(f"  tampered weights: {refused}")
 
     step(9, "The audit trail of the dataset, rebuilt from chain events")
-    auditor = Session.open(settings, None)
+    auditor = Session.open(other["auditor"], None, store=kind, ipfs_api=api)
     trail = flows.dataset_trail(auditor, dataset_id)
     say(flows.trail_table(trail["trail"]))
     step(10, "The audit trail of the model")
@@ -237,20 +266,23 @@ def run(home: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     keep = "--keep" in args
-    home = Path(tempfile.mkdtemp(prefix="aitrail-demo-"))
+    root = Path(tempfile.mkdtemp(prefix="aitrail-demo-"))
     started = time.perf_counter()
+    node = start_ipfs_node()
     try:
-        run(home)
+        run(root, node)
     except AitrailError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        LocalChain(home).stop()
+        LocalChain(root / "hospital" if node else root).stop()
+        if node:
+            node.stop()
         if not keep:
-            shutil.rmtree(home, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
     say(
         f"\ndemo finished in {time.perf_counter() - started:.1f} s"
-        + (f"; state kept in {home}" if keep else "")
+        + (f"; state kept in {root}" if keep else "")
     )
     return 0
 

@@ -128,8 +128,8 @@ class ContractRevertError(TransactionError):
 class NotDeployedError(ChainError):
     def __init__(self, contract: str, chain_id: int) -> None:
         super().__init__(
-            f"{contract} is not deployed on chain {chain_id}: run `aitrail deploy` or point the address "
-            f"book at an existing deployment"
+            f"{contract} is not deployed on chain {chain_id}: run `aitrail deploy`, or `aitrail deploy "
+            f"--find` to find an existing deployment on the chain"
         )
         self.contract = contract
         self.chain_id = chain_id
@@ -150,6 +150,21 @@ class BlockNotFoundError(StorageError):
     def __init__(self, cid: str) -> None:
         super().__init__(f"block {cid} not found in the store")
         self.cid = cid
+
+
+class NotInStoreError(StorageError):
+    """Something another party published (metadata, a wrapped key, a purpose) is not in the store this
+    command reads: with the embedded default it may exist only in the publisher's own home."""
+
+    def __init__(self, what: str, cid: str, store: str) -> None:
+        where = "this home's embedded store" if store == "local" else f"the {store} store"
+        super().__init__(
+            f"{what} (CID {cid}) is not in {where}; point --store/AITRAIL_STORE and --ipfs-api at the "
+            "IPFS node its publisher used (or `aitrail store import` a CAR file of it)"
+        )
+        self.what = what
+        self.cid = cid
+        self.store = store
 
 
 class BlockCorruptedError(StorageError):

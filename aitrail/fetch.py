@@ -2,9 +2,9 @@
 
 Every block is re-hashed against its CID by the store (`Store.get_block`), the plaintext is decrypted
 segment by segment with AES-GCM authentication, and its SHA-256 is compared with the expected content
-hash (the one recorded on-chain). Output goes to a temporary file in the target directory, is fsynced,
-and only then renamed over the target: on any failure the temporary file is removed and the target
-is left as it was.
+hash (the one recorded on-chain). Output goes to a temporary file (0600) in the target directory, is
+fsynced, and only then renamed over the target: on any failure the temporary file is removed, the
+target is left as it was, and folders this call created for it are removed again.
 """
 
 from __future__ import annotations
@@ -63,9 +63,11 @@ def fetch(
         else expected_sha256
     target = Path(dest)
     directory = target.parent if str(target.parent) else Path(".")
+    created = _make_dirs(directory)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
     except OSError as exc:
+        _remove_dirs(created)
         raise StorageError(f"cannot write into {directory}: {exc.strerror}") from None
     tmp = Path(tmp_name)
     digest = hashlib.sha256()
@@ -89,9 +91,29 @@ def fetch(
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        _remove_dirs(created)
         raise
     _fsync_dir(directory)
     return FetchResult(root, target, size, actual)
+
+
+def _make_dirs(directory: Path) -> list[Path]:
+    """Create `directory` and missing parents; returns those created, deepest first."""
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _remove_dirs(missing)
+        raise StorageError(f"cannot create {directory}: {exc.strerror}") from None
+    return missing
+
+
+def _remove_dirs(created: list[Path]) -> None:
+    for folder in created:  # deepest first; one that gained other files meanwhile stays
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _counting(chunks: Iterator[bytes], update: Callable[[int], object]) -> Iterator[bytes]:

@@ -11,7 +11,6 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from aitrail._types import Readable
 from aitrail.cid import CID
@@ -28,8 +27,10 @@ class Published:
     stored_size: int  # ciphertext bytes (the UnixFS file size under `cid`)
 
 
-class _HashingReader:
-    def __init__(self, src: BinaryIO) -> None:
+class HashingReader:
+    """Passes `src` through, keeping the SHA-256 and size of what went by."""
+
+    def __init__(self, src: Readable) -> None:
         self.src = src
         self.sha256 = hashlib.sha256()
         self.size = 0
@@ -53,7 +54,7 @@ def publish_file(store: Store, path: str | os.PathLike[str], data_key: bytes | N
         raise ImportInputError(str(p), exc.strerror or str(exc)) from None
     with f:
         plain = p.stat().st_size
-        hashing = _HashingReader(f)
+        hashing = HashingReader(f)
         stream: Readable = hashing if data_key is None else EncryptingReader(data_key, hashing)
         total = plain if data_key is None else encrypted_size(plain)
         cid = store.add_stream(stream, cid_version, pin=pin, total=total, show_progress=show_progress)

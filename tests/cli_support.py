@@ -28,8 +28,11 @@ def private_home(root):
         mp.setenv("AITRAIL_NO_PROGRESS", "1")
         for var in [v for v in os.environ if v.startswith("AITRAIL_PASSWORD") or v == "AITRAIL_ACCOUNT"]:
             mp.delenv(var)
-        yield root
-        LocalChain(root).stop()
+        try:
+            yield root
+        finally:
+            # also when the test failed: a leaked Anvil would hold its port and memory for the whole run
+            LocalChain(root).stop()
 
 
 def cli(*args, account=None, ok=True):

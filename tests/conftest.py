@@ -19,3 +19,14 @@ def admin(accounts):
 @pytest.fixture(scope="module")
 def stranger(accounts):
     return accounts[9]
+
+
+@pytest.fixture(scope="session")
+def ipfs_node():
+    """One real IPFS node (js-ipfs with Kubo's RPC, see aitrail/storage/jsipfs.py) for the whole session:
+    its ~4.5 s start is paid once. Not skipped when it cannot start: `make setup` installs it."""
+    from aitrail.storage.jsipfs import JsIpfsNode
+
+    node = JsIpfsNode.start()
+    yield node
+    node.stop()

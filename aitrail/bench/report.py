@@ -129,6 +129,48 @@ def cid_md(c: dict[str, Any]) -> list[str]:
     return [_cid_summary(c) + ".", "", *_md_table(header, rows)]
 
 
+# ------------------------------------------------------------------------------------------ start-up
+
+STARTUP_TARGET_S = 0.35  # `aitrail --help` and `--version`, whole process
+CID_CLI_RSS_TARGET_MIB = 64.0
+
+
+def _startup_rows(st: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    header = ["whole process", "min", "median", "peak RSS"]
+    rows = [["`python -c pass` (the interpreter alone)", _s(st["interpreter"]["seconds_min"]),
+             _s(st["interpreter"]["seconds_median"]), f"{st['interpreter']['peak_rss_mib']:.0f} MiB"]]
+    for name, r in st["commands"].items():
+        rows.append([f"`aitrail {name}`", _s(r["seconds_min"]), _s(r["seconds_median"]),
+                     f"{r['peak_rss_mib']:.0f} MiB"])
+    if "cid_cli" in st:
+        r = st["cid_cli"]
+        rows.append([f"`aitrail cid` of {r['size_bytes'] / 2**20:,.0f} MiB", _s(r["seconds_min"]),
+                     _s(r["seconds_median"]), f"{r['peak_rss_mib']:.0f} MiB"])
+    return header, rows
+
+
+def startup_text(st: dict[str, Any]) -> str:
+    header, rows = _startup_rows(st)
+    return "\n".join([f"CLI start-up, {st['runs']} processes each", *text_table(header, rows)])
+
+
+def startup_md(st: dict[str, Any]) -> list[str]:
+    header, rows = _startup_rows(st)
+    return [f"Each row is a whole CLI process, {st['runs']} runs. A command group imports web3 and the flows "
+            "only when it runs (its `--help` included); `--help`, `--version` and `cid` import neither.", "",
+            *_md_table(header, rows, {1, 2, 3})]
+
+
+def cid_cli_ratio(sections: dict[str, Any]) -> float | None:
+    """Kubo's importer time (its start-up subtracted) over the whole `aitrail cid` process, same file size."""
+    if "startup" not in sections or "cid" not in sections:
+        return None
+    st, c = sections["startup"]["result"], sections["cid"]["result"]
+    if "cid_cli" not in st or "kubo_v0" not in c or st["cid_cli"]["size_bytes"] != c["size_bytes"]:
+        return None
+    return float(c["kubo_v0"]["seconds_min"] / st["cid_cli"]["seconds_min"])
+
+
 # ------------------------------------------------------------------------------------------ Merkle
 
 
@@ -280,6 +322,21 @@ def targets_rows(sections: dict[str, Any]) -> list[list[str]]:
         c = sections["cid"]["result"]
         add(f"CID ≥ {CID_TARGET:.0f}x Kubo's importer ({c['size_bytes'] / 2**20:,.0f} MiB)",
             f"{c['ratio_vs_kubo']:.2f}x", c["ratio_vs_kubo"] >= CID_TARGET)
+    if "startup" in sections:
+        st = sections["startup"]["result"]
+        for name in ("--help", "--version"):
+            r = st["commands"][name]
+            add(f"`aitrail {name}` ≤ {STARTUP_TARGET_S} s", _s(r["seconds_min"]),
+                r["seconds_min"] <= STARTUP_TARGET_S)
+        if "cid_cli" in st:
+            r = st["cid_cli"]
+            size = f"{r['size_bytes'] / 2**20:,.0f} MiB"
+            add(f"`aitrail cid` of {size}, peak RSS ≤ {CID_CLI_RSS_TARGET_MIB:.0f} MiB",
+                f"{r['peak_rss_mib']:.0f} MiB", r["peak_rss_mib"] <= CID_CLI_RSS_TARGET_MIB)
+        ratio = cid_cli_ratio(sections)
+        if ratio is not None:
+            add(f"`aitrail cid` whole process ≥ {CID_TARGET:.0f}x Kubo's importer (its start-up subtracted)",
+                f"{ratio:.2f}x", ratio >= CID_TARGET)
     if "merkle" in sections:
         m = sections["merkle"]["result"]
         ratio, basis = merkle_ratio(m)
@@ -305,12 +362,13 @@ def readme_section(results: dict[str, Any]) -> str:
         "## Performance",
         "",
         "`make bench` measures everything below in one run on this 2-core machine and writes "
-        "`bench/results.json`; each figure is printed beside its anchor (../shared/ANCHORS.md) measured in "
-        "the same run. Times are min / median of several runs.",
+        "`bench/results.json`; each figure is printed beside its anchor (the reference system it is compared "
+        "with) measured in the same run. Times are min / median of several runs.",
     ]
     render: list[tuple[str, str, Any]] = [
         ("gas", "### Gas per operation", lambda r: gas_md(r)),
         ("cid", "### CID vs Kubo's importer", lambda r: cid_md(r)),
+        ("startup", "### CLI start-up", lambda r: startup_md(r)),
         ("merkle", "### Merkle tree vs @openzeppelin/merkle-tree", lambda r: merkle_md(r)),
         ("e2e", "### End-to-end latency", lambda r: e2e_md(r["flows"], r.get("demo_seconds"))),
         ("growth", "### How cost grows", lambda r: growth_md(r)),

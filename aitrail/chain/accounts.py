@@ -17,14 +17,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 
+from aitrail._files import write_private
 from aitrail.errors import (
     AccountError,
     AccountExistsError,
@@ -41,6 +42,30 @@ DEV_PREFIX = "anvil"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 PasswordPrompt = Callable[[str, bool], str]  # (account name, confirm twice?) -> password
+
+
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+def checked_address(text: str) -> ChecksumAddress:
+    """An address as typed: 0x and 40 hex digits, in one case (no checksum to check) or mixed case
+    that is a valid EIP-55 checksum. A mixed-case address whose checksum fails is refused, not
+    "corrected": one flipped letter means a typo, and funds sent there are lost.
+
+    >>> checked_address("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")
+    '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
+    """
+    from web3 import Web3
+
+    if not isinstance(text, str) or not _HEX_ADDRESS.match(text):
+        raise AccountError(f"{text!r} is not an Ethereum address (0x and 40 hex digits)")
+    body = text[2:]
+    if body != body.lower() and body != body.upper() and not Web3.is_checksum_address(text):
+        raise AccountError(
+            f"{text} fails its EIP-55 checksum (mixed case that does not match): check it for a typo, "
+            "or give it all in lower case"
+        )
+    return Web3.to_checksum_address(text)
 
 
 def password_env_vars(name: str) -> list[str]:
@@ -102,10 +127,16 @@ class Keystore:
     def import_keystore(self, name: str, keystore_file: Path, password: str | None = None) -> str:
         """Copy an existing keystore JSON after checking that the password opens it."""
         try:
-            data = json.loads(keystore_file.read_text())
+            data = json.loads(keystore_file.read_bytes().decode("utf-8"))
         except FileNotFoundError:
             raise AccountError(f"keystore file not found: {keystore_file}") from None
-        except (OSError, json.JSONDecodeError) as exc:
+        except IsADirectoryError:
+            raise AccountError(f"{keystore_file} is a directory, not a keystore JSON file") from None
+        except OSError as exc:
+            raise AccountError(f"cannot read {keystore_file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise AccountError(f"{keystore_file} is not a keystore JSON file (not text)") from None
+        except json.JSONDecodeError as exc:
             raise AccountError(f"{keystore_file} is not a keystore JSON file: {exc}") from None
         if not isinstance(data, dict) or "crypto" not in {k.lower() for k in data}:
             raise AccountError(f"{keystore_file} is not a keystore JSON file (no 'crypto' section)")
@@ -149,7 +180,9 @@ class Keystore:
         if not path.is_file():
             raise AccountNotFoundError(name, self.names())
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise AccountError(f"keystore {path} is damaged: not text") from None
         except json.JSONDecodeError as exc:
             raise AccountError(f"keystore {path} is damaged: {exc.msg}") from None
         if not isinstance(data, dict):
@@ -158,11 +191,7 @@ class Keystore:
 
     def _write(self, name: str, data: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path(name))
+        write_private(self.path(name), json.dumps(data))
 
     def _password(self, name: str, confirm: bool = False) -> str:
         for var in password_env_vars(name):
@@ -181,6 +210,10 @@ class Keystore:
             if "MAC mismatch" in str(exc):
                 raise WrongPasswordError(name) from None
             raise AccountError(f"cannot open keystore {name!r}: {exc}") from None
+        except (KeyError, TypeError, AttributeError) as exc:
+            # eth-account indexes the JSON as it goes: a missing or mistyped field surfaces as these.
+            what = f"no field {exc}" if isinstance(exc, KeyError) else "a field of the wrong type"
+            raise AccountError(f"keystore {name!r} is not a valid keystore file: {what}") from None
 
 
 def _checksum(address: str) -> str:

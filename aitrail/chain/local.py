@@ -1,27 +1,52 @@
 """The embedded default chain: an Anvil the CLI starts detached (or finds running) under the aitrail home.
 
-Its state is dumped to `<home>/chain/state.json` every second and on exit (Anvil's `--state` and
-`--state-interval`), and loaded again at the next start, so separate CLI invocations see the same chain,
-and the chain (blocks, logs, balances) survives a restart of the machine.
-
     chain = LocalChain(home)
     url = chain.ensure()      # start it, or find it running
-    chain.stop()              # dump the state and stop it
+    chain.checkpoint()        # make what it holds now survive a crash (the CLI does this before success)
+    chain.stop()              # save the state and stop it
+
+What lives in `<home>/chain/`, and why:
+
+- `state.json`: the checkpoint. Anvil's own dumps (`--dump-state`, `--state-interval 1`) are written in
+  place, so a SIGKILL in the middle of one leaves a torn file that Anvil then refuses to load, and a second
+  is long enough to lose a transaction the CLI already reported. So after every command that changed the
+  chain, and before it prints success, the CLI asks Anvil for its state (`anvil_dumpState`) and writes it
+  here atomically (temporary file, fsync, rename, fsync of the folder).
+- `anvil-state.json`: Anvil's own periodic and on-exit dump, which also covers what brownie scripts or the
+  SDK did between checkpoints. A start loads whichever of the two parses and holds more blocks.
+- `clock.json`: the chain's time offset (`evm_increaseTime` moves it) at the last checkpoint. Anvil keeps
+  the offset only in memory and, after loading a state, stamps new blocks with the wall clock again, before
+  blocks it already holds. A start sets the chain time to at least the last block's timestamp + 1 and to
+  the wall clock plus the saved offset, so block time never goes backwards and an expired grant stays so.
+  It also passes the saved genesis timestamp (`--timestamp`): Anvil makes a fresh block 0 at every start
+  and keeps it beside the loaded one unless the two are identical.
+- `anvil.pid`: written only once the started Anvil answers. A pid counts as our chain only if the process
+  is alive and its command line names this home's chain folder and port, so neither a recycled pid nor a
+  slow answer is taken for our chain, and a slow chain is waited for, never replaced.
+- `chain.lock`: held (fcntl) around find-or-start, stop and checkpoint, so concurrent commands start one
+  chain and write checkpoints in the order they were taken.
 """
 
 from __future__ import annotations
 
 import fcntl
+import gzip
+import itertools
 import json
+import math
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aitrail.config import LOCAL_RPC_URL
 from aitrail.errors import AnvilNotFoundError, LocalChainError, WrongChainError
@@ -31,6 +56,12 @@ LOCAL_PORT = int(LOCAL_RPC_URL.rsplit(":", 1)[1])
 # The project's own Anvil from npm (`make setup`), found relative to a source checkout of the package.
 PROJECT_ANVIL = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "anvil"
 START_TIMEOUT = 20.0
+# How long a chain whose process is alive may take to answer before we call it stuck. Generous on
+# purpose: on a loaded machine an answer can take seconds, and giving up must never mean starting another.
+ANSWER_TIMEOUT = 30.0
+# The only variables the detached Anvil inherits: it must not see keystore passwords (AITRAIL_PASSWORD_*)
+# or anything else of the shell that started it, for as long as it runs.
+ANVIL_ENVIRONMENT = ("PATH", "HOME", "LANG")
 
 
 def find_anvil() -> str:
@@ -39,19 +70,42 @@ def find_anvil() -> str:
     candidates = [explicit] if explicit else [str(PROJECT_ANVIL), shutil.which("anvil")]
     for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
-            return candidate
+            return _native_anvil(candidate)
     searched = explicit or f"{PROJECT_ANVIL} or anvil on PATH"
     raise AnvilNotFoundError(searched)
 
 
-def rpc_chain_id(url: str, timeout: float = 1.0) -> int | None:
-    """The chain id answered at `url`, or None if nothing speaks JSON-RPC there."""
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
+def _native_anvil(candidate: str) -> str:
+    """npm's `anvil` is a Node script that spawns the platform binary. Run the binary itself: the pid we
+    keep is then the chain's own (a signal to the Node wrapper would not stop, freeze or kill the chain,
+    and the wrapper exits on SIGTERM before the chain has saved its state), and no Node start-up is paid."""
+    real = Path(candidate).resolve()
+    if real.name == "bin.mjs" and real.parent.parent.name == "@foundry-rs":
+        for binary in sorted(real.parent.parent.glob(f"{real.parent.name}-*/bin/anvil")):
+            if os.access(binary, os.X_OK):
+                return str(binary)
+    return candidate
+
+
+def rpc_call(url: str, method: str, params: list[Any], timeout: float) -> Any:
+    """One JSON-RPC call; the `result`, or LocalChainError naming the method and what went wrong."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return int(json.loads(response.read())["result"], 16)
-    except (OSError, ValueError, KeyError, urllib.error.URLError):
+            answer = json.loads(response.read())
+    except (OSError, ValueError, urllib.error.URLError) as exc:
+        raise LocalChainError(f"local chain at {url} did not answer {method}: {exc}") from None
+    if "error" in answer:
+        raise LocalChainError(f"local chain at {url} refused {method}: {answer['error']}")
+    return answer.get("result")
+
+
+def rpc_chain_id(url: str, timeout: float = 1.0) -> int | None:
+    """The chain id answered at `url`, or None if nothing speaks JSON-RPC there."""
+    try:
+        return int(rpc_call(url, "eth_chainId", [], timeout), 16)
+    except (LocalChainError, TypeError, ValueError):
         return None
 
 
@@ -72,7 +126,17 @@ class LocalChain:
 
     @property
     def state_file(self) -> Path:
+        """The checkpoint, written atomically; see the module docstring."""
         return self.folder / "state.json"
+
+    @property
+    def anvil_state_file(self) -> Path:
+        """Anvil's own dump (every second and on exit), written in place: it may be torn."""
+        return self.folder / "anvil-state.json"
+
+    @property
+    def clock_file(self) -> Path:
+        return self.folder / "clock.json"
 
     @property
     def pid_file(self) -> Path:
@@ -89,89 +153,219 @@ class LocalChain:
     def running_chain_id(self) -> int | None:
         return rpc_chain_id(self.url)
 
-    def ensure(self) -> str:
-        """Return the URL of the local chain, starting it if nothing answers on its port.
-        Two commands started at once must not both start one: the check-and-start holds a file lock."""
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
         self.folder.mkdir(parents=True, exist_ok=True)
-        with (self.folder / "start.lock").open("w") as lock:
+        with (self.folder / "chain.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                return self._ensure()
+                yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def ensure(self) -> str:
+        """Return the URL of the local chain, starting it unless this home's Anvil is running."""
+        with self._locked():
+            return self._ensure()
+
     def _ensure(self) -> str:
-        found = self.running_chain_id()
-        if found is None:
-            self.start()
-        elif found != self.chain_id:
-            raise WrongChainError(self.chain_id, found, f"the local chain expected at {self.url}")
-        elif self.pid() is None:
+        pid = self.pid() or self._adopt()
+        if pid is not None:
+            found = self._wait_for_answer(pid)
+            if found is not None:
+                if found != self.chain_id:
+                    raise WrongChainError(self.chain_id, found, f"the local chain expected at {self.url}")
+                return self.url
+            # It died while we waited: start a new one below.
+        if _port_bound(self.port):
+            found = rpc_chain_id(self.url, timeout=5.0)
+            if found is not None and found != self.chain_id:
+                raise WrongChainError(self.chain_id, found, f"the local chain expected at {self.url}")
             # Another home's chain (or a hand-started Anvil): using it would mix two states.
             raise LocalChainError(
                 f"port {self.port} already serves a chain not started from {self.home}: stop it, or set "
                 "AITRAIL_LOCAL_PORT to another port"
             )
+        self.start()
         return self.url
 
+    def _wait_for_answer(self, pid: int) -> int | None:
+        """The chain id our live Anvil answers, waiting as long as ANSWER_TIMEOUT while it is alive but slow
+        (loaded machine, stopped process); None if it died meanwhile."""
+        deadline = time.monotonic() + ANSWER_TIMEOUT
+        while _alive(pid):
+            found = rpc_chain_id(self.url, timeout=min(5.0, ANSWER_TIMEOUT))
+            if found is not None:
+                return found
+            if time.monotonic() > deadline:
+                raise LocalChainError(
+                    f"the local chain (Anvil, pid {pid}) is running but has not answered on {self.url} "
+                    f"for {ANSWER_TIMEOUT:.0f} s: it is stuck or the machine is overloaded; try again, or "
+                    "`aitrail chain stop` it"
+                )
+            time.sleep(0.2)
+        return None
+
     def start(self) -> int:
-        """Start Anvil detached (it outlives this process) and wait until it answers; return its pid."""
+        """Start Anvil detached (it outlives this process), loading the saved state, and wait until it
+        answers; return its pid. The pid file names it only once it answers, so a start that fails (the
+        port taken, a bad state file) never replaces the record of a running chain."""
         anvil = find_anvil()
         self.folder.mkdir(parents=True, exist_ok=True)
         command = [
             anvil, "--host", "127.0.0.1", "--port", str(self.port), "--chain-id", str(self.chain_id),
-            "--state", str(self.state_file), "--state-interval", "1", *self.extra_args,
+            "--dump-state", str(self.anvil_state_file), "--state-interval", "1",
         ]
+        saved = self._state_to_load()
+        if saved is not None:
+            # Anvil makes a fresh genesis block at every start and keeps it beside the loaded one, so which
+            # block 0 a later load picks is a coin toss; stamped with the saved genesis's time it is identical
+            # to it (same hash) and the two are one.
+            command += ["--load-state", str(saved.path), "--timestamp", str(saved.genesis_timestamp)]
+        command += self.extra_args
+        environment = {name: os.environ[name] for name in ANVIL_ENVIRONMENT if name in os.environ}
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=environment,
                 start_new_session=True,  # not killed with the terminal or the CLI that started it
             )
-        self.pid_file.write_text(str(process.pid))
+        try:
+            self._wait_for_start(process)
+            if saved is not None:
+                self._keep_time_monotonic()
+        except BaseException:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            raise
+        _write_durably(self.pid_file, str(process.pid).encode())
+        return process.pid
+
+    def _wait_for_start(self, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                self.pid_file.unlink(missing_ok=True)
                 raise LocalChainError(f"local chain (Anvil) exited at start-up: {self._last_log_line()}")
             if self.running_chain_id() == self.chain_id:
-                return process.pid
-            time.sleep(0.1)
-        process.terminate()
-        self.pid_file.unlink(missing_ok=True)
+                return
+            time.sleep(0.02)
         raise LocalChainError(f"local chain (Anvil) did not answer on {self.url} in {START_TIMEOUT:.0f} s")
 
+    def _state_to_load(self) -> SavedState | None:
+        """Of the checkpoint and Anvil's own dump, the one that parses and holds more blocks (the newer
+        write on a tie); None for a new chain. Refuses to start empty over state that cannot be read."""
+        readable: list[SavedState] = []
+        unreadable: list[Path] = []
+        for path in (self.state_file, self.anvil_state_file):
+            if path.exists():
+                found = SavedState.read(path)
+                if found is None:
+                    unreadable.append(path)
+                else:
+                    readable.append(found)
+        if readable:
+            return max(readable, key=lambda saved: (saved.best_block, saved.path.stat().st_mtime))
+        if unreadable:
+            files = ", ".join(map(str, unreadable))
+            raise LocalChainError(
+                f"cannot start the local chain: its saved state is unreadable ({files}); move it aside to "
+                "start an empty chain"
+            )
+        return None
+
+    def _keep_time_monotonic(self) -> None:
+        """Set the clock of a chain started from saved state (`--timestamp` put it back at its genesis)."""
+        latest = rpc_call(self.url, "eth_getBlockByNumber", ["latest", False], ANSWER_TIMEOUT)
+        offset = float(self._saved_clock().get("offset", 0.0))
+        target = max(time.time() + offset, int(latest["timestamp"], 16) + 1)
+        rpc_call(self.url, "evm_setTime", [math.ceil(target)], ANSWER_TIMEOUT)
+
+    def _saved_clock(self) -> dict[str, Any]:
+        try:
+            clock = json.loads(self.clock_file.read_text())
+        except (OSError, ValueError):
+            return {}
+        return clock if isinstance(clock, dict) else {}
+
+    def checkpoint(self) -> bool:
+        """Save the running chain's state and clock durably, unless the last checkpoint already holds them.
+        False when this home's chain is not running (a stop saved it) or nothing changed."""
+        with self._locked():
+            return self._checkpoint()
+
+    def _checkpoint(self) -> bool:
+        if self.pid() is None:
+            return False
+        latest = rpc_call(self.url, "eth_getBlockByNumber", ["latest", False], ANSWER_TIMEOUT)
+        pending = rpc_call(self.url, "eth_getBlockByNumber", ["pending", False], ANSWER_TIMEOUT)
+        clock = {
+            "block": int(latest["number"], 16),
+            "hash": latest["hash"],
+            "offset": int(pending["timestamp"], 16) - time.time(),
+        }
+        saved = self._saved_clock()
+        # Whole seconds against a fractional wall clock: a jitter below 2 s is no change of offset.
+        moved = abs(float(saved.get("offset", 0)) - clock["offset"]) >= 2
+        if saved.get("hash") == clock["hash"] and not moved and self.state_file.exists():
+            return False
+        dump = str(rpc_call(self.url, "anvil_dumpState", [], ANSWER_TIMEOUT))
+        raw = bytes.fromhex(dump.removeprefix("0x"))
+        # Anvil answers gzip; --load-state reads plain JSON.
+        _write_durably(self.state_file, gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+        _write_durably(self.clock_file, json.dumps(clock).encode())
+        return True
+
     def pid(self) -> int | None:
-        """The pid of the Anvil this home started, if it is still alive."""
+        """The pid of the Anvil this home started, if it is alive and still that Anvil."""
         try:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
+        return pid if _alive(pid) and self._is_ours(pid) else None
+
+    def _is_ours(self, pid: int) -> bool:
+        """Whether `pid` runs this home's Anvil: its command line names our port and a file in our chain
+        folder (a state file; any of them, so a chain started by an older aitrail is still recognised)."""
+        if not Path("/proc/self/cmdline").exists():
+            return True  # no /proc (not Linux): the pid being alive is all we can check
         try:
-            os.kill(pid, 0)
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
-            self.pid_file.unlink(missing_ok=True)
+            return False
+        words = [word.decode(errors="replace") for word in argv]
+        port_given = any(a == "--port" and b == str(self.port) for a, b in itertools.pairwise(words))
+        folder = f"{self.folder}{os.sep}"
+        return port_given and any(word.startswith(folder) for word in words)
+
+    def _adopt(self) -> int | None:
+        """Our Anvil running without a pid file (the command that started it was killed before writing
+        it): find it by its command line and record it."""
+        if not _port_bound(self.port):
             return None
-        return pid
+        for entry in Path("/proc").glob("[0-9]*"):
+            pid = int(entry.name)
+            if pid != os.getpid() and self._is_ours(pid) and _alive(pid):
+                _write_durably(self.pid_file, str(pid).encode())
+                return pid
+        return None
 
     def stop(self, timeout: float = 15.0) -> bool:
-        """Stop the Anvil this home started (it dumps its state on SIGTERM). False if none was running."""
-        pid = self.pid()
-        if pid is None:
-            return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except OSError:
-                break
-            if _reap(pid):
-                break
-            time.sleep(0.05)
-        else:
-            raise LocalChainError(f"local chain (Anvil, pid {pid}) did not stop in {timeout:.0f} s")
-        self.pid_file.unlink(missing_ok=True)
-        return True
+        """Checkpoint and stop the Anvil this home started. False if none was running."""
+        with self._locked():
+            pid = self.pid()
+            if pid is None:
+                self.pid_file.unlink(missing_ok=True)  # a stale one, of a chain that died
+                return False
+            with suppress(LocalChainError):  # a chain too stuck to answer still dumps its state on SIGTERM
+                self._checkpoint()
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while not _reap(pid) and _alive(pid):
+                if time.monotonic() > deadline:
+                    raise LocalChainError(f"local chain (Anvil, pid {pid}) did not stop in {timeout:.0f} s")
+                time.sleep(0.02)
+            self.pid_file.unlink(missing_ok=True)
+            return True
 
     def _last_log_line(self) -> str:
         try:
@@ -179,6 +373,81 @@ class LocalChain:
         except OSError:
             return "no log"
         return lines[-1][:200] if lines else "no output"
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """A state file Anvil can load: its height and its genesis block's timestamp."""
+
+    path: Path
+    best_block: int
+    genesis_timestamp: int
+
+    @classmethod
+    def read(cls, path: Path) -> SavedState | None:
+        """None if the file does not parse (a torn write) or lacks what a start needs."""
+        try:
+            state = json.loads(path.read_bytes())
+            geneses = [
+                _number(block["header"]["timestamp"])
+                for block in state["blocks"]
+                if _number(block["header"]["number"]) == 0
+            ]
+            # Several block 0s in a file written before the --timestamp fix: the first one is the real one.
+            return cls(path, _number(state["best_block_number"]), min(geneses))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _number(value: str | int) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _write_durably(target: Path, data: bytes) -> None:
+    """Write all of `data` or nothing under `target`, surviving a crash once this returns: a 0600
+    temporary file beside it, fsynced, renamed over it, then the folder fsynced so the rename sticks."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def _port_bound(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:port. The kernel accepts the connection even when the
+    process behind it is too busy (or stopped) to answer, so this tells slow from gone."""
+    with socket.socket() as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
 def _reap(pid: int) -> bool:

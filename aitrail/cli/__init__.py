@@ -1,37 +1,121 @@
 """The `aitrail` command: a thin click layer over the library.
 
-Library errors (AitrailError) become one line on stderr and a non-zero exit; nothing else is caught,
-so a bug still shows its traceback.
+Library errors (AitrailError) and click's own usage errors (a bad option, a number out of range)
+become one line on stderr, `error: ...`, and a non-zero exit (2 for usage errors, as click has it);
+nothing else is caught, so a bug still shows its traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 import click
-import requests
 
-from aitrail import __version__
+from aitrail.cli._params import SECONDS
 from aitrail.cli.context import CliContext
 from aitrail.errors import AitrailError
 
 
 class AitrailGroup(click.Group):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see `{exc.ctx.command_path} --help`)"
+            click.echo(f"error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:  # Ctrl-C, or end of input at a prompt
+            click.echo("error: aborted; nothing was left half-done (re-run the command to finish)", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except AitrailError as exc:
+            if isinstance(ctx.obj, CliContext):
+                # What the command did before failing (a denied attempt it logged) is kept too; a failure to
+                # save must not hide the error being reported.
+                with suppress(AitrailError):
+                    ctx.obj.save_local_chain()
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
-        except requests.exceptions.ConnectionError:
-            # A fault outside the retrying transaction path (e.g. reading blocks for a table).
+        except OSError as exc:
+            # A fault outside the retrying transaction path (e.g. reading blocks for a table). requests is
+            # imported only by commands that reach out, so it can only have raised if it is loaded.
+            requests = sys.modules.get("requests")
+            if requests is None or not isinstance(exc, requests.exceptions.ConnectionError):
+                raise
             click.echo("error: the chain or IPFS endpoint stopped answering (connection refused)", err=True)
             sys.exit(1)
 
 
-@click.group(cls=AitrailGroup, context_settings={"auto_envvar_prefix": "AITRAIL"})
-@click.version_option(__version__, prog_name="aitrail")
+# name -> (module under aitrail.cli, its one-line help). Each command group is imported only when it is
+# run or asked for help: together they pull in web3 and the flows, which cost more than a second to import,
+# while `aitrail --help`, `--version` and `cid` need none of it. tests/test_cli_startup.py checks that each
+# line here is the command's own short help, so the two cannot drift apart.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "status": ("status", "Chain id, latest block, and which suite contracts are deployed where."),
+    "cid": (
+        "cid",
+        "Print the CID of a file or directory, byte-identical to Kubo's, without storing anything.",
+    ),
+    "store": ("store", "The content store: add, list pins, export and import CAR files."),
+    "account": ("account", "Encrypted keystores (scrypt)."),
+    "chain": (
+        "chain",
+        "The embedded local chain: started on demand by every command, kept in AITRAIL_HOME/chain.",
+    ),
+    "deploy": (
+        "deploy",
+        "Deploy DatasetRegistry, RewardToken, Rewards, ModelRegistry, AccessMarket and wire their roles.",
+    ),
+    "dataset": ("dataset", "Register, list, show, withdraw and fetch datasets."),
+    "access": ("access", "Ask for, grant, revoke, buy and inspect time-limited access."),
+    "model": ("model", "Publish model versions with their lineage, verify weights, read lineage."),
+    "records": ("records", "Prove that a record is in a dataset version, and verify such proofs on-chain."),
+    "rewards": ("rewards", "Reward token balance, claimable rewards, claims."),
+    "audit": ("audit", "Rebuild the trail of a dataset or a model from chain events alone."),
+}
+
+
+class LazyAitrailGroup(AitrailGroup):
+    """The top-level group: lists its commands from COMMANDS and imports one only when it is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"aitrail.cli.{COMMANDS[cmd_name][0]}")
+        command = getattr(module, cmd_name)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The listing `aitrail --help` prints, from the table: asking each command would import them all.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
+
+
+@click.group(cls=LazyAitrailGroup, context_settings={"auto_envvar_prefix": "AITRAIL"})
+@click.version_option(package_name="aitrail", prog_name="aitrail")  # version read only for --version
 @click.option("--rpc-url", envvar="AITRAIL_RPC_URL", help="JSON-RPC URL of the chain (overrides --network).")
 @click.option(
     "--network",
@@ -56,7 +140,7 @@ class AitrailGroup(click.Group):
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=120.0,
     show_default=True,
     envvar="AITRAIL_TIMEOUT",
@@ -83,36 +167,3 @@ def main(
         ipfs_api=ipfs_api,
         timeout=timeout,
     )
-
-
-def _register_commands() -> None:
-    from aitrail.cli import (
-        access,
-        account,
-        audit,
-        chain,
-        cid,
-        dataset,
-        deploy,
-        model,
-        records,
-        rewards,
-        status,
-        store,
-    )
-
-    main.add_command(status.status)
-    main.add_command(cid.cid)
-    main.add_command(store.store)
-    main.add_command(account.account)
-    main.add_command(chain.chain)
-    main.add_command(deploy.deploy)
-    main.add_command(dataset.dataset)
-    main.add_command(access.access)
-    main.add_command(model.model)
-    main.add_command(records.records)
-    main.add_command(rewards.rewards)
-    main.add_command(audit.audit)
-
-
-_register_commands()

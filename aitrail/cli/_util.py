@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from web3 import Web3
-
-from aitrail.chain.accounts import Keystore, dev_account, is_dev_name
+from aitrail.chain.accounts import Keystore, checked_address, dev_account, is_dev_name
 from aitrail.cli.context import CliContext
-from aitrail.errors import AccountError
 
 
 def to_address(ctx: CliContext, who: str) -> str:
     """An address from `0x...`, a keystore account name (read without unlocking), or anvilN."""
     if who.startswith("0x"):
-        if not Web3.is_address(who):
-            raise AccountError(f"{who!r} is not an Ethereum address")
-        return str(Web3.to_checksum_address(who))
+        return str(checked_address(who))
     if is_dev_name(who):
         return str(dev_account(who).address)
     return Keystore(ctx.settings.home).address(who)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from aitrail.cli._params import DATASET_ID, DAYS, VALID_DAYS
 from aitrail.cli._util import table, to_address
 from aitrail.cli.context import CliContext
 from aitrail.errors import ConfigError
@@ -29,9 +30,9 @@ def access() -> None:
 
 
 @access.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.option("--purpose", required=True, help="What the data is for (stored; its digest goes on-chain).")
-@click.option("--days", type=int, default=30, show_default=True)
+@click.option("--days", type=DAYS, default=30, show_default=True)
 @click.pass_obj
 def request(ctx: CliContext, dataset_id: int, purpose: str, days: int) -> None:
     """Ask the owner for access; publishes your encryption public key so the owner can wrap the data key."""
@@ -42,7 +43,7 @@ def request(ctx: CliContext, dataset_id: int, purpose: str, days: int) -> None:
 
 
 @access.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.pass_obj
 def requests(ctx: CliContext, dataset_id: int) -> None:
     """Pending requests for a dataset (requested, not granted since)."""
@@ -54,9 +55,9 @@ def requests(ctx: CliContext, dataset_id: int) -> None:
 
 
 @access.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.argument("account")
-@click.option("--days", type=int, default=30, show_default=True)
+@click.option("--days", type=DAYS, default=30, show_default=True)
 @click.option("--public-key", help="Grantee's 64-byte public key (hex), if they made no request.")
 @click.pass_obj
 def grant(ctx: CliContext, dataset_id: int, account: str, days: int, public_key: str | None) -> None:
@@ -75,7 +76,7 @@ def grant(ctx: CliContext, dataset_id: int, account: str, days: int, public_key:
 
 
 @access.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.argument("account")
 @click.pass_obj
 def deliver(ctx: CliContext, dataset_id: int, account: str) -> None:
@@ -88,7 +89,7 @@ def deliver(ctx: CliContext, dataset_id: int, account: str) -> None:
 
 
 @access.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.argument("account")
 @click.pass_obj
 def revoke(ctx: CliContext, dataset_id: int, account: str) -> None:
@@ -117,7 +118,7 @@ def status(ctx: CliContext, of: str | None) -> None:
 
 
 @access.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.argument("per_day")
 @click.pass_obj
 def price(ctx: CliContext, dataset_id: int, per_day: str) -> None:
@@ -130,8 +131,8 @@ def price(ctx: CliContext, dataset_id: int, per_day: str) -> None:
 
 
 @access.command()
-@click.argument("dataset_id", type=int)
-@click.option("--days", type=int, default=30, show_default=True)
+@click.argument("dataset_id", type=DATASET_ID)
+@click.option("--days", type=DAYS, default=30, show_default=True)
 @click.pass_obj
 def buy(ctx: CliContext, dataset_id: int, days: int) -> None:
     """Buy access through the market (pays the owner in TRAIL; earns the owner a citation reward later)."""
@@ -142,11 +143,11 @@ def buy(ctx: CliContext, dataset_id: int, days: int) -> None:
 
 
 @access.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.argument("account")
-@click.option("--days", type=int, default=30, show_default=True)
+@click.option("--days", type=DAYS, default=30, show_default=True)
 @click.option(
-    "--valid-days", type=int, default=7, show_default=True, help="How long the signature may be used."
+    "--valid-days", type=VALID_DAYS, default=7, show_default=True, help="How long the signature may be used."
 )
 @click.option(
     "-o",

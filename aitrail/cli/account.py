@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from aitrail.chain.accounts import Keystore
 from aitrail.cli._util import table
-from aitrail.cli.context import CliContext, prompt_password
+from aitrail.cli.context import CliContext, has_terminal, prompt_password
 from aitrail.errors import AccountError
 
 
@@ -43,7 +42,7 @@ def import_(ctx: CliContext, name: str, keystore_file: Path | None) -> None:
     if keystore_file is not None:
         address = store.import_keystore(name, keystore_file)
     else:
-        if not sys.stdin.isatty():
+        if not has_terminal():
             raise AccountError(
                 "a private key is only read from a hidden prompt on a terminal; "
                 "for automation import a keystore file with --keystore"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from aitrail.cli._params import DATASET_ID
 from aitrail.cli.context import CliContext
 from aitrail.flows import dataset_trail, model_trail, trail_table
 
@@ -14,7 +15,7 @@ def audit() -> None:
 
 
 @audit.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.pass_obj
 def dataset(ctx: CliContext, dataset_id: int) -> None:
     """Registration, versions, requests, grants, revocations, every access attempt, models, rewards."""

@@ -1,4 +1,8 @@
-"""What every command gets: the global options, resolved lazily so `--help` never touches the chain."""
+"""What every command gets: the global options, resolved lazily so `--help` never touches the chain.
+
+Nothing here imports web3 or the flows at module level: every command imports this module, and a command
+that never reaches the chain (`--help`, `cid`, `store`) must not pay web3's import (over a second here).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,25 @@ import json
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from web3 import Web3
 
-from aitrail.addressbook import AddressBook
-from aitrail.chain.connection import connect
-from aitrail.chain.local import LocalChain
 from aitrail.config import Settings
-from aitrail.flows.session import Session
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+    from aitrail.addressbook import AddressBook
+    from aitrail.flows.session import Session
+
+
+def has_terminal() -> bool:
+    """A terminal to prompt on: standard input open (not `<&-`, where sys.stdin is None) and a tty."""
+    try:
+        return sys.stdin is not None and not sys.stdin.closed and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):  # replaced by something file-like, or closed under us
+        return False
 
 
 def prompt_password(name: str, confirm: bool) -> str:
@@ -23,7 +36,7 @@ def prompt_password(name: str, confirm: bool) -> str:
     from aitrail.chain.accounts import password_env_vars
     from aitrail.errors import NoPasswordError
 
-    if not sys.stdin.isatty():
+    if not has_terminal():
         raise NoPasswordError(name, password_env_vars(name))
     return str(click.prompt(f"password for account {name!r}", hide_input=True, confirmation_prompt=confirm))
 
@@ -45,16 +58,35 @@ class CliContext:
 
     @cached_property
     def w3(self) -> Web3:
+        from aitrail.chain.connection import connect
+        from aitrail.chain.local import LocalChain
+
         if self.settings.is_local:
             LocalChain(self.settings.home).ensure()
         return connect(self.settings.rpc_url)
 
+    @property
+    def chain_used(self) -> bool:
+        """Whether this command reached the chain (cached_property keeps a computed value in __dict__)."""
+        return "w3" in self.__dict__ or "session" in self.__dict__
+
+    def save_local_chain(self) -> None:
+        """On the embedded chain, make what this command changed survive a crash of the chain."""
+        if self.chain_used and self.settings.is_local:
+            from aitrail.chain.local import LocalChain
+
+            LocalChain(self.settings.home).checkpoint()
+
     @cached_property
     def address_book(self) -> AddressBook:
+        from aitrail.addressbook import AddressBook
+
         return AddressBook(self.settings.home)
 
     @cached_property
     def session(self) -> Session:
+        from aitrail.flows.session import Session
+
         return Session.open(
             self.settings,
             self.account,
@@ -65,5 +97,7 @@ class CliContext:
         )
 
     def emit(self, data: Any, human: str) -> None:
-        """Print `human` by default, `data` as JSON with --json."""
+        """Print `human` by default, `data` as JSON with --json; on the embedded chain, only once what
+        the command did is saved (a crash of the chain right after success must not undo it)."""
+        self.save_local_chain()
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str) if self.as_json else human)

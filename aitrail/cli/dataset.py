@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from aitrail.cli._params import DATASET_ID, PREDECESSOR
 from aitrail.cli._util import table, to_address
 from aitrail.cli.context import CliContext
 from aitrail.errors import ConfigError
@@ -44,7 +45,9 @@ def dataset() -> None:
     metavar="PURPOSE=VALUE",
     help="ERC-7517 terms, e.g. aiTraining=allowed (repeatable; default aiTraining=allowed).",
 )
-@click.option("--predecessor", type=int, default=0, help="Register as a new version of this dataset id.")
+@click.option(
+    "--predecessor", type=PREDECESSOR, default=0, help="Register as a new version of this dataset id."
+)
 @click.option("--cid-version", type=click.Choice(["0", "1"]), default="0", show_default=True)
 @click.pass_obj
 def register(
@@ -121,7 +124,7 @@ def list_(ctx: CliContext, owner: str | None) -> None:
 
 
 @dataset.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.pass_obj
 def show(ctx: CliContext, dataset_id: int) -> None:
     """One dataset: owner, hashes, CIDs, records, status."""
@@ -145,7 +148,7 @@ def show(ctx: CliContext, dataset_id: int) -> None:
 
 
 @dataset.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.option("--reason", required=True, help="Why (stored; its digest goes on-chain).")
 @click.pass_obj
 def withdraw(ctx: CliContext, dataset_id: int, reason: str) -> None:
@@ -155,7 +158,7 @@ def withdraw(ctx: CliContext, dataset_id: int, reason: str) -> None:
 
 
 @dataset.command("withdraw-records")
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.argument("record_ids", nargs=-1, required=True)
 @click.option(
     "-o",
@@ -193,7 +196,7 @@ def withdraw_records_(
 
 
 @dataset.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.option(
     "-o",
     "--output",
@@ -215,7 +218,7 @@ def fetch(ctx: CliContext, dataset_id: int, out_dir: Path) -> None:
 
 
 @dataset.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.argument("path", type=click.Path(path_type=Path))
 @click.pass_obj
 def verify(ctx: CliContext, dataset_id: int, path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from aitrail.cli.context import CliContext
-from aitrail.flows import DeployParams, deploy_suite
+from aitrail.flows import DeployParams, deploy_suite, find_suite
 from aitrail.flows._common import parse_tokens
 
 
@@ -16,12 +16,31 @@ from aitrail.flows._common import parse_tokens
     show_default=True,
     help="TRAIL minted once to the deployer (funds that pay the first access fees).",
 )
+@click.option(
+    "--find",
+    is_flag=True,
+    help="Send nothing: find the suite already deployed on this chain (scanning its creation transactions) "
+    "and write this home's address book. For a second home joining an existing deployment.",
+)
+@click.option(
+    "--from-block",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With --find: the first block to scan (on a long chain, the block the suite was deployed in).",
+)
 @click.pass_obj
-def deploy(ctx: CliContext, treasury: str) -> None:
+def deploy(ctx: CliContext, treasury: str, find: bool, from_block: int) -> None:
     """Deploy DatasetRegistry, RewardToken, Rewards, ModelRegistry, AccessMarket and wire their roles.
     A second run finds them (address book + code on chain) and sends nothing."""
     session = ctx.session
     lines: list[str] = []
+    if find:
+        found = find_suite(session, from_block, log=(lambda line: None) if ctx.as_json else lines.append)
+        lines.append(f"address book: {session.book.path(found.chain_id)}")
+        ctx.emit({"chainId": found.chain_id, "addresses": found.addresses, "deployed": [], "wired": []},
+                 "\n".join(lines))
+        return
     result = deploy_suite(
         session,
         DeployParams(treasury=parse_tokens(treasury)),

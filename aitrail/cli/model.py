@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from aitrail.cli._params import DATASET_ID, VERSION_ID
 from aitrail.cli._util import table
 from aitrail.cli.context import CliContext
 from aitrail.flows import lineage as lineage_flow
@@ -24,7 +25,7 @@ def model() -> None:
 @click.option(
     "--dataset",
     "datasets",
-    type=int,
+    type=DATASET_ID,
     multiple=True,
     envvar="AITRAIL_MODEL_PUBLISH_DATASET",
     help="Dataset id trained on (repeatable; the env var takes ids separated by spaces).",
@@ -32,7 +33,7 @@ def model() -> None:
 @click.option(
     "--parent",
     "parents",
-    type=int,
+    type=VERSION_ID,
     multiple=True,
     envvar="AITRAIL_MODEL_PUBLISH_PARENT",
     help="Parent version id (repeatable).",

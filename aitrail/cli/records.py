@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from aitrail import records as rec
+from aitrail.cli._params import DATASET_ID
 from aitrail.cli.context import CliContext
 from aitrail.flows import prove_record, verify_record_proof
 from aitrail.flows._common import when
@@ -19,7 +20,7 @@ def records() -> None:
 
 
 @records.command()
-@click.argument("dataset_id", type=int)
+@click.argument("dataset_id", type=DATASET_ID)
 @click.argument("record")
 @click.option(
     "-o",

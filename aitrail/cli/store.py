@@ -1,7 +1,8 @@
 """`aitrail store ...`: the content store itself (embedded local store, or a Kubo node with --store kubo).
 
 CAR export/import is how anything in the embedded store reaches a real IPFS node or a pinning service
-(`ipfs dag import FILE.car`) with the same CIDs. None of these commands touch the chain.
+(`ipfs dag import FILE.car`) with the same CIDs. Only `gc` touches the chain: it reads what this
+deployment references before it calls anything an orphan.
 """
 
 from __future__ import annotations
@@ -58,3 +59,28 @@ def import_(ctx: CliContext, car: str) -> None:
     """Load a CARv1 file (every block re-hashed against its CID) and pin its roots."""
     roots = [str(cid) for cid in _store(ctx).import_car(car)]
     ctx.emit({"car": car, "roots": roots}, "\n".join(roots))
+
+
+@store.command("gc")
+@click.option("--yes", "--apply", "apply", is_flag=True, help="Delete the orphans (default: only list them).")
+@click.pass_obj
+def gc(ctx: CliContext, apply: bool) -> None:
+    """List (or with --yes delete) stored roots that no upload journal and no dataset or model of this
+    deployment references, each with its size: what a failed or interrupted register left behind."""
+    from aitrail.flows.gc import collect_garbage
+
+    report = collect_garbage(ctx.session, apply)
+    orphans = report.plan.orphans
+    verb = "deleted" if report.applied else "would delete (dry run; --yes to delete)"
+    rows = [f"{o.cid}  {o.size} bytes{'' if o.pinned else '  (unpinned)'}" for o in orphans]
+    ctx.emit(
+        {
+            "orphans": [{"cid": str(o.cid), "size": o.size, "pinned": o.pinned} for o in orphans],
+            "bytes": report.plan.size,
+            "applied": report.applied,
+            "keptBlocks": report.plan.kept_blocks,
+        },
+        "\n".join([*rows, f"{len(orphans)} orphan(s), {report.plan.size} bytes: {verb}"])
+        if orphans
+        else f"no orphans ({report.plan.kept_blocks} blocks in use)",
+    )

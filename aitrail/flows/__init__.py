@@ -12,7 +12,7 @@ from aitrail.flows.access import (
 )
 from aitrail.flows.audit import dataset_trail, model_trail, trail_table
 from aitrail.flows.datasets import describe, list_datasets, register_dataset, verify_copy, withdraw_dataset
-from aitrail.flows.deploy import DeployParams, deploy_suite
+from aitrail.flows.deploy import DeployParams, deploy_suite, find_suite
 from aitrail.flows.models import lineage, publish_model, verify_model, weights_digest
 from aitrail.flows.records import (
     prove_record,
@@ -36,6 +36,7 @@ __all__ = [
     "deploy_suite",
     "describe",
     "fetch_dataset",
+    "find_suite",
     "grant_access",
     "lineage",
     "list_datasets",

@@ -12,7 +12,7 @@ from typing import Any
 from web3 import Web3
 
 from aitrail.cid import CID
-from aitrail.errors import AitrailError, InputFileError
+from aitrail.errors import AitrailError, BlockNotFoundError, InputFileError, NotInStoreError
 from aitrail.storage import Store
 
 TOKEN = 10**18
@@ -56,7 +56,7 @@ def parse_tokens(text: str) -> int:
     except InvalidOperation:
         raise AitrailError(f"not an amount of tokens: {text!r}") from None
     units = value * TOKEN
-    if value < 0 or units != units.to_integral_value():
+    if value < 0 or units != units.to_integral_value() or units >= 2**256:
         raise AitrailError(f"not an amount of tokens: {text!r}")
     return int(units)
 
@@ -77,10 +77,24 @@ class BlockClock:
         return self._stamp(number)
 
 
-def read_json(store: Store, cid: CID) -> dict[str, Any]:
-    data = json.loads(store.read_all(cid))
+def read_published(store: Store, cid: CID, what: str) -> bytes:
+    """Bytes another party published; one whose root is not in this store is named with what to
+    configure (it may live only in the publisher's own embedded store), not as a missing block."""
+    try:
+        return store.read_all(cid)
+    except BlockNotFoundError as exc:
+        if exc.cid == str(cid):
+            raise NotInStoreError(what, str(cid), store.name) from None
+        raise
+
+
+def read_json(store: Store, cid: CID, what: str = "the document") -> dict[str, Any]:
+    try:
+        data = json.loads(read_published(store, cid, what))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise AitrailError(f"{what} {cid} is not JSON") from None
     if not isinstance(data, dict):
-        raise AitrailError(f"document {cid} is not a JSON object")
+        raise AitrailError(f"{what} {cid} is not a JSON object")
     return data
 
 

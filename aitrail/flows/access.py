@@ -17,11 +17,13 @@ from typing import Any
 from eth_typing import ChecksumAddress
 
 from aitrail import crypto
+from aitrail.chain.accounts import checked_address
+from aitrail.chain.contracts import DatasetRecord
 from aitrail.chain.reverts import MESSAGES
 from aitrail.cid import CID, CidKind
 from aitrail.errors import AccessDeniedError, AitrailError, ContractRevertError, NoAccessRequestError
 from aitrail.fetch import FetchResult, fetch
-from aitrail.flows._common import day, read_json, text_ref, when
+from aitrail.flows._common import day, read_json, read_published, text_ref, when
 from aitrail.flows.session import Session
 
 DAY = 86_400
@@ -61,7 +63,7 @@ def pending_requests(session: Session, dataset_id: int) -> list[dict[str, Any]]:
             {
                 "researcher": who,
                 "days": int(event["args"]["duration"]) // DAY,
-                "purpose": _purpose_text(session, bytes(event["args"]["purpose"])),
+                "purpose": purpose_text(session, bytes(event["args"]["purpose"])),
                 "block": int(event["blockNumber"]),
                 "tx": event["transactionHash"].to_0x_hex(),
             }
@@ -69,11 +71,12 @@ def pending_requests(session: Session, dataset_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _purpose_text(session: Session, ref: bytes) -> str:
+def purpose_text(session: Session, ref: bytes) -> str:
+    """A request's purpose as written, from the shared store; its on-chain digest when the store lacks it."""
     try:
         return session.store.read_all(CID.from_onchain(ref, CidKind.V1_RAW)).decode(errors="replace")
     except AitrailError:
-        return "0x" + ref.hex()
+        return f"(text not in this store; its sha256 is 0x{ref.hex()})"
 
 
 def _public_key_of(session: Session, dataset_id: int, account: ChecksumAddress) -> bytes:
@@ -89,10 +92,12 @@ def _public_key_of(session: Session, dataset_id: int, account: ChecksumAddress) 
 
 def data_key_as_owner(session: Session, dataset_id: int) -> bytes:
     record = session.suite.datasets.get(dataset_id)
-    meta = read_json(session.store, record.metadata_cid)
+    meta = read_json(session.store, record.metadata_cid, f"dataset {dataset_id}'s metadata")
     if record.owner.lower() != session.address.lower():
         raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id}")
-    wrapped = session.store.read_all(CID.decode(str(meta["ownerKey"])))
+    wrapped = read_published(
+        session.store, CID.decode(str(meta["ownerKey"])), f"dataset {dataset_id}'s owner key"
+    )
     return crypto.unwrap_key(wrapped, session.key)
 
 
@@ -103,7 +108,7 @@ def grant_access(
     days: int = 30,
     public_key: bytes | None = None,
 ) -> Grant:
-    grantee = session.w3.to_checksum_address(account)
+    grantee = checked_address(account)
     key_ref = _wrapped_key_ref(session, dataset_id, grantee, public_key)
     expires, receipt = session.suite.datasets.grant(dataset_id, grantee, days * DAY, key_ref)
     return Grant(dataset_id, grantee, expires, key_ref, receipt["transactionHash"].to_0x_hex())
@@ -112,7 +117,7 @@ def grant_access(
 def deliver_key(session: Session, dataset_id: int, account: str) -> Grant:
     """Deliver the data key to a grantee whose grant carries none (one bought through the market): the
     registry's `deliverKey` records the key reference in an event and leaves the expiry as it was."""
-    grantee = session.w3.to_checksum_address(account)
+    grantee = checked_address(account)
     registry = session.suite.datasets
     _check_grantor(session, dataset_id)
     # Checked before the wrapped key is stored, so a refused delivery leaves no block behind.
@@ -151,12 +156,12 @@ def _wrapped_key_ref(
 
 
 def revoke_access(session: Session, dataset_id: int, account: str) -> str:
-    receipt = session.suite.datasets.revoke(dataset_id, session.w3.to_checksum_address(account))
+    receipt = session.suite.datasets.revoke(dataset_id, checked_address(account))
     return str(receipt["transactionHash"].to_0x_hex())
 
 
 def access_status(session: Session, account: str | None = None) -> list[dict[str, Any]]:
-    who = session.w3.to_checksum_address(account or session.address)
+    who = checked_address(account or session.address)
     registry = session.suite.datasets
     now = session.block_time()
     latest: dict[int, Any] = {}
@@ -237,18 +242,38 @@ def set_price(session: Session, dataset_id: int, price_per_day: int) -> str:
 def fetch_dataset(
     session: Session, dataset_id: int, out_dir: Path, show_progress: bool | None = None
 ) -> FetchResult:
-    """Log the attempt on-chain, then (if allowed) fetch, decrypt with the wrapped key, verify, write."""
+    """Log the attempt on-chain, then (if allowed) fetch, decrypt with the wrapped key, verify, write.
+
+    The on-chain entry records the access check, not a delivery: what can be checked without the
+    chain's say (the metadata and the wrapped key readable, a key delivered at all) is checked before
+    an allowed attempt is logged, and on any later failure nothing is left at `out_dir`."""
     registry = session.suite.datasets
     record = registry.get(dataset_id)  # DatasetUnknown before anything is logged
+    prepared = None
+    if registry.has_access(dataset_id, session.address):
+        prepared = _data_key_and_name(session, dataset_id, record)
     allowed, receipt = registry.log_access(dataset_id)
     tx_hash = receipt["transactionHash"].to_0x_hex()
     if not allowed:
         raise AccessDeniedError(_why_denied(session, dataset_id), dataset_id, session.address, tx_hash)
-    meta = read_json(session.store, record.metadata_cid)
+    data_key, name = prepared or _data_key_and_name(session, dataset_id, record)
+    return fetch(
+        session.store,
+        record.cid,
+        out_dir / name,
+        expected_sha256=record.content_hash,
+        data_key=data_key,
+        show_progress=show_progress,
+    )
+
+
+def _data_key_and_name(session: Session, dataset_id: int, record: DatasetRecord) -> tuple[bytes, str]:
+    meta = read_json(session.store, record.metadata_cid, f"dataset {dataset_id}'s metadata")
     if record.owner.lower() == session.address.lower():
         data_key = data_key_as_owner(session, dataset_id)
     else:
         # The newest non-zero key ref, from a grant or from a later delivery (`deliverKey`).
+        registry = session.suite.datasets
         who = {"datasetId": dataset_id, "grantee": session.address}
         events = registry.events("AccessGranted", **who) + registry.events("AccessKeyDelivered", **who)
         events.sort(key=lambda e: (e["blockNumber"], e["logIndex"]))
@@ -258,18 +283,11 @@ def fetch_dataset(
                 f"dataset {dataset_id}: access is granted but no data key was delivered yet; "
                 "ask the owner to run `aitrail access deliver`"
             )
-        wrapped = session.store.read_all(CID.from_onchain(refs[-1], CidKind.V1_RAW))
+        ref = CID.from_onchain(refs[-1], CidKind.V1_RAW)
+        wrapped = read_published(session.store, ref, f"your wrapped key of dataset {dataset_id}")
         data_key = crypto.unwrap_key(wrapped, session.key)
     name = Path(str(meta.get("distribution", {}).get("name") or f"dataset-{dataset_id}")).name
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return fetch(
-        session.store,
-        record.cid,
-        out_dir / name,
-        expected_sha256=record.content_hash,
-        data_key=data_key,
-        show_progress=show_progress,
-    )
+    return data_key, name
 
 
 def _why_denied(session: Session, dataset_id: int) -> str:

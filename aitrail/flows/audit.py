@@ -11,6 +11,7 @@ from web3.types import EventData
 
 from aitrail.chain.contracts import _Client
 from aitrail.flows._common import BlockClock, tokens, when
+from aitrail.flows.access import purpose_text
 from aitrail.flows.models import _model_name, resolve_model
 from aitrail.flows.records import stale_citations
 from aitrail.flows.session import Session
@@ -75,7 +76,10 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         session,
         reg,
         "AccessRequested",
-        lambda a: f"{a['researcher']} requested {int(a['duration']) // DAY} days",
+        lambda a: (
+            f"{a['researcher']} requested {int(a['duration']) // DAY} days, purpose: "
+            f"{purpose_text(session, bytes(a['purpose']))!r}"
+        ),
         **d,
     )
     rows += _rows(
@@ -96,7 +100,9 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         session,
         reg,
         "AccessLogged",
-        lambda a: f"{a['account']} fetch {'ALLOWED' if a['allowed'] else 'DENIED'}",
+        # The chain sees the access check, not the download: an allowed attempt may still have failed
+        # (store unreachable, corrupt block, no key delivered, interrupted), so no "fetched" claim.
+        lambda a: f"{a['account']} fetch attempt: access check {'ALLOWED' if a['allowed'] else 'DENIED'}",
         **d,
     )
     rows += _rows(

@@ -1,9 +1,12 @@
 """Data owner flows: register (hash, encrypt, store, register), list, show, withdraw.
 
-Registration writes an upload journal (`<home>/uploads/<content hash>.json`) once the encrypted data and
-its metadata are in the store. If the register transaction then fails (chain down, out of funds,
-revert), re-running the same command finds the journal, checks the blocks are still in the store, and
-registers the same upload: the data is uploaded once and registered once.
+Registration writes an upload journal once the encrypted data and its metadata are in the store, one
+entry per owner per deployment (`<home>/uploads/<chain id>-<registry>/<owner>/<content hash>.json`).
+If the register transaction then fails (chain down, out of funds, revert), re-running the same command
+finds the entry, checks it before using it (this owner and content, metadata naming this owner as
+creator, the owner key opening with this owner's key, every block present and intact) and registers
+the same upload: the data is uploaded once and registered once. A failure before the entry is written
+discards what was stored; a directory is streamed as a tar, never written out in clear.
 
 The metadata document (public, JSON, CIDv1) follows MLCommons Croissant's field names where they fit:
 name, description, license, creator, datePublished, distribution (file name, size, sha256, encoding,
@@ -15,25 +18,30 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import os
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from aitrail import crypto, records
+from aitrail._files import private_path, write_private
+from aitrail._types import Readable
+from aitrail.chain.accounts import checked_address
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.cid import CID
 from aitrail.errors import AitrailError, ContractRevertError, InputFileError
 from aitrail.flows._common import add_json, day, read_json, require_file, sha256_file, text_ref
 from aitrail.flows.session import Session
+from aitrail.packing import DirectoryTar
+from aitrail.publish import HashingReader
 
 RECORD_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 # The saved tree is the npm "standard-v1" dump (~320 bytes per record: 32 MB and ~1.4 s to write for
 # 100,000 records here). Above this, `records prove` rebuilds from the data instead (the owner's
 # decrypted copy or --from FILE), which costs about as much as reading the dump back.
 SAVED_TREE_MAX_RECORDS = 100_000
+UPLOADS = "uploads"
 
 
 @dataclass(frozen=True)
@@ -66,12 +74,10 @@ def register_dataset(
     predecessor's record leaves this version drops (see flows.records.withdraw_records)."""
     # Checked before anything is hashed, uploaded or sent: bad terms leave nothing behind.
     records.consent_terms(**(consent or {}))
-    if path.is_dir():
-        path = pack_directory(path, session.home / "packed")
-    require_file(path)
+    source = source_of(path)
     key = session.key
     registry = session.suite.datasets
-    content_hash = sha256_file(path)
+    content_hash = source.sha256()
     existing = registry.id_of(content_hash)
     if existing:
         record = registry.get(existing)
@@ -88,13 +94,13 @@ def register_dataset(
             already_registered=True,
         )
 
-    journal = session.home / "uploads" / f"{content_hash.hex()}.json"
-    upload = _load_upload(session, journal)
+    journal = upload_journal(session, content_hash)
+    upload = _load_upload(session, journal, content_hash)
     reused = upload is not None
     if upload is None:
         upload = _upload(
             session,
-            path,
+            source,
             key,
             content_hash,
             name=name,
@@ -119,9 +125,34 @@ def register_dataset(
     )
 
 
+@dataclass(frozen=True)
+class Source:
+    """What is registered: a regular file, or a directory streamed as one tar (never written out)."""
+
+    name: str
+    size: int
+    open: Callable[[], AbstractContextManager[Readable]]
+    file: Path | None = None  # a regular file: record datasets build their tree from it
+
+    def sha256(self) -> bytes:
+        with self.open() as stream:
+            hashing = HashingReader(stream)
+            while hashing.read(1 << 20):
+                pass
+        return hashing.sha256.digest()
+
+
+def source_of(path: Path) -> Source:
+    if path.is_dir():
+        tar = DirectoryTar.of(path)
+        return Source(tar.name, tar.size, tar.open)
+    require_file(path)
+    return Source(path.name, path.stat().st_size, lambda: path.open("rb"), path)
+
+
 def _upload(
     session: Session,
-    path: Path,
+    source: Source,
     key: Any,
     content_hash: bytes,
     *,
@@ -133,57 +164,77 @@ def _upload(
     show_progress: bool | None,
     extra_metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Encrypt and store the data, the owner's wrapped key and the metadata. On any failure the roots
+    this added are discarded again (`Store.discard`), so a failed register leaves no orphan behind;
+    `aitrail store gc` finds what a crash (SIGKILL) left."""
     store = session.store
+    # Read before the upload: a chain that is down fails here, before hundreds of MB are stored.
+    created = day(session.block_time())
     root, count = bytes(32), 0
-    if path.suffix.lower() in RECORD_SUFFIXES:
-        root, count, tree = records.build_records_tree(path)
-        # Kept so the owner can prove any record later without decrypting the data (`records prove`).
-        if count <= SAVED_TREE_MAX_RECORDS:
-            save_tree(session, content_hash, tree)
+    tree = None
+    if source.file is not None and source.file.suffix.lower() in RECORD_SUFFIXES:
+        root, count, tree = records.build_records_tree(source.file)
     data_key = crypto.generate_data_key()
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        cid = store.add_stream(
-            cast(BinaryIO, crypto.EncryptingReader(data_key, handle)),
-            cid_version,
-            total=crypto.encrypted_size(size),
-            show_progress=show_progress,
-        )
-    owner_public = crypto.public_key_from_private(bytes(key.key))
-    owner_key_cid = store.add_bytes(crypto.wrap_key(data_key, owner_public), cid_version=1)
-    metadata = {
-        "@type": "aitrail:Dataset",
-        "name": name,
-        "description": description,
-        "license": license,
-        "creator": session.address,
-        "dateCreated": day(session.block_time()),
-        "distribution": {
-            "name": path.name,
-            "contentSize": size,
-            "sha256": content_hash.hex(),
-            "encodingFormat": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
-            "contentUrl": f"ipfs://{cid}",
-            "encryption": "aitrail-aead-v1 (AES-256-GCM segments; key wrapped per grantee with ECIES)",
-        },
-        "ownerKey": str(owner_key_cid),
-        **records.consent_terms(**(consent or {"aiTraining": "allowed"})),
-    }
-    if count:
-        metadata["records"] = {
-            "root": "0x" + root.hex(),
-            "count": count,
-            "leafEncoding": list(records.RECORD_LEAF_ENCODING),
-            "idSource": tree.key_source,
+    added: list[CID] = []
+    try:
+        with source.open() as handle:
+            hashing = HashingReader(handle)
+            cid = store.add_stream(
+                cast(BinaryIO, crypto.EncryptingReader(data_key, hashing)),
+                cid_version,
+                total=crypto.encrypted_size(source.size),
+                show_progress=show_progress,
+            )
+        added.append(cid)
+        if hashing.sha256.digest() != content_hash:
+            raise InputFileError(source.name, "changed while it was being registered; try again")
+        owner_public = crypto.public_key_from_private(bytes(key.key))
+        owner_key_cid = store.add_bytes(crypto.wrap_key(data_key, owner_public), cid_version=1)
+        added.append(owner_key_cid)
+        metadata = {
+            "@type": "aitrail:Dataset",
+            "name": name,
+            "description": description,
+            "license": license,
+            "creator": session.address,
+            "dateCreated": created,
+            "distribution": {
+                "name": source.name,
+                "contentSize": source.size,
+                "sha256": content_hash.hex(),
+                "encodingFormat": mimetypes.guess_type(source.name)[0] or "application/octet-stream",
+                "contentUrl": f"ipfs://{cid}",
+                "encryption": "aitrail-aead-v1 (AES-256-GCM segments; key wrapped per grantee with ECIES)",
+            },
+            "ownerKey": str(owner_key_cid),
+            **records.consent_terms(**(consent or {"aiTraining": "allowed"})),
         }
-    metadata.update(extra_metadata or {})
-    metadata_cid = add_json(store, metadata)
+        if tree is not None and count:
+            metadata["records"] = {
+                "root": "0x" + root.hex(),
+                "count": count,
+                "leafEncoding": list(records.RECORD_LEAF_ENCODING),
+                "idSource": tree.key_source,
+            }
+        metadata.update(extra_metadata or {})
+        metadata_cid = add_json(store, metadata)
+    except BaseException:
+        store.discard(added)
+        raise
+    # Kept so the owner can prove any record later without decrypting the data (`records prove`).
+    if tree is not None and count <= SAVED_TREE_MAX_RECORDS:
+        save_tree(session, content_hash, tree)
     return {
+        "chainId": session.chain_id,
+        "registry": session.suite.datasets.address,
+        "owner": session.address,
+        "contentHash": content_hash.hex(),
         "cid": str(cid),
+        "ownerKey": str(owner_key_cid),
         "metadataCid": str(metadata_cid),
         "recordsRoot": root.hex(),
         "recordsCount": count,
-        "file": str(path),
+        "file": source.name,
     }
 
 
@@ -194,45 +245,82 @@ def tree_path(session: Session, content_hash: bytes) -> Path:
 
 
 def save_tree(session: Session, content_hash: bytes, tree: records.RecordsTree) -> None:
-    target = tree_path(session, content_hash)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    os.close(fd)
-    records.save_records_tree(tree, tmp)
-    os.replace(tmp, target)
+    with private_path(tree_path(session, content_hash)) as tmp:
+        records.save_records_tree(tree, tmp)
 
 
-def _load_upload(session: Session, journal: Path) -> dict[str, Any] | None:
+def upload_journal(session: Session, content_hash: bytes) -> Path:
+    """The journal entry of one owner's upload on one deployment: another account, another chain or
+    another deployment never sees it (its metadata names a creator and wraps the key for one owner)."""
+    deployment = f"{session.chain_id}-{session.suite.datasets.address.lower()}"
+    return session.home / UPLOADS / deployment / session.address.lower() / f"{content_hash.hex()}.json"
+
+
+def journal_entries(home: Path) -> list[dict[str, Any]]:
+    """Every readable upload journal entry under `home` (any deployment, any owner, any format)."""
+    entries = []
+    for path in sorted((home / UPLOADS).rglob("*.json")) if (home / UPLOADS).is_dir() else []:
+        try:
+            entry = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
+def _load_upload(session: Session, journal: Path, content_hash: bytes) -> dict[str, Any] | None:
+    """The journal's upload if it is checked to be this owner's, for this content, and complete in the
+    store; None (upload again) otherwise."""
     try:
         upload = json.loads(journal.read_text())
-    except (OSError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
-    store = session.store
+    if not isinstance(upload, dict):
+        return None
     try:
-        complete = all(store.has(CID.decode(upload[k])) for k in ("cid", "metadataCid"))
-    except (KeyError, AitrailError):
-        complete = False
-    return upload if complete and isinstance(upload, dict) else None
+        if (
+            int(upload["chainId"]) != session.chain_id
+            or str(upload["registry"]).lower() != session.suite.datasets.address.lower()
+            or str(upload["owner"]).lower() != session.address.lower()
+            or upload["contentHash"] != content_hash.hex()
+        ):
+            return None
+        store = session.store
+        meta = read_json(store, CID.decode(upload["metadataCid"]))
+        if (
+            str(meta.get("creator", "")).lower() != session.address.lower()
+            or meta.get("distribution", {}).get("sha256") != content_hash.hex()
+            or str(meta.get("ownerKey")) != upload["ownerKey"]
+            or meta.get("distribution", {}).get("contentUrl") != f"ipfs://{upload['cid']}"
+        ):
+            return None
+        crypto.unwrap_key(store.read_all(CID.decode(upload["ownerKey"])), session.key)
+        for _ in store.walk(CID.decode(upload["cid"])):  # every block present and intact
+            pass
+    except (KeyError, TypeError, ValueError, AitrailError):
+        return None
+    return upload
 
 
 def _save_upload(journal: Path, upload: dict[str, Any]) -> None:
-    journal.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=journal.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(upload, handle)
-    os.replace(tmp, journal)
+    write_private(journal, json.dumps(upload))
 
 
-def metadata_of(session: Session, record: DatasetRecord) -> dict[str, Any]:
+def metadata_of(session: Session, record: DatasetRecord, strict: bool = False) -> dict[str, Any]:
+    """The dataset's metadata document; {} when it cannot be read, unless `strict` (then the error)."""
     try:
-        return read_json(session.store, record.metadata_cid)
+        return read_json(session.store, record.metadata_cid, f"dataset {record.id}'s metadata")
     except AitrailError:
+        if strict:
+            raise
         return {}
 
 
-def describe(session: Session, dataset_id: int) -> dict[str, Any]:
+def describe(session: Session, dataset_id: int, strict: bool = True) -> dict[str, Any]:
+    """One dataset; with `strict` (the default) unreadable metadata is an error, not a row of Nones."""
     record = session.suite.datasets.get(dataset_id)
-    meta = metadata_of(session, record)
+    meta = metadata_of(session, record, strict)
     registry = session.suite.datasets
     withdrawn_at = None
     if record.withdrawn:
@@ -260,10 +348,10 @@ def describe(session: Session, dataset_id: int) -> dict[str, Any]:
 
 def list_datasets(session: Session, owner: str | None = None) -> list[dict[str, Any]]:
     registry = session.suite.datasets
-    filters = {"owner": session.w3.to_checksum_address(owner)} if owner else {}
+    filters = {"owner": checked_address(owner)} if owner else {}
     rows = []
     for event in registry.events("DatasetRegistered", **filters):
-        rows.append(describe(session, int(event["args"]["datasetId"])))
+        rows.append(describe(session, int(event["args"]["datasetId"]), strict=False))
     return rows
 
 
@@ -290,29 +378,3 @@ def verify_copy(session: Session, dataset_id: int, path: Path) -> dict[str, Any]
         "expected": "0x" + record.content_hash.hex(),
         "actual": "0x" + actual.hex(),
     }
-
-
-def pack_directory(folder: Path, out_dir: Path) -> Path:
-    """A directory as one deterministic tar (`<name>.tar`): entries sorted, owners, modes and times
-    normalised, `.git*` left out, so the same tree always gives the same bytes and content hash."""
-    import tarfile
-
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".git") for part in p.relative_to(folder).parts)
-    )
-    if not files:
-        raise InputFileError(str(folder), "no files in this directory")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{folder.resolve().name}.tar"
-    tmp = target.with_suffix(".tar.part")
-    with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
-        for item in files:
-            info = tarfile.TarInfo(f"{folder.resolve().name}/{item.relative_to(folder).as_posix()}")
-            info.size = item.stat().st_size
-            info.mode, info.mtime, info.uid, info.gid, info.uname, info.gname = 0o644, 0, 0, 0, "", ""
-            with item.open("rb") as handle:
-                tar.addfile(info, handle)
-    os.replace(tmp, target)
-    return target

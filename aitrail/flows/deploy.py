@@ -5,20 +5,26 @@ DatasetRegistry; RewardToken(admin, cap); Rewards(admin, token, registry, epoch,
 ModelRegistry(registry, rewards); AccessMarket(token, registry, rewards); then RewardToken's MINTER_ROLE
 to Rewards, Rewards' MARKET_ROLE to the market and REGISTRY_ROLE to the model registry.
 The address book is written after every deployment, with the chain id and the first block.
+
+A second home (another party, another machine) does not copy that file: `find_suite` rebuilds it from
+the chain alone, by scanning creation transactions for the suite's own creation bytecode and following
+the constructor arguments that wire the five contracts together (see `aitrail deploy --find`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from eth_abi.abi import decode as abi_decode
 from web3 import Web3
 
 from aitrail import abi
 from aitrail.chain.accounts import DEV_CHAIN_IDS
 from aitrail.chain.contracts import DAY, address
-from aitrail.errors import WrongChainError
+from aitrail.errors import NotDeployedError, WrongChainError
 from aitrail.flows.session import Session
 
 TOKEN = 10**18
@@ -113,3 +119,84 @@ def deploy_suite(
         result.wired.append(f"treasury {params.treasury // TOKEN:,} TRAIL → {admin}")
         log(f"treasury of {params.treasury // TOKEN:,} TRAIL minted to {admin}")
     return result
+
+
+@dataclass(frozen=True)
+class _Created:
+    name: str
+    address: str
+    block: int
+    args: tuple[Any, ...]
+
+
+def _constructor_types(name: str) -> list[str]:
+    for entry in abi.abi(name):
+        if entry["type"] == "constructor":
+            return [str(i["type"]) for i in entry["inputs"]]
+    return []
+
+
+def _creations(session: Session, from_block: int, to_block: int) -> list[_Created]:
+    """Every creation of a suite contract in the range, recognised by its creation bytecode (the
+    constructor arguments follow it in the transaction's input)."""
+    w3, rpc = session.w3, session.sender.rpc
+    codes = {name: bytes.fromhex(abi.bytecode(name)[2:]) for name in abi.names()}
+    found = []
+    for number in range(from_block, to_block + 1):
+        block: Any = rpc(partial(w3.eth.get_block, number, full_transactions=True))
+        for tx in block["transactions"]:
+            if tx.get("to") is not None:
+                continue
+            data = bytes(tx["input"])
+            for name, code in codes.items():
+                if data.startswith(code):
+                    receipt = rpc(partial(w3.eth.get_transaction_receipt, tx["hash"]))
+                    if receipt["status"] == 1 and receipt["contractAddress"]:
+                        args = tuple(abi_decode(_constructor_types(name), data[len(code):]))
+                        found.append(_Created(name, str(receipt["contractAddress"]), number, args))
+    return found
+
+
+def find_suite(
+    session: Session, from_block: int = 0, to_block: int | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> DeployResult:
+    """Find the newest complete deployment of the suite on the chain and write it to this home's address
+    book. Complete means an AccessMarket whose token, registry and rewards were created as the suite's
+    own contracts, with a ModelRegistry on the same registry and rewards and Rewards on the same token
+    and registry, each still holding code. Sends nothing; needs no account."""
+    w3 = session.w3
+    last = int(w3.eth.block_number) if to_block is None else to_block
+    created = _creations(session, from_block, last)
+    by_address = {c.address.lower(): c for c in created}
+
+    def alive(c: _Created | None, name: str) -> bool:
+        return c is not None and c.name == name and bool(w3.eth.get_code(address(c.address)))
+
+    for market in sorted((c for c in created if c.name == "AccessMarket"), key=lambda c: -c.block):
+        token, registry, rewards = (by_address.get(str(a).lower()) for a in market.args)
+        if not (alive(token, "RewardToken") and alive(registry, "DatasetRegistry")
+                and alive(rewards, "Rewards") and alive(market, "AccessMarket")):
+            continue
+        assert token is not None and registry is not None and rewards is not None
+        if [str(a).lower() for a in rewards.args[1:3]] != [token.address.lower(), registry.address.lower()]:
+            continue
+        models = [
+            c for c in created
+            if c.name == "ModelRegistry" and alive(c, "ModelRegistry")
+            and [str(a).lower() for a in c.args] == [registry.address.lower(), rewards.address.lower()]
+        ]
+        if not models:
+            continue
+        suite = {"DatasetRegistry": registry, "RewardToken": token, "Rewards": rewards,
+                 "ModelRegistry": max(models, key=lambda c: c.block), "AccessMarket": market}
+        entries: dict[str, str] = {name: str(w3.to_checksum_address(c.address)) for name, c in suite.items()}
+        entries["chainId"] = str(session.chain_id)
+        entries["deployedAtBlock"] = str(min(c.block for c in suite.values()))
+        session.book.save(session.chain_id, entries)
+        for name, c in suite.items():
+            log(f"{name:<16} found at {entries[name]} (created in block {c.block})")
+        return DeployResult(session.chain_id, {k: v for k, v in entries.items() if k in abi.names()})
+    raise NotDeployedError(
+        f"the suite (no complete deployment in blocks {from_block}-{last})", session.chain_id
+    )

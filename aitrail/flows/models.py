@@ -25,6 +25,7 @@ from eth_account.messages import encode_defunct
 from hexbytes import HexBytes
 from web3 import Web3
 
+from aitrail.chain.accounts import checked_address
 from aitrail.chain.reverts import MESSAGES
 from aitrail.cid import CID
 from aitrail.errors import (
@@ -265,7 +266,7 @@ def resolve_model(session: Session, reference: str) -> tuple[int, int | None]:
     else:
         owner, _, name = ref.rpartition("/")
         matches = (
-            models.events("ModelRegistered", owner=session.w3.to_checksum_address(owner))
+            models.events("ModelRegistered", owner=checked_address(owner))
             if owner
             else models.events("ModelRegistered")
         )

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from aitrail import records
+from aitrail._files import write_private
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.errors import (
     AitrailError,
@@ -375,8 +375,7 @@ def withdraw_records(
                 },
             },
         )
-        out_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(reduced, target)
+        write_private(target, reduced.read_bytes())
     return {
         "id": registered.dataset_id,
         "predecessor": dataset_id,

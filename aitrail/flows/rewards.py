@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from aitrail.chain.accounts import checked_address
 from aitrail.flows.session import Session
 
 
 def balance(session: Session, account: str | None = None) -> dict[str, Any]:
-    who = session.w3.to_checksum_address(account or session.address)
+    who = checked_address(account or session.address)
     suite = session.suite
     credited, claimed = suite.rewards.account(who)
     return {

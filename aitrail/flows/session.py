@@ -21,7 +21,14 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from aitrail.addressbook import AddressBook
-from aitrail.chain.accounts import DEV_CHAIN_IDS, Keystore, PasswordPrompt, dev_account, is_dev_name
+from aitrail.chain.accounts import (
+    DEV_CHAIN_IDS,
+    Keystore,
+    PasswordPrompt,
+    checked_address,
+    dev_account,
+    is_dev_name,
+)
 from aitrail.chain.connection import connect
 from aitrail.chain.contracts import Suite
 from aitrail.chain.local import LocalChain
@@ -156,8 +163,8 @@ def resolve_account(
                 f"(chain id 31337 or 1337), not chain {chain_id}"
             )
         return dev_account(account)
-    if account.startswith("0x") and len(account) == 42:
-        return Web3.to_checksum_address(account)  # held (unlocked) by the node, e.g. brownie dev accounts
+    if account.startswith("0x"):
+        return checked_address(account)  # held (unlocked) by the node, e.g. brownie dev accounts
     return Keystore(home, prompt).unlock(account)
 
 

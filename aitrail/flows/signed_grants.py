@@ -11,6 +11,8 @@ from typing import Any
 
 from eth_account import Account
 
+from aitrail._files import write_private
+from aitrail.chain.accounts import checked_address
 from aitrail.chain.eip712 import ACCESS_GRANT, registry_domain
 from aitrail.errors import AitrailError, InputFileError
 from aitrail.flows._common import require_file
@@ -27,7 +29,7 @@ def sign_grant(
     from aitrail import crypto
 
     registry = session.suite.datasets
-    grantee = session.w3.to_checksum_address(account)
+    grantee = checked_address(account)
     record = registry.get(dataset_id)
     if record.owner.lower() != session.address.lower():
         raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id}")
@@ -42,7 +44,7 @@ def sign_grant(
         "grantee": grantee,
         "duration": days * DAY,
         "keyRef": key_ref,
-        "nonce": int(registry.call("nonces", session.w3.to_checksum_address(session.address))),
+        "nonce": int(registry.call("nonces", checked_address(session.address))),
         "deadline": session.block_time() + valid_days * DAY,
     }
     domain = registry_domain(session.chain_id, registry.address)
@@ -59,7 +61,7 @@ def sign_grant(
 
 
 def write_signed_grant(document: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(document, indent=1) + "\n")
+    write_private(path, json.dumps(document, indent=1) + "\n")
 
 
 def submit_grant(session: Session, path: Path) -> Grant:
@@ -70,7 +72,7 @@ def submit_grant(session: Session, path: Path) -> Grant:
             raise InputFileError(str(path), f"not a signed grant (format {doc.get('format')!r})")
         fields = (
             int(doc["datasetId"]),
-            session.w3.to_checksum_address(doc["grantee"]),
+            checked_address(doc["grantee"]),
             int(doc["duration"]),
             bytes.fromhex(str(doc["keyRef"])[2:]),
             int(doc["nonce"]),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aitrail._files import write_private
 from aitrail.errors import ProofFileError
 from aitrail.merkle import process_proof
 from aitrail.records.reading import _PAD, PROOF_FORMAT, RECORD_LEAF_ENCODING, Consent, RecordsTree, _keccak
@@ -122,4 +123,4 @@ def verify_proof(proof: RecordProof, root: bytes | None = None) -> bool:
 
 def write_proof(doc: dict[str, Any], path: str | Path) -> None:
     """Write a proof document (from prove()) as indented JSON."""
-    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    write_private(Path(path), json.dumps(doc, indent=2) + "\n")

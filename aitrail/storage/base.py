@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from aitrail import unixfs
@@ -54,6 +54,10 @@ class Store(ABC):
     @abstractmethod
     def import_car(self, path: str | os.PathLike[str], *, pin_roots: bool = True) -> list[CID]:
         """Load a CARv1 file (every block verified); returns its roots."""
+
+    def discard(self, roots: Sequence[CID]) -> None:  # noqa: B027 (a default, not abstract)
+        """Undo adds nothing will use (a register that failed before its journal was written). The
+        default keeps them: a backend that can unpin and free space overrides this."""
 
     # --- built on the primitives -------------------------------------------------------------------
     def add_bytes(self, data: bytes, cid_version: int = 0, *, pin: bool = True) -> CID:

@@ -4,21 +4,49 @@ Blocks live under `<root>/blocks/<2 chars>/<CIDv1 base32>` (a CIDv0 and its CIDv
 same block). Every read re-hashes the bytes against the CID asked for: a missing or corrupted block is
 an error naming that CID, never bad bytes. Writes go to a temporary name then rename, so a crash leaves
 no half block. Pins are empty marker files under `<root>/pins/`.
+
+Garbage collection (`plan_gc` / `apply_gc`, `aitrail store gc`) is mark and sweep: the caller says which
+digests are referenced (by the chain, by upload journals); every block those reach is kept, every other
+block is removed and every pin of an unreferenced root dropped. Links are read from dag-pb blocks only
+(raw leaves have none), without re-hashing, so a plan costs one read per dag-pb block.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from aitrail import unixfs
+from aitrail import dagpb, unixfs
 from aitrail._types import Readable
 from aitrail.car import CarReader, open_car
-from aitrail.cid import CID
-from aitrail.errors import BlockCorruptedError, BlockNotFoundError, StorageError
+from aitrail.cid import CID, DAG_PB
+from aitrail.errors import AitrailError, BlockCorruptedError, BlockNotFoundError, StorageError
 from aitrail.progress import progress
 from aitrail.storage.base import Store
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """A root nothing referenced reaches: pinned, or a stored block no other block links to (what an
+    interrupted add leaves: its pin is written last)."""
+
+    cid: CID
+    size: int  # bytes of its blocks that no kept root reaches (freed with it)
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class GcPlan:
+    orphans: tuple[Orphan, ...]
+    doomed: frozenset[CID]  # every block to delete (CIDv1 form, as stored)
+    kept_blocks: int
+
+    @property
+    def size(self) -> int:
+        return sum(o.size for o in self.orphans)
 
 
 class LocalStore(Store):
@@ -116,6 +144,81 @@ class LocalStore(Store):
 
     def pins(self) -> list[CID]:
         return sorted((CID.decode(p.name) for p in self.pins_dir.iterdir()), key=str)
+
+    # --- discarding and garbage collection ---------------------------------------------------------
+    def discard(self, roots: Sequence[CID]) -> None:
+        """Unpin `roots` and delete their blocks that no remaining pin reaches."""
+        for cid in roots:
+            self.unpin(cid)
+        dropped = {c.to_v1() for c in roots}
+        reach = self._reach(self._links())
+        keep = reach({p.to_v1() for p in self.pins()})
+        for block in reach(dropped) - keep:
+            self.delete_block(block)
+
+    def plan_gc(self, referenced: Callable[[CID], bool]) -> GcPlan:
+        """What `apply_gc` would delete: blocks that no referenced block reaches, grouped by root."""
+        links = self._links()
+        reach = self._reach(links)
+        keep = reach({c for c in links if referenced(c)})
+        pinned = {p.to_v1() for p in self.pins()}
+        linked = {child for children in links.values() for child in children}
+        roots = sorted((pinned | (set(links) - linked)) - keep, key=str)
+        orphans = tuple(
+            Orphan(cid, sum(self.block_size(b) for b in reach({cid}) - keep), cid in pinned) for cid in roots
+        )
+        return GcPlan(orphans, frozenset(set(links) - keep), len(keep))
+
+    def apply_gc(self, plan: GcPlan) -> None:
+        for orphan in plan.orphans:
+            if orphan.pinned:
+                self.unpin(orphan.cid)
+        for block in plan.doomed:
+            self.delete_block(block)
+        for pin in self.pins_dir.iterdir():  # pins written under another CID version of a doomed root
+            if CID.decode(pin.name).to_v1() in plan.doomed:
+                pin.unlink(missing_ok=True)
+
+    def _stored(self) -> Iterable[CID]:
+        for folder in self.blocks_dir.iterdir():
+            for path in folder.iterdir():
+                if not path.name.startswith("."):  # a write in progress (see _emit)
+                    yield CID.decode(path.name)
+
+    def _links(self) -> dict[CID, tuple[CID, ...]]:
+        """Every stored block (CIDv1) and the blocks it links to (present or not)."""
+        links: dict[CID, tuple[CID, ...]] = {}
+        for cid in self._stored():
+            children: tuple[CID, ...] = ()
+            if cid.codec == DAG_PB:
+                try:
+                    node = dagpb.decode_node(self._path(cid).read_bytes())
+                    children = tuple(link.cid.to_v1() for link in node.links)
+                except (AitrailError, UnicodeDecodeError, OSError):
+                    children = ()  # a damaged node links to nothing we can know; it is kept or swept itself
+            links[cid] = children
+        return links
+
+    @staticmethod
+    def _reach(links: dict[CID, tuple[CID, ...]]) -> Callable[[Iterable[CID]], set[CID]]:
+        def reach(start: Iterable[CID]) -> set[CID]:
+            seen: set[CID] = set()
+            stack = [c for c in start if c in links]
+            while stack:
+                cid = stack.pop()
+                if cid not in seen:
+                    seen.add(cid)
+                    stack.extend(c for c in links[cid] if c in links)
+            return seen
+
+        return reach
+
+    def block_size(self, cid: CID) -> int:
+        """Bytes of the stored block (0 if absent)."""
+        try:
+            return self._path(cid).stat().st_size
+        except FileNotFoundError:
+            return 0
 
     # --- CAR ---------------------------------------------------------------------------------------
     def import_car(self, path: str | os.PathLike[str], *, pin_roots: bool = True) -> list[CID]:

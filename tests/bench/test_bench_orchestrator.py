@@ -90,3 +90,20 @@ def test_gas_section_equals_the_snapshots_and_never_beats_the_floor(tmp_path):
         assert row["gas"] == snapshot[name]
         if row.get("floor"):
             assert row["floor"] <= row["gas"], name
+
+
+def test_startup_section_measures_every_command_and_the_whole_cid_process(tmp_path):
+    results = tmp_path / "results.json"
+
+    run = bench("--quick", "--only", "startup", "--json", str(results))
+
+    assert run.returncode == 0, run.stderr
+    st = json.loads(results.read_text())["sections"]["startup"]["result"]
+    from aitrail.cli import COMMANDS
+
+    assert set(st["commands"]) == {"--help", "--version", *(f"{name} --help" for name in COMMANDS)}
+    assert st["cid_cli"]["size_bytes"] == 4 << 20  # the cid section's quick size, so the two compare
+    figures = st["commands"].values()
+    assert all(r["seconds_min"] <= r["seconds_median"] and r["peak_rss_mib"] > 0 for r in figures)
+    rows = report.targets_rows({"startup": {"result": st}})
+    assert [r[0] for r in rows][:2] == ["`aitrail --help` ≤ 0.35 s", "`aitrail --version` ≤ 0.35 s"]

@@ -3,6 +3,7 @@
 
 import aitrail.demo
 import scripts.deploy as deploy_script
+from aitrail.storage.jsipfs import JsIpfsNode, JsIpfsUnavailable
 
 
 def test_deploy_script_is_idempotent(tmp_path, monkeypatch):
@@ -14,20 +15,37 @@ def test_deploy_script_is_idempotent(tmp_path, monkeypatch):
     assert set(first) == {"DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards", "AccessMarket"}
 
 
-def test_demo_runs_the_whole_scenario(capsys, monkeypatch):
+def test_demo_runs_the_whole_scenario_in_three_homes_on_the_real_ipfs_node(capsys, monkeypatch):
     monkeypatch.delenv("AITRAIL_HOME", raising=False)
     assert aitrail.demo.main([]) == 0
     out = capsys.readouterr().out
+    assert "store: a real IPFS node (js-ipfs, Kubo RPC at http://127.0.0.1:" in out
+    assert "the researcher's home found the suite on the chain" in out
+    assert "the auditor's home found the suite on the chain" in out
+    assert "purpose: 'Train a benign/malignant classifier for a screening study'" in out
     for expected in (
         "dataset 1: CID",
-        "fetch logged on-chain as ALLOWED",
+        "access check logged on-chain as ALLOWED",
         "model 'wdbc-screening' version 1 published",
         "citation reward credited",
         "the researcher's next fetch is refused",
         "denied attempt recorded",
         "a copy with one flipped bit: intact=False",
         "is not a published model version",
-        "fetch DENIED",
+        "fetch attempt: access check DENIED",
         "demo finished in",
     ):
         assert expected in out, expected
+
+
+def test_demo_without_the_node_falls_back_to_the_embedded_store_and_says_so(capsys, monkeypatch):
+    def unavailable(*args, **kwargs):
+        raise JsIpfsUnavailable("no `node` on PATH")
+
+    monkeypatch.delenv("AITRAIL_HOME", raising=False)
+    monkeypatch.setattr(JsIpfsNode, "start", unavailable)
+    assert aitrail.demo.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("store: the embedded store (cannot start the js-ipfs node: no `node` on PATH;")
+    assert "found the suite on the chain" not in out
+    assert "fetch attempt: access check DENIED" in out

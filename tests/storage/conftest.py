@@ -68,11 +68,19 @@ def store(tmp_path):
 
 @pytest.fixture(scope="module")
 def kubo_server(tmp_path_factory):
+    """The STAND-IN Kubo server, only for what a real node cannot be made to do (serve corrupted bytes,
+    answer with Kubo's own strings)."""
     server = KuboStandIn(tmp_path_factory.mktemp("kubo-standin")).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def kubo(kubo_server):
+def kubo_standin(kubo_server):
     return KuboStore(kubo_server.api_url, timeout=30)
+
+
+@pytest.fixture
+def kubo(ipfs_node):
+    """The Kubo RPC backend on the session's real IPFS node (js-ipfs); a missing block is given 2 s."""
+    return KuboStore(ipfs_node.api_url, timeout=30, read_timeout=2)

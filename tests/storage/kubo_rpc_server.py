@@ -1,4 +1,7 @@
-"""A STAND-IN for a Kubo node's HTTP RPC API, for tests only: no Kubo binary can be installed here.
+"""A STAND-IN for a Kubo node's HTTP RPC API, for tests only, and only for error injection: the Kubo backend's
+tests run against a real IPFS node (js-ipfs, the `ipfs_node` fixture); this server stays for what a real node
+cannot be made to do (hand back corrupted bytes) and to answer with Kubo's own strings (Size as a string,
+"not found" for a missing block), which js-ipfs words differently.
 
 It speaks the documented subset aitrail uses — every call POST /api/v0/<command>, query-string
 arguments, multipart uploads, NDJSON or JSON answers, and Kubo's error shape (HTTP 500, or 400 for a

@@ -15,12 +15,12 @@ def test_local_is_the_default_under_aitrail_home(tmp_path, monkeypatch):
     assert store.root == tmp_path / "store"
 
 
-def test_kubo_by_environment(monkeypatch, kubo_server):
+def test_kubo_by_environment(monkeypatch, ipfs_node):
     monkeypatch.setenv("AITRAIL_STORE", "kubo")
-    monkeypatch.setenv("AITRAIL_IPFS_API", kubo_server.api_url)
+    monkeypatch.setenv("AITRAIL_IPFS_API", ipfs_node.api_url)
     store = open_store()
     assert isinstance(store, KuboStore)
-    assert store.version() == "0.32.1"
+    assert store.version() == "0.18.1"
 
 
 def test_kubo_default_api_address(monkeypatch):
