@@ -7,10 +7,13 @@ import {IRewards} from "../interfaces/IRewards.sol";
 
 /// @title aitrail model-version registry
 /// @notice See IModelRegistry. Storage holds only what a later call must read (owner, counters,
-///         digest, deprecation, aliases); CIDs and lineage lists live in events.
+///         the digest index, deprecation, aliases, commitments); CIDs, a version's digest and lineage
+///         lists live in events.
 contract ModelRegistry is IModelRegistry {
     uint8 private constant _MAX_CID_KIND = 2;
 
+    /// @inheritdoc IModelRegistry
+    uint64 public immutable MIN_COMMIT_AGE;
     IDatasetRegistryView private immutable _datasets;
     IRewards private immutable _rewards;
 
@@ -21,14 +24,18 @@ contract ModelRegistry is IModelRegistry {
     mapping(uint256 versionId => Version) private _versions;
     mapping(bytes32 weightsDigest => uint256 versionId) private _versionByDigest;
     mapping(uint256 modelId => mapping(bytes32 alias_ => uint256 versionId)) private _aliases;
+    mapping(bytes32 commitment => uint64 committedAt) private _commitments;
 
     /// @param datasets The dataset registry that citations are checked against.
     /// @param rewards Rewards contract credited on publication (needs its REGISTRY_ROLE granted to
     ///        this contract), or address(0) to publish without rewards.
-    constructor(IDatasetRegistryView datasets, IRewards rewards) {
+    /// @param minCommitAge Seconds between a commitment and its publication: longer than a transaction
+    ///        can be held back from inclusion on the target network.
+    constructor(IDatasetRegistryView datasets, IRewards rewards, uint64 minCommitAge) {
         if (address(datasets) == address(0)) revert ModelZeroAddress();
         _datasets = datasets;
         _rewards = rewards;
+        MIN_COMMIT_AGE = minCommitAge;
     }
 
     modifier onlyModelOwner(uint256 modelId) {
@@ -36,6 +43,16 @@ contract ModelRegistry is IModelRegistry {
         if (owner == address(0)) revert ModelUnknown(modelId);
         if (owner != msg.sender) revert ModelNotOwner(modelId, msg.sender);
         _;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function commitVersion(bytes32 commitment) external {
+        if (commitment == bytes32(0)) revert ModelCommitmentZero();
+        uint64 committedAt = _commitments[commitment];
+        if (committedAt != 0) revert ModelCommitmentExists(commitment, committedAt);
+        committedAt = uint64(block.timestamp);
+        _commitments[commitment] = committedAt;
+        emit VersionCommitted(commitment, msg.sender, committedAt);
     }
 
     /// @inheritdoc IModelRegistry
@@ -70,11 +87,13 @@ contract ModelRegistry is IModelRegistry {
     function publishVersion(
         uint256 modelId,
         bytes32 weightsDigest,
+        bytes16 salt,
         CompactCid calldata artifact,
         CompactCid calldata metadata,
         uint256[] calldata datasetIds,
         uint256[] calldata parentVersionIds
     ) external onlyModelOwner(modelId) returns (uint256 versionId) {
+        _consumeCommitment(weightsDigest, salt);
         versionId = _recordVersion(modelId, weightsDigest, artifact, metadata);
         _checkAndEmitDatasets(versionId, datasetIds);
         _checkAndEmitParents(versionId, parentVersionIds);
@@ -133,8 +152,15 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function aliasOf(uint256 modelId, bytes32 alias_) external view returns (uint256) {
-        return _aliases[modelId][alias_];
+    function aliasOf(uint256 modelId, bytes32 alias_) external view returns (uint256 versionId) {
+        versionId = _aliases[modelId][alias_];
+        // Checked lazily, like an expiry: deprecating writes one flag however many aliases point here.
+        if (versionId != 0 && _versions[versionId].deprecated) versionId = 0;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function commitmentTime(bytes32 commitment) external view returns (uint64) {
+        return _commitments[commitment];
     }
 
     /// @inheritdoc IModelRegistry
@@ -145,6 +171,36 @@ contract ModelRegistry is IModelRegistry {
     /// @inheritdoc IModelRegistry
     function versionCount() external view returns (uint256) {
         return _versionCount;
+    }
+
+    // The caller's own address is hashed in, so a commitment copied from the mempool (or a pending
+    // publication copied with its salt) never matches a commitment of the copier.
+    function _consumeCommitment(bytes32 weightsDigest, bytes16 salt) private {
+        bytes32 commitment;
+        // keccak256(abi.encode(msg.sender, weightsDigest, salt)) hashed in scratch space (0x00-0x5f): no
+        // memory is allocated; the free-memory pointer at 0x40 is restored after.
+        // slither-disable-start assembly (scratch-space hashing only; saves the abi.encode allocation)
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let free := mload(0x40)
+            mstore(0x00, caller())
+            mstore(0x20, weightsDigest)
+            mstore(0x40, salt)
+            commitment := keccak256(0x00, 0x60)
+            mstore(0x40, free)
+        }
+        // slither-disable-end assembly
+        uint64 committedAt = _commitments[commitment];
+        // slither-disable-next-line incorrect-equality (0 means never committed; not a balance check)
+        if (committedAt == 0) revert ModelCommitmentUnknown(commitment);
+        uint256 readyAt;
+        // Two 64-bit values in 256 bits: cannot overflow.
+        unchecked {
+            readyAt = uint256(committedAt) + MIN_COMMIT_AGE;
+        }
+        // A validator's few seconds of timestamp skew are far below any sensible delay.
+        if (block.timestamp < readyAt) revert ModelCommitmentTooRecent(commitment, readyAt, block.timestamp);
+        delete _commitments[commitment];
     }
 
     function _recordVersion(
@@ -164,8 +220,7 @@ contract ModelRegistry is IModelRegistry {
             modelId: uint64(modelId),
             number: number,
             publishedAt: uint64(block.timestamp),
-            deprecated: false,
-            weightsDigest: weightsDigest
+            deprecated: false
         });
         _versionByDigest[weightsDigest] = versionId;
         emit VersionPublished(modelId, versionId, weightsDigest, number, msg.sender, artifact, metadata);

@@ -74,17 +74,21 @@ contract Rewards is IRewards, AccessControl {
     }
 
     /// @inheritdoc IRewards
-    function recordPurchase(uint256 datasetId, address buyer, uint256 fee) external onlyRole(MARKET_ROLE) {
+    function recordPurchase(uint256 datasetId, address buyer, uint256 fee)
+        external
+        onlyRole(MARKET_ROLE)
+        returns (uint256 amount)
+    {
         Config memory config = _config;
         uint64 epoch = currentEpoch();
         DatasetEpoch memory issued = _issued[datasetId];
         if (issued.epoch != epoch) issued = DatasetEpoch({epoch: epoch, issued: 0});
-        uint256 amount = fee * config.rewardBps / _BPS;
+        amount = fee * config.rewardBps / _BPS;
         // issued never exceeds the cap it was checked against, but the cap may since have been lowered.
         uint256 room = config.datasetEpochCap > issued.issued ? config.datasetEpochCap - issued.issued : 0;
         if (amount > room) amount = room;
         // slither-disable-next-line incorrect-equality (nothing to issue; not a balance check)
-        if (amount == 0) return;
+        if (amount == 0) return 0;
         issued.issued += amount.toUint192();
         _issued[datasetId] = issued;
         _vouchers[datasetId][buyer] += amount;
@@ -117,12 +121,19 @@ contract Rewards is IRewards, AccessControl {
     /// @inheritdoc IRewards
     function claim() external returns (uint256 amount) {
         Account memory account = _accounts[msg.sender];
-        amount = account.credited - account.claimed;
-        if (amount == 0) revert RewardsNothingToClaim(msg.sender);
+        uint256 owed = account.credited - account.claimed;
+        if (owed == 0) revert RewardsNothingToClaim(msg.sender);
         if (_config.mintingPaused) revert RewardsMintingPaused();
-        // Mark first: a token or receiver that calls back into claim() finds nothing left.
-        _accounts[msg.sender].claimed = account.credited;
-        emit RewardClaimed(msg.sender, amount);
+        // Honest credit is never lost to the cap: mint what fits now, the rest stays claimable (burns by
+        // later purchases make room again).
+        uint256 supply = _token.totalSupply();
+        uint256 cap = _token.cap();
+        uint256 headroom = cap > supply ? cap - supply : 0;
+        amount = owed < headroom ? owed : headroom;
+        if (amount == 0) revert RewardsCapReached(msg.sender, owed);
+        // Mark first: a token or receiver that calls back into claim() finds only the rest.
+        _accounts[msg.sender].claimed = account.claimed + amount.toUint128();
+        emit RewardClaimed(msg.sender, amount, owed - amount);
         _token.mint(msg.sender, amount);
     }
 

@@ -17,13 +17,25 @@ pragma solidity 0.8.28;
 ///         3. The owner never holds a voucher on its own dataset (the market refuses self-purchase), and
 ///            a voucher whose dataset has since passed to the publisher is forfeited, not credited.
 ///
-///         So a publisher citing its own datasets over and over earns nothing, and each rewarded token
-///         needs a real token payment of 10_000 / rewardBps times as much to the dataset owner. The
-///         residual attack (two accounts of one person buying from each other) recovers the fee but is
-///         bounded by `datasetEpochCap` per dataset per epoch and costs a purchase plus a publication.
+///         4. The reward is paid for up front: the market burns the voucher amount out of the buyer's fee
+///            in the same purchase (the owner is paid `F - voucher` now), and the burned share comes
+///            back to the owner as minted reward only if the purchase backs a citation.
 ///
-///         Claims are pull-based: `claim()` marks everything credited as claimed, then mints it through
-///         the token's MINTER_ROLE. Invariant per account: credited == claimable + claimed.
+///         Bound: every token minted by `claim` was first burned by a purchase, one for one
+///         (sum of claims <= sum of credits <= sum of vouchers issued = sum burned by the market), so
+///         rewards never add to the supply beyond what purchases removed. Colluding accounts (one
+///         person buying its own datasets, with any number of datasets and accounts) get back at most
+///         what they burned: they cannot mint anything they did not pay for. On top, each dataset
+///         issues at most `datasetEpochCap` per epoch.
+///
+///         Claims are pull-based: `claim()` marks what it mints as claimed, then mints it through the
+///         token's MINTER_ROLE. Near the token cap it mints what still fits (min(claimable, cap -
+///         totalSupply)) and keeps the rest claimable. Invariant per account: credited == claimable +
+///         claimed.
+///
+///         Trust: the holder of DEFAULT_ADMIN_ROLE can grant itself MARKET_ROLE (and the token's admin
+///         MINTER_ROLE) and so forge vouchers or mint. Deployments that must not trust the admin wire the
+///         roles and then renounce DEFAULT_ADMIN_ROLE on both contracts (AccessControl.renounceRole).
 interface IRewards {
     /// @notice Per-account totals. `credited - claimed` is what `claim()` would mint now.
     struct Account {
@@ -39,8 +51,8 @@ interface IRewards {
     );
     /// @notice A voucher was consumed without credit because its dataset now belongs to the publisher.
     event VoucherForfeited(uint256 indexed datasetId, address indexed publisher, uint256 amount);
-    /// @notice `account` claimed `amount`, minted to it.
-    event RewardClaimed(address indexed account, uint256 amount);
+    /// @notice `account` claimed `amount`, minted to it; `remaining` stays claimable (the token cap).
+    event RewardClaimed(address indexed account, uint256 amount, uint256 remaining);
     /// @notice The share of access fees turned into vouchers changed.
     event RewardRateSet(uint16 previousBps, uint16 newBps);
     /// @notice The per-dataset, per-epoch voucher cap changed.
@@ -50,6 +62,8 @@ interface IRewards {
 
     /// @notice `claim` by `account` with nothing credited beyond what it already claimed.
     error RewardsNothingToClaim(address account);
+    /// @notice `claim` by `account`, owed `claimable`, while the token's supply is at its cap.
+    error RewardsCapReached(address account, uint256 claimable);
     /// @notice `claim` while minting is paused.
     error RewardsMintingPaused();
     /// @notice A reward rate above 100 % (10_000 basis points).
@@ -71,14 +85,17 @@ interface IRewards {
     /// @notice Record a paid purchase: `buyer` paid `fee` for access to `datasetId`.
     /// @dev MARKET_ROLE only. Writes the voucher now, so publishing later only reads and clears it.
     ///      The amount added (after the epoch cap) is in `VoucherIssued`; nothing is emitted for zero.
-    function recordPurchase(uint256 datasetId, address buyer, uint256 fee) external;
+    ///      The market must burn the returned amount from the buyer in the same transaction.
+    /// @return amount The voucher amount issued (0 when capped or at a zero rate).
+    function recordPurchase(uint256 datasetId, address buyer, uint256 fee) external returns (uint256 amount);
 
     /// @notice Credit the owners of `datasetIds` for their citation by `publisher` in `versionId`.
     /// @dev REGISTRY_ROLE only. One storage read per dataset without a voucher; the list is the
     ///      publication's own, bounded by its calldata.
     function creditCitations(uint256 versionId, address publisher, uint256[] calldata datasetIds) external;
 
-    /// @notice Mint everything credited to the caller and not yet claimed.
+    /// @notice Mint what is credited to the caller and not yet claimed, as far as the token cap allows.
+    /// @dev Reverts `RewardsNothingToClaim`, `RewardsMintingPaused`, `RewardsCapReached`.
     /// @return amount Minted to the caller.
     function claim() external returns (uint256 amount);
 

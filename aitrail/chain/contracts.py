@@ -266,10 +266,22 @@ class ModelRegistryClient(_Client):
         (event,) = self.receipt_events(receipt, "ModelRegistered")
         return int(event["args"]["modelId"]), receipt
 
+    def min_commit_age(self) -> int:
+        return int(self.call("MIN_COMMIT_AGE"))
+
+    def commitment_time(self, commitment: bytes) -> int:
+        return int(self.call("commitmentTime", commitment))
+
+    def commit(self, commitment: bytes) -> tuple[int, TxReceipt]:
+        receipt = self.send("commit to a model version", "commitVersion", commitment)
+        (event,) = self.receipt_events(receipt, "VersionCommitted")
+        return int(event["args"]["committedAt"]), receipt
+
     def publish(
         self,
         model_id: int,
         digest: bytes,
+        salt: bytes,
         artifact: CID,
         metadata: CID,
         datasets: Sequence[int],
@@ -280,6 +292,7 @@ class ModelRegistryClient(_Client):
             "publishVersion",
             model_id,
             digest,
+            salt,
             artifact.to_onchain(),
             metadata.to_onchain(),
             sorted(set(datasets)),
@@ -298,13 +311,12 @@ class ModelRegistryClient(_Client):
         }
 
     def version(self, version_id: int) -> dict[str, Any]:
-        model_id, number, published, deprecated, digest = self.call("getVersion", version_id)
+        model_id, number, published, deprecated = self.call("getVersion", version_id)
         return {
             "modelId": int(model_id),
             "number": int(number),
             "publishedAt": int(published),
             "deprecated": bool(deprecated),
-            "weightsDigest": bytes(digest),
         }
 
     def version_by_digest(self, digest: bytes) -> int:
@@ -354,9 +366,9 @@ class AccessMarketClient(_Client):
     def quote(self, dataset_id: int, days: int) -> int:
         return int(self.call("quote", dataset_id, days))
 
-    def buy(self, dataset_id: int, days: int, key_ref: bytes, max_fee: int) -> tuple[int, int, TxReceipt]:
+    def buy(self, dataset_id: int, days: int, public_key: bytes, max_fee: int) -> tuple[int, int, TxReceipt]:
         receipt = self.send(
-            f"buy access to dataset {dataset_id}", "buyAccess", dataset_id, days, key_ref, max_fee
+            f"buy access to dataset {dataset_id}", "buyAccess", dataset_id, days, public_key, max_fee
         )
         (event,) = self.receipt_events(receipt, "AccessPurchased")
         return int(event["args"]["fee"]), int(event["args"]["expiresAt"]), receipt

@@ -3,8 +3,9 @@ status, buy through the market, and fetch (logged on-chain first, then fetched, 
 
 Key delivery: a grant carries `keyRef`, the sha2-256 digest of a CIDv1 (raw) block in the store holding
 the data key wrapped with ECIES for the grantee's public key, which the grantee published in their
-`AccessRequested` event. Only the grantee's private key opens it. A grant made without one (bought
-through the market) gets it later from `deliverKey`, in an `AccessKeyDelivered` event.
+`AccessRequested` event (or, for a buyer, in the market's `AccessPurchased` event). Only the grantee's
+private key opens it. A grant made without one (bought through the market) gets it later from
+`deliverKey`, in an `AccessKeyDelivered` event.
 """
 
 from __future__ import annotations
@@ -79,10 +80,14 @@ def purpose_text(session: Session, ref: bytes) -> str:
 
 
 def _public_key_of(session: Session, dataset_id: int, account: ChecksumAddress) -> bytes:
-    requests = session.suite.datasets.events("AccessRequested", datasetId=dataset_id, researcher=account)
-    if not requests:
+    """The newest public key `account` published for `dataset_id`: with a request or with a purchase."""
+    suite = session.suite
+    published = suite.datasets.events("AccessRequested", datasetId=dataset_id, researcher=account)
+    published += suite.market.events("AccessPurchased", datasetId=dataset_id, buyer=account)
+    if not published:
         raise NoAccessRequestError(dataset_id, account)
-    return bytes(requests[-1]["args"]["publicKey"])
+    published.sort(key=lambda e: (e["blockNumber"], e["logIndex"]))
+    return bytes(published[-1]["args"]["publicKey"])
 
 
 def data_key_as_owner(session: Session, dataset_id: int) -> bytes:
@@ -235,7 +240,9 @@ def buy_access(session: Session, dataset_id: int, days: int = 30) -> dict[str, A
         )
     if suite.token.allowance(session.address, suite.market.address) < fee:
         suite.token.approve(suite.market.address, fee)
-    paid, expires, receipt = suite.market.buy(dataset_id, days, ZERO32, fee)
+    # The buyer's public key goes with the purchase, so the owner can deliver the data key at once.
+    public = crypto.public_key_from_private(bytes(session.key.key))
+    paid, expires, receipt = suite.market.buy(dataset_id, days, public, fee)
     return {
         "dataset": dataset_id,
         "fee": paid,

@@ -42,6 +42,10 @@ class DeployParams:
     # Seconds between a registration's commitment and its reveal (DatasetRegistry, against squatting);
     # None: 60 s, or 1 s on a development chain (31337, 1337), where nobody watches a mempool.
     registration_delay: int | None = None
+    # Seconds between a model commitment and its publication (front-running, see IModelRegistry); None:
+    # 0 on a development chain (only its owner sends to it, and an idle automining chain makes no new
+    # block to pass a delay in), 120 s elsewhere (ten 12 s blocks).
+    min_commit_age: int | None = None
 
 
 @dataclass
@@ -89,7 +93,10 @@ def deploy_suite(
     rewards = ensure(
         "Rewards", admin, token, registry, params.epoch_length, params.reward_bps, params.dataset_epoch_cap
     )
-    models = ensure("ModelRegistry", registry, rewards)
+    commit_age = params.min_commit_age
+    if commit_age is None:
+        commit_age = 0 if session.chain_id in DEV_CHAIN_IDS else 120
+    models = ensure("ModelRegistry", registry, rewards, commit_age)
     market = ensure("AccessMarket", token, registry, rewards)
     result.addresses = {k: v for k, v in entries.items() if k in abi.names()}
 
@@ -184,7 +191,8 @@ def find_suite(
         models = [
             c for c in created
             if c.name == "ModelRegistry" and alive(c, "ModelRegistry")
-            and [str(a).lower() for a in c.args] == [registry.address.lower(), rewards.address.lower()]
+            # (registry, rewards, minCommitAge): the first two tie it to this suite.
+            and [str(a).lower() for a in c.args[:2]] == [registry.address.lower(), rewards.address.lower()]
         ]
         if not models:
             continue

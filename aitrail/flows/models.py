@@ -4,17 +4,30 @@ Weights digest (OpenSSF model-signing layout): SHA-256 of every file under the m
 file counts as one), keyed by its relative path with `/` separators, directories not listed, `.git*`
 ignored; the digest is SHA-256 over the per-file digests concatenated in path order. Anyone can
 recompute it and ask the chain "is this a published version, and of which model?".
+
+Publishing is commit-reveal on-chain (so nobody can copy a pending publication and take the digest), in
+one call here: commit to keccak256(publisher, digest, salt), upload, wait the registry's
+MIN_COMMIT_AGE, publish with the salt. The salt is derived from the publisher's signature over the
+digest (deterministic, known only to the key holder), so a re-run after a crash between the steps finds
+its own commitment on-chain and goes on, with no file to keep and nothing sent twice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
+from eth_abi.abi import encode
+from eth_account.messages import encode_defunct
+from hexbytes import HexBytes
+from web3 import Web3
+
 from aitrail.chain.accounts import checked_address
 from aitrail.chain.reverts import MESSAGES
+from aitrail.cid import CID
 from aitrail.errors import (
     AitrailError,
     ContractRevertError,
@@ -67,10 +80,16 @@ def publish_model(
     models = session.suite.models
     existing = models.version_by_digest(digest)
     if existing:
+        earlier = _own_publication(session, name, existing)
+        if earlier is not None:  # a re-run after the publication went through: report it, send nothing
+            return earlier
         raise AitrailError(
             f"{path} is already published as version {existing} (model {models.version(existing)['modelId']})"
         )
     _check_citations(session, datasets, parents or [])
+    # Committed before anything is uploaded, so the digest is claimed before the files can be seen.
+    salt = commit_salt(session, digest)
+    committed_at = _commit(session, commitment(session.address, digest, salt))
     artifact = session.store.add_path(path, show_progress=False)
     metadata = add_json(
         session.store,
@@ -90,8 +109,9 @@ def publish_model(
     model_id = models.model_id(session.address, name)
     if model_id == 0:
         model_id, _ = models.register(name)
-    version_id, number, receipt = models.publish(
-        model_id, digest, artifact, metadata, datasets, parents or []
+    version_id, number, receipt = _reveal(
+        session, lambda: models.publish(model_id, digest, salt, artifact, metadata, datasets, parents or []),
+        committed_at,
     )
     return {
         "model": name,
@@ -103,6 +123,82 @@ def publish_model(
         "metadata": str(metadata),
         "tx": receipt["transactionHash"].to_0x_hex(),
     }
+
+
+def _own_publication(session: Session, name: str, version_id: int) -> dict[str, Any] | None:
+    """The result of an earlier run that published `version_id` as `name` of this account, or None."""
+    models = session.suite.models
+    model_id = models.model_id(session.address, name)
+    version = models.version(version_id)
+    if model_id == 0 or version["modelId"] != model_id:
+        return None
+    (event,) = models.events("VersionPublished", versionId=version_id)
+    args = event["args"]
+    return {
+        "model": name,
+        "modelId": model_id,
+        "versionId": version_id,
+        "number": version["number"],
+        "weightsDigest": "0x" + bytes(args["weightsDigest"]).hex(),
+        "artifact": str(_event_cid(args["artifact"])),
+        "metadata": str(_event_cid(args["metadata"])),
+        "tx": event["transactionHash"].to_0x_hex(),
+    }
+
+
+def _event_cid(value: Any) -> CID:
+    """A CompactCid from a decoded event: web3 gives named fields for a struct in an event."""
+    return CID.from_onchain(bytes(value["digest"]), int(value["kind"]))
+
+
+def commitment(publisher: str, digest: bytes, salt: bytes) -> bytes:
+    """keccak256(abi.encode(publisher, weightsDigest, salt)), as ModelRegistry.publishVersion checks it."""
+    return bytes(Web3.keccak(encode(["address", "bytes32", "bytes16"], [publisher, digest, salt])))
+
+
+def commit_salt(session: Session, digest: bytes) -> bytes:
+    """The 16-byte salt for `digest`: the first half of keccak256 of the publisher's signature over it.
+    ECDSA signatures here are deterministic (RFC 6979), so every run of the same publisher finds the
+    same salt."""
+    text = f"aitrail: commit to publishing model weights 0x{digest.hex()}"
+    signer = session.signer
+    if isinstance(signer, str):  # held by the node
+        signature = bytes(HexBytes(session.sender.rpc(lambda: session.w3.eth.sign(signer, text=text))))
+    else:
+        session.require_signer()
+        assert signer is not None
+        signature = bytes(signer.sign_message(encode_defunct(text=text)).signature)
+    return bytes(Web3.keccak(signature))[:16]
+
+
+def _commit(session: Session, commitment_: bytes) -> int:
+    """Store the commitment unless an earlier (interrupted) run did; its timestamp."""
+    models = session.suite.models
+    committed_at = models.commitment_time(commitment_)
+    if committed_at == 0:
+        try:
+            committed_at, _ = models.commit(commitment_)
+        except ContractRevertError as exc:
+            # Someone copied our commitment first: harmless, it is ours to reveal all the same.
+            if exc.error != "ModelCommitmentExists":
+                raise
+            committed_at = models.commitment_time(commitment_)
+    return committed_at
+
+
+def _reveal(session: Session, publish: Any, committed_at: int) -> Any:
+    """Publish once the commitment is MIN_COMMIT_AGE old in chain time. The gas estimate runs against the
+    latest block, so until a block that late exists it refuses (nothing is sent): wait and retry."""
+    age = session.suite.models.min_commit_age()
+    time.sleep(max(0, committed_at + age - session.block_time()))
+    deadline = time.monotonic() + max(60, 3 * age)
+    while True:
+        try:
+            return publish()
+        except ContractRevertError as exc:
+            if exc.error != "ModelCommitmentTooRecent" or time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 def _check_citations(session: Session, datasets: list[int], parents: list[int]) -> None:
@@ -231,7 +327,5 @@ def lineage(session: Session, reference: str) -> dict[str, Any]:
 
 def metadata(session: Session, version_id: int) -> dict[str, Any]:
     events = session.suite.models.events("VersionPublished", versionId=version_id)
-    from aitrail.cid import CID
-
     meta = events[0]["args"]["metadata"]
     return read_json(session.store, CID.from_onchain(bytes(meta[0]), int(meta[1])))

@@ -13,6 +13,11 @@ contract TestReentrantMintToken {
     mapping(address account => uint256) public balanceOf;
     uint256 public totalSupply;
 
+    /// @notice No cap: Rewards.claim asks for one to mint only what fits.
+    function cap() external pure returns (uint256) {
+        return type(uint256).max;
+    }
+
     /// @notice Credit `to`, then call its `onMint` hook if it is a contract. Anyone may call: test only.
     function mint(address to, uint256 amount) external {
         balanceOf[to] += amount;

@@ -84,6 +84,7 @@ REWARD_BPS = 1_000  # 10 % of each access fee becomes a citation voucher
 DATASET_EPOCH_CAP = 500 * 10**18
 PRICE_PER_DAY = 2 * 10**18
 DAY = 86400
+MIN_COMMIT_AGE = 60  # seconds between commitVersion and publishVersion
 
 _salt = itertools.count(1)
 
@@ -163,7 +164,7 @@ def rewards(Rewards, admin, token, datasets):
 
 @pytest.fixture(scope="module")
 def models(ModelRegistry, admin, datasets, rewards):
-    m = ModelRegistry.deploy(datasets, rewards, {"from": admin})
+    m = ModelRegistry.deploy(datasets, rewards, MIN_COMMIT_AGE, {"from": admin})
     rewards.grantRole(rewards.REGISTRY_ROLE(), m, {"from": admin})
     return m
 
@@ -215,10 +216,43 @@ def buy(market, token, fund, dataset_id, buyer, days=30):
     fee = market.quote(dataset_id, days)
     fund(buyer, fee)
     token.approve(market, fee, {"from": buyer})
-    return market.buyAccess(dataset_id, days, b"\x00" * 32, fee, {"from": buyer})
+    return market.buyAccess(dataset_id, days, public_key(buyer), fee, {"from": buyer})
+
+
+def public_key(account):
+    """The 64-byte secp256k1 public key of a brownie test account (Anvil's known keys)."""
+    from aitrail.crypto import public_key_from_private
+    from aitrail.flows.session import account_from_brownie
+
+    return public_key_from_private(bytes(account_from_brownie(account).key))
+
+
+def salt(n):
+    return (0x5A17 * 2**100 + n).to_bytes(16, "big")
+
+
+def commitment(who, weights_digest, salt_):
+    """keccak256(abi.encode(publisher, weightsDigest, salt)), as ModelRegistry computes it."""
+    from eth_abi import encode
+    from web3 import Web3
+
+    return bytes(Web3.keccak(encode(["address", "bytes32", "bytes16"], [str(who), weights_digest, salt_])))
+
+
+def commit(models, who, n, age=MIN_COMMIT_AGE):
+    """Commit `who` to digest(n) with salt(n) (unless a refused publication left it committed), then
+    let `age` seconds pass."""
+    from brownie import chain
+
+    c = commitment(who, digest(n), salt(n))
+    tx = models.commitVersion(c, {"from": who}) if models.commitmentTime(c) == 0 else None
+    chain.sleep(age)
+    return tx
 
 
 def publish(models, model_id, who, n, datasets=(), parents=()):
+    """Commit, wait MIN_COMMIT_AGE, publish digest(n): the two steps every publication takes."""
+    commit(models, who, n)
     return models.publishVersion(
-        model_id, digest(n), cid(n), cid(1000 + n), list(datasets), list(parents), {"from": who}
+        model_id, digest(n), salt(n), cid(n), cid(1000 + n), list(datasets), list(parents), {"from": who}
     )

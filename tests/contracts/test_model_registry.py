@@ -2,16 +2,31 @@
 
 import brownie
 from brownie import ZERO_ADDRESS, chain
-from conftest import DAY, cid, digest, err, grant, register_dataset, revoke_access, withdraw_dataset
+from conftest import (
+    DAY,
+    MIN_COMMIT_AGE,
+    cid,
+    commit,
+    commitment,
+    digest,
+    err,
+    grant,
+    register_dataset,
+    revoke_access,
+    salt,
+    withdraw_dataset,
+)
 
 PRODUCTION = b"production".ljust(32, b"\x00")
 STAGING = b"staging".ljust(32, b"\x00")
 
 
 def publish(models, model_id, who, n, datasets=(), parents=(), artifact_kind=0, metadata_kind=1):
+    commit(models, who, n)
     return models.publishVersion(
         model_id,
         digest(n),
+        salt(n),
         cid(n, artifact_kind),
         cid(1000 + n, metadata_kind),
         list(datasets),
@@ -104,7 +119,7 @@ def test_owner_functions_on_unknown_model(models, researcher):
 
 def test_constructor_rejects_zero_registry(ModelRegistry, admin):
     with brownie.reverts(err("ModelZeroAddress")):
-        ModelRegistry.deploy(ZERO_ADDRESS, ZERO_ADDRESS, {"from": admin})
+        ModelRegistry.deploy(ZERO_ADDRESS, ZERO_ADDRESS, 0, {"from": admin})
 
 
 # --- versions ------------------------------------------------------------------------------------
@@ -131,7 +146,7 @@ def test_publish_numbers_versions_and_emits(models, researcher, model_id):
         tx2.timestamp,
         False,
     )
-    assert v["weightsDigest"] == "0x" + digest(2).hex()
+    assert len(v) == 4  # the digest is in VersionPublished and versionIdByDigest, not stored twice
     assert models.getModel(model_id)["versionCount"] == 2
     assert models.versionCount() == 2
     assert models.versionIdByDigest(digest(1)) == 1
@@ -155,7 +170,9 @@ def test_publish_same_digest_twice_reverts(models, researcher, model_id):
 
 def test_publish_zero_digest_reverts(models, researcher, model_id):
     with brownie.reverts(err("ModelDigestZero")):
-        models.publishVersion(model_id, b"\x00" * 32, cid(1), cid(2), [], [], {"from": researcher})
+        models.commitVersion(commitment(researcher, b"\x00" * 32, salt(1)), {"from": researcher})
+        chain.sleep(MIN_COMMIT_AGE)
+        models.publishVersion(model_id, b"\x00" * 32, salt(1), cid(1), cid(2), [], [], {"from": researcher})
 
 
 def test_publish_invalid_cid_kind_reverts(models, researcher, model_id):
@@ -293,6 +310,21 @@ def test_alias_moves_with_an_event_each_time(models, researcher, model_id):
     assert models.aliasOf(model_id, PRODUCTION) == 0
 
 
+def test_deprecating_a_version_unsets_the_aliases_pointing_at_it(models, researcher, model_id):
+    """Issue 11 item 6: before the fix `aliasOf` still answered the deprecated version."""
+    publish(models, model_id, researcher, 1)
+    publish(models, model_id, researcher, 2)
+    models.setAlias(model_id, PRODUCTION, 1, {"from": researcher})
+    models.setAlias(model_id, STAGING, 1, {"from": researcher})
+    tx = models.deprecateVersion(1, {"from": researcher})
+    assert tx.events["VersionDeprecated"] == {"modelId": model_id, "versionId": 1}
+    assert models.aliasOf(model_id, PRODUCTION) == 0
+    assert models.aliasOf(model_id, STAGING) == 0
+    # The alias can be pointed at a live version again.
+    models.setAlias(model_id, PRODUCTION, 2, {"from": researcher})
+    assert models.aliasOf(model_id, PRODUCTION) == 2
+
+
 def test_alias_errors(models, researcher, other, model_id):
     models.registerModel("bert", {"from": other})
     publish(models, 2, other, 1)
@@ -309,7 +341,7 @@ def test_alias_errors(models, researcher, other, model_id):
 
 
 def test_registry_without_rewards_publishes_citations(ModelRegistry, admin, datasets, researcher):
-    plain = ModelRegistry.deploy(datasets, ZERO_ADDRESS, {"from": admin})
+    plain = ModelRegistry.deploy(datasets, ZERO_ADDRESS, MIN_COMMIT_AGE, {"from": admin})
     plain.registerModel("resnet", {"from": researcher})
     own = register_dataset(datasets, researcher)
     tx = publish(plain, 1, researcher, 1, datasets=[own])
@@ -323,3 +355,84 @@ def test_digest_lookup_names_the_model(models, researcher, other, model_id):
     version_id = models.versionIdByDigest(digest(7))
     assert models.getVersion(version_id)["modelId"] == 2
     assert models.getModel(2)["owner"] == other
+
+
+# --- commit-reveal (issue 11 item 2) -------------------------------------------------------------------
+
+
+def test_front_runner_copying_a_pending_publication_does_not_become_the_publisher(
+    models, researcher, other, model_id
+):
+    """The victim committed and reveals; the attacker sees the reveal (digest and salt) in the mempool.
+    Before commit-reveal, the attacker's copy of publishVersion on its own model won the digest."""
+    models.registerModel("stolen", {"from": other})
+    attacker_model = models.modelIdByName(other, "stolen")
+    commit(models, researcher, 5)
+    args = (digest(5), salt(5), cid(5), cid(1005), [], [])
+    # A verbatim copy of the reveal from the attacker's account: its commitment hash differs.
+    mine = commitment(other, digest(5), salt(5))
+    with brownie.reverts(err("ModelCommitmentUnknown", mine)):
+        models.publishVersion(attacker_model, *args, {"from": other})
+    # Committing now does not help: the victim's reveal lands long before the attacker's ages.
+    models.commitVersion(mine, {"from": other})
+    ready = chain.time() + MIN_COMMIT_AGE
+    with brownie.reverts():
+        models.publishVersion(attacker_model, *args, {"from": other})
+    tx = models.publishVersion(model_id, *args, {"from": researcher})
+    assert tx.events["VersionPublished"]["publisher"] == researcher
+    assert models.versionIdByDigest(digest(5)) == tx.events["VersionPublished"]["versionId"]
+    chain.sleep(MIN_COMMIT_AGE)
+    assert chain.time() >= ready
+    version_id = models.versionIdByDigest(digest(5))
+    with brownie.reverts(err("ModelDigestPublished", digest(5), version_id)):
+        models.publishVersion(attacker_model, *args, {"from": other})
+    assert models.getVersion(version_id)["modelId"] == model_id
+
+
+def test_commit_stores_the_time_and_emits(models, researcher):
+    c = commitment(researcher, digest(1), salt(1))
+    tx = models.commitVersion(c, {"from": researcher})
+    assert tx.events["VersionCommitted"] == {
+        "commitment": "0x" + bytes(c).hex(),
+        "committer": researcher,
+        "committedAt": tx.timestamp,
+    }
+    assert models.commitmentTime(c) == tx.timestamp
+    with brownie.reverts(err("ModelCommitmentExists", bytes(c), tx.timestamp)):
+        models.commitVersion(c, {"from": researcher})
+    with brownie.reverts(err("ModelCommitmentZero")):
+        models.commitVersion(b"\x00" * 32, {"from": researcher})
+
+
+def test_publish_before_the_commitment_aged_reverts(models, researcher, model_id):
+    c = commitment(researcher, digest(1), salt(1))
+    tx = models.commitVersion(c, {"from": researcher})
+    args = (model_id, digest(1), salt(1), cid(1), cid(2), [], [])
+    ready = tx.timestamp + MIN_COMMIT_AGE
+    chain.sleep(MIN_COMMIT_AGE - 10)
+    with brownie.reverts():  # ModelCommitmentTooRecent(c, ready, now): now depends on the block
+        models.publishVersion(*args, {"from": researcher})
+    try:
+        models.publishVersion.call(*args, {"from": researcher})
+        raise AssertionError("the call should revert")
+    except brownie.exceptions.VirtualMachineError as exc:
+        assert str(exc.revert_msg).startswith(f"ModelCommitmentTooRecent: {c!r}, {ready}, ")
+    chain.sleep(10)
+    tx = models.publishVersion(*args, {"from": researcher})
+    assert models.commitmentTime(c) == 0  # consumed
+    assert tx.events["VersionPublished"]["weightsDigest"] == "0x" + digest(1).hex()
+
+
+def test_publish_with_a_wrong_salt_reverts(models, researcher, model_id):
+    commit(models, researcher, 1)
+    wrong = commitment(researcher, digest(1), salt(2))
+    with brownie.reverts(err("ModelCommitmentUnknown", wrong)):
+        models.publishVersion(model_id, digest(1), salt(2), cid(1), cid(2), [], [], {"from": researcher})
+
+
+def test_a_commitment_is_spent_by_its_publication(models, researcher, model_id):
+    commit(models, researcher, 1)
+    args = (model_id, digest(1), salt(1), cid(1), cid(2), [], [])
+    models.publishVersion(*args, {"from": researcher})
+    with brownie.reverts(err("ModelCommitmentUnknown", commitment(researcher, digest(1), salt(1)))):
+        models.publishVersion(*args, {"from": researcher})

@@ -119,9 +119,10 @@ def test_claim_mints_and_marks(models, market, rewards, token, fund, listed, own
     supply = token.totalSupply()
     tx = rewards.claim({"from": owner})
     assert tx.return_value == VOUCHER_30_DAYS
-    assert tx.events["RewardClaimed"] == {"account": owner, "amount": VOUCHER_30_DAYS}
+    assert tx.events["RewardClaimed"] == {"account": owner, "amount": VOUCHER_30_DAYS, "remaining": 0}
     assert tx.events["Transfer"] == {"from": ZERO_ADDRESS, "to": owner, "value": VOUCHER_30_DAYS}
-    assert token.balanceOf(owner) == FEE_30_DAYS + VOUCHER_30_DAYS
+    # Paid fee minus the burned reward share, then the reward: the whole fee, once the citation came.
+    assert token.balanceOf(owner) == FEE_30_DAYS
     assert token.totalSupply() == supply + VOUCHER_30_DAYS
     assert [int(x) for x in rewards.accountOf(owner)] == [VOUCHER_30_DAYS, VOUCHER_30_DAYS]
     assert rewards.claimable(owner) == 0
@@ -150,8 +151,11 @@ def test_paused_minting_blocks_claims_not_credits(
     assert rewards.claim({"from": owner}).return_value == VOUCHER_30_DAYS
 
 
-def test_claim_past_token_cap_reverts(RewardToken, Rewards, admin, datasets, owner):
-    small = RewardToken.deploy(admin, 10, {"from": admin})
+def test_claim_near_the_token_cap_mints_what_fits_and_keeps_the_rest(
+    RewardToken, Rewards, admin, datasets, owner
+):
+    """Issue 11 item 4: before the fix the claim reverted ERC20ExceededCap and nothing could be claimed."""
+    small = RewardToken.deploy(admin, 60, {"from": admin})
     r = Rewards.deploy(admin, small, datasets, EPOCH, REWARD_BPS, DATASET_EPOCH_CAP, {"from": admin})
     small.grantRole(small.MINTER_ROLE(), r, {"from": admin})
     for role in (r.MARKET_ROLE(), r.REGISTRY_ROLE()):
@@ -159,9 +163,19 @@ def test_claim_past_token_cap_reverts(RewardToken, Rewards, admin, datasets, own
     dataset_id = register_dataset(datasets, owner)
     r.recordPurchase(dataset_id, admin, 1000, {"from": admin})  # voucher 100
     r.creditCitations(1, admin, [dataset_id], {"from": admin})
-    with brownie.reverts(err("ERC20ExceededCap", 100, 10)):
+    tx = r.claim({"from": owner})
+    assert tx.return_value == 60
+    assert tx.events["RewardClaimed"] == {"account": owner, "amount": 60, "remaining": 40}
+    assert small.totalSupply() == small.cap() == 60
+    assert r.claimable(owner) == 40
+    assert [int(x) for x in r.accountOf(owner)] == [100, 60]
+    with brownie.reverts(err("RewardsCapReached", owner, 40)):
         r.claim({"from": owner})
-    assert r.claimable(owner) == 100  # the failed claim marked nothing
+    # Burns (the market's reward share of later fees) make room again.
+    small.burn(25, {"from": owner})
+    tx = r.claim({"from": owner})
+    assert tx.events["RewardClaimed"] == {"account": owner, "amount": 25, "remaining": 15}
+    assert r.claimable(owner) == 15
 
 
 def test_set_reward_rate(rewards, admin):
@@ -215,3 +229,19 @@ def test_new_rate_applies_to_later_purchases(market, rewards, token, fund, liste
     tx = buy(market, token, fund, listed, researcher, days=2)
     assert "VoucherIssued" not in tx.events
     assert rewards.voucherOf(listed, researcher) == PRICE_PER_DAY
+
+
+def test_limit_admin_can_forge_vouchers_until_it_renounces(rewards, admin, datasets, owner):
+    """Documented limit (IRewards "Trust", README): the admin can grant itself MARKET_ROLE and forge a
+    voucher; a deployment that renounces DEFAULT_ADMIN_ROLE after wiring closes that door."""
+    market_role = rewards.MARKET_ROLE()
+    dataset_id = register_dataset(datasets, owner)
+    rewards.grantRole(market_role, admin, {"from": admin})
+    tx = rewards.recordPurchase(dataset_id, admin, 10**21, {"from": admin})
+    assert tx.events["VoucherIssued"]["amount"] == 10**20
+    rewards.revokeRole(market_role, admin, {"from": admin})
+    rewards.renounceRole(rewards.DEFAULT_ADMIN_ROLE(), admin, {"from": admin})
+    with brownie.reverts(role_error(admin, rewards.DEFAULT_ADMIN_ROLE())):
+        rewards.grantRole(market_role, admin, {"from": admin})
+    with brownie.reverts(role_error(admin, market_role)):
+        rewards.recordPurchase(dataset_id, admin, 10**21, {"from": admin})

@@ -1,7 +1,8 @@
 """Stateful: random purchases, grants, publications, claims, withdrawals and time jumps.
 
 A plain Python model of vouchers, credits and claims is compared with the contracts after every step.
-Invariants: token supply == sum of balances <= cap; per account credited == claimable + claimed, and
+Invariants: token supply == sum of balances <= cap; supply == seeded + claimed - burned, and claimed <=
+burned (every reward was burned out of a fee first); per account credited == claimable + claimed, and
 both equal the model; every version's lineage points only at registered datasets and earlier versions.
 """
 
@@ -15,9 +16,12 @@ from conftest import (
     PRICE_PER_DAY,
     REWARD_BPS,
     cid,
+    commit,
     digest,
     err,
     model_dataset_input,
+    public_key,
+    salt,
 )
 from hypothesis import HealthCheck
 
@@ -67,6 +71,7 @@ class RewardsMachine:
         self.credited = {}
         self.claimed = {}
         self.seeded = 0
+        self.burned = 0
         self.lineage = {}  # version id -> (datasets, parents)
         self.serial = 0
 
@@ -90,9 +95,9 @@ class RewardsMachine:
         self.seeded += fee
         if dataset_id in self.withdrawn:
             with brownie.reverts(err("DatasetIsWithdrawn", dataset_id)):
-                self.market.buyAccess(dataset_id, days, b"\x00" * 32, fee, {"from": buyer})
+                self.market.buyAccess(dataset_id, days, public_key(buyer), fee, {"from": buyer})
             return
-        tx = self.market.buyAccess(dataset_id, days, b"\x00" * 32, fee, {"from": buyer})
+        tx = self.market.buyAccess(dataset_id, days, public_key(buyer), fee, {"from": buyer})
         epoch = self.rewards.currentEpoch()  # the block just mined is the purchase's block
         last_epoch, issued = self.issued.get(dataset_id, (epoch, 0))
         if last_epoch != epoch:
@@ -103,6 +108,8 @@ class RewardsMachine:
             self.issued[dataset_id] = (epoch, issued + amount)
             key = (dataset_id, buyer.address)
             self.vouchers[key] = self.vouchers.get(key, 0) + amount
+            self.burned += amount
+            assert tx.events["AccessPurchased"]["burned"] == amount
         else:
             assert "VoucherIssued" not in tx.events
 
@@ -116,6 +123,10 @@ class RewardsMachine:
             refused = [d for d in ids if d not in allowed]
             if refused:
                 chosen = sorted([*chosen, refused[dataset_pick % len(refused)]])
+        self.serial += 1
+        n = 10**6 + self.serial
+        commit(self.models, publisher, n)  # and MIN_COMMIT_AGE passes
+        chain.mine()
         # Skip publications whose access would flip between this check and the mined block.
         now = chain[-1].timestamp
         for d in chosen:
@@ -125,9 +136,7 @@ class RewardsMachine:
         citable = all(self.datasets.hasAccess(d, publisher) for d in chosen)
         version_count = self.models.versionCount()
         parents = [v for v in (dataset_pick % (version_count + 1),) if v]
-        self.serial += 1
-        n = 10**6 + self.serial
-        args = (self.model_of[publisher.address], digest(n), cid(n), cid(n), chosen, parents)
+        args = (self.model_of[publisher.address], digest(n), salt(n), cid(n), cid(n), chosen, parents)
         if not citable:
             # Unknown, withdrawn and not-granted datasets each have their own error (test_model_registry).
             with brownie.reverts():
@@ -194,7 +203,9 @@ class RewardsMachine:
         supply = self.token.totalSupply()
         assert supply == sum(self.token.balanceOf(a) for a in self.accounts)
         assert supply <= CAP
-        assert supply == self.base_supply + self.seeded + sum(self.claimed.values())
+        claimed = sum(self.claimed.values())
+        assert supply == self.base_supply + self.seeded + claimed - self.burned
+        assert claimed <= self.burned
 
     def invariant_credited_is_claimable_plus_claimed(self):
         for account in [self.accounts[i] for i in OWNERS + PUBLISHERS]:

@@ -95,3 +95,37 @@ def _permit(token, key, spender, value, deadline):
     data = _typed(token, key.address, spender, value, deadline)
     signed = Account.sign_message(encode_typed_data(full_message=data), key.key)
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
+
+def test_holder_burns_and_supply_falls(token, fund, other):
+    fund(other, 10)
+    supply = token.totalSupply()
+    tx = token.burn(4, {"from": other})
+    assert tx.events["Transfer"] == {"from": other, "to": ZERO_ADDRESS, "value": 4}
+    assert token.balanceOf(other) == 6
+    assert token.totalSupply() == supply - 4
+
+
+def test_burn_from_needs_an_allowance(token, fund, other, stranger):
+    fund(other, 10)
+    with brownie.reverts(err("ERC20InsufficientAllowance", stranger, 0, 3)):
+        token.burnFrom(other, 3, {"from": stranger})
+    token.approve(stranger, 3, {"from": other})
+    tx = token.burnFrom(other, 3, {"from": stranger})
+    assert tx.events["Transfer"] == {"from": other, "to": ZERO_ADDRESS, "value": 3}
+    assert token.allowance(other, stranger) == 0
+    assert token.balanceOf(other) == 7
+
+
+def test_limit_admin_can_make_itself_minter_until_it_renounces(token, admin, other):
+    """Documented limit (README "What is enforced where"): the admin is trusted until it renounces."""
+    minter = token.MINTER_ROLE()
+    token.grantRole(minter, admin, {"from": admin})
+    token.mint(other, 5, {"from": admin})
+    assert token.balanceOf(other) == 5
+    token.renounceRole(minter, admin, {"from": admin})
+    token.renounceRole(token.DEFAULT_ADMIN_ROLE(), admin, {"from": admin})
+    with brownie.reverts(role_error(admin, token.DEFAULT_ADMIN_ROLE())):
+        token.grantRole(minter, admin, {"from": admin})
+    with brownie.reverts(role_error(admin, minter)):
+        token.mint(other, 5, {"from": admin})
