@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from web3 import Web3
 
+from aitrail.chain.accounts import DEV_CHAIN_IDS
 from aitrail.cid import CID
-from aitrail.errors import AitrailError, BlockNotFoundError, InputFileError, NotInStoreError
+from aitrail.errors import (
+    AitrailError,
+    BlockNotFoundError,
+    ContractRevertError,
+    InputFileError,
+    NotInStoreError,
+)
 from aitrail.storage import Store
 
 TOKEN = 10**18
+# How long past a commitment's delay to keep retrying its reveal before giving up (the next run resumes).
+REVEAL_PATIENCE = 120
+T = TypeVar("T")
 
 
 def require_file(path: Path) -> Path:
@@ -107,3 +119,23 @@ def text_ref(store: Store, text: str) -> bytes:
     """Store a short text (a purpose statement, a reason) and return the digest that names it on-chain."""
     cid = store.add_bytes(text.encode(), cid_version=1)
     return cid.digest
+
+
+def reveal_when_ready(session: Any, reveal: Callable[[], T], too_recent: str, delay: int) -> T:
+    """The second step of a commit-reveal (a registration, a model publication), sent once its commitment
+    is `delay` seconds old in chain time. The chain decides: the reveal is simulated before it is sent
+    and refused with `too_recent(commitment, readyAt, timestamp)` until then, so nothing is sent early and
+    a block clock ahead of or behind this machine's only changes the wait. A development chain that mines
+    only on transactions (Anvil's automine) gets an empty block after each wait, so its clock moves as a
+    real chain's does on its own."""
+    deadline = time.monotonic() + delay + REVEAL_PATIENCE
+    while True:
+        try:
+            return reveal()
+        except ContractRevertError as exc:
+            if exc.error != too_recent or time.monotonic() > deadline:
+                raise
+            wait = int(str(exc.args_["readyAt"])) - int(str(exc.args_["timestamp"]))
+            time.sleep(min(max(wait, 1), 5))
+            if session.chain_id in DEV_CHAIN_IDS:
+                session.sender.rpc(lambda: session.w3.provider.make_request("evm_mine", []))

@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import json
 import mimetypes
-import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -36,11 +35,19 @@ from typing import Any, BinaryIO, cast
 from aitrail import crypto, records
 from aitrail._files import private_path, write_private
 from aitrail._types import Readable
-from aitrail.chain.accounts import DEV_CHAIN_IDS, checked_address
+from aitrail.chain.accounts import checked_address
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.cid import CID
 from aitrail.errors import AitrailError, ContractRevertError, InputFileError
-from aitrail.flows._common import add_json, day, read_json, require_file, sha256_file, text_ref
+from aitrail.flows._common import (
+    add_json,
+    day,
+    read_json,
+    require_file,
+    reveal_when_ready,
+    sha256_file,
+    text_ref,
+)
 from aitrail.flows.session import Session
 from aitrail.packing import DirectoryTar
 from aitrail.publish import HashingReader
@@ -126,11 +133,13 @@ def register_dataset(
     root = bytes.fromhex(upload["recordsRoot"])
     count = int(upload["recordsCount"])
     salt = commit_registration(session, content_hash)
-    dataset_id, receipt = _reveal_when_ready(
+    dataset_id, receipt = reveal_when_ready(
         session,
         lambda: registry.register(
             session.address, content_hash, cid, metadata_cid, root, count, predecessor, withdrawn_leaves, salt
         ),
+        "DatasetCommitmentTooRecent",
+        registry.registration_delay(),
     )
     journal.unlink(missing_ok=True)
     return Registered(
@@ -179,30 +188,13 @@ def commit_registration(session: Session, content_hash: bytes) -> bytes:
     salt = registration_salt(session, content_hash)
     commitment = registry.commitment_of(session.address, content_hash, salt)
     if registry.committed_at(commitment) == 0:
-        registry.commit(commitment)
-    return salt
-
-
-# How long past the registry's delay to keep retrying the reveal before giving up (the next run resumes).
-REVEAL_PATIENCE = 120
-
-
-def _reveal_when_ready(session: Session, reveal: Any) -> Any:
-    """Send the reveal once the commitment is old enough. The chain decides (the reveal is simulated
-    before it is sent), so a block clock ahead of or behind this machine's only changes the wait.
-    A development chain that mines only on transactions (Anvil's automine) gets an empty block at the
-    current time after the wait, so its clock moves as a real chain's does on its own."""
-    deadline = time.monotonic() + session.suite.datasets.registration_delay() + REVEAL_PATIENCE
-    while True:
         try:
-            return reveal()
+            registry.commit(commitment)
         except ContractRevertError as exc:
-            if exc.error != "DatasetCommitmentTooRecent" or time.monotonic() > deadline:
+            # Someone copied our commitment first: harmless, only we can reveal it (it names us).
+            if exc.error != "DatasetCommitmentExists":
                 raise
-            wait = int(str(exc.args_["readyAt"])) - int(str(exc.args_["timestamp"]))
-            time.sleep(min(max(wait, 1), 5))
-            if session.chain_id in DEV_CHAIN_IDS:
-                session.sender.rpc(lambda: session.w3.provider.make_request("evm_mine", []))  # type: ignore[arg-type]
+    return salt
 
 
 def _upload(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from aitrail.errors import (
     NotPublishedError,
     UnknownModelError,
 )
-from aitrail.flows._common import add_json, day, read_json, require_file, sha256_file
+from aitrail.flows._common import add_json, day, read_json, require_file, reveal_when_ready, sha256_file
 from aitrail.flows.session import Session
 
 
@@ -89,7 +88,7 @@ def publish_model(
     _check_citations(session, datasets, parents or [])
     # Committed before anything is uploaded, so the digest is claimed before the files can be seen.
     salt = commit_salt(session, digest)
-    committed_at = _commit(session, commitment(session.address, digest, salt))
+    _commit(session, commitment(session.address, digest, salt))
     artifact = session.store.add_path(path, show_progress=False)
     metadata = add_json(
         session.store,
@@ -109,9 +108,11 @@ def publish_model(
     model_id = models.model_id(session.address, name)
     if model_id == 0:
         model_id, _ = models.register(name)
-    version_id, number, receipt = _reveal(
-        session, lambda: models.publish(model_id, digest, salt, artifact, metadata, datasets, parents or []),
-        committed_at,
+    version_id, number, receipt = reveal_when_ready(
+        session,
+        lambda: models.publish(model_id, digest, salt, artifact, metadata, datasets, parents or []),
+        "ModelCommitmentTooRecent",
+        models.min_commit_age(),
     )
     return {
         "model": name,
@@ -184,21 +185,6 @@ def _commit(session: Session, commitment_: bytes) -> int:
                 raise
             committed_at = models.commitment_time(commitment_)
     return committed_at
-
-
-def _reveal(session: Session, publish: Any, committed_at: int) -> Any:
-    """Publish once the commitment is MIN_COMMIT_AGE old in chain time. The gas estimate runs against the
-    latest block, so until a block that late exists it refuses (nothing is sent): wait and retry."""
-    age = session.suite.models.min_commit_age()
-    time.sleep(max(0, committed_at + age - session.block_time()))
-    deadline = time.monotonic() + max(60, 3 * age)
-    while True:
-        try:
-            return publish()
-        except ContractRevertError as exc:
-            if exc.error != "ModelCommitmentTooRecent" or time.monotonic() > deadline:
-                raise
-            time.sleep(1)
 
 
 def _check_citations(session: Session, datasets: list[int], parents: list[int]) -> None:
