@@ -1,12 +1,13 @@
 """Issue 11, dataset side, through the CLI on the embedded default (LocalChain, local store): the
 commit-reveal registration stays one command and re-runnable, signed grants can be cancelled, the audit
-summarises strangers' denied attempts and does not call a market buyer's key ref a delivery.
+summarises strangers' denied attempts and does not call a market purchase a key delivery.
 
 Tests in this module share one chain and run in file order: a later one builds on earlier state.
 """
 
 import pytest
 
+from aitrail.chain.accounts import dev_account
 from aitrail.chain.contracts import DatasetRegistryClient
 from aitrail.config import Settings
 from aitrail.errors import ChainUnreachableError
@@ -15,6 +16,7 @@ from tests.cli_support import cli, private_home
 
 OWNER, RESEARCHER, BUYER = "anvil1", "anvil2", "anvil4"
 STRANGERS = ("anvil5", "anvil6", "anvil7")
+BUYER_ADDRESS = dev_account(BUYER).address
 
 
 @pytest.fixture(scope="module")
@@ -105,18 +107,17 @@ def test_strangers_denied_attempts_are_summarised_not_listed(home, tmp_path):
     assert len(audit["strangerAttempts"]["accounts"]) == 3
 
 
-def test_a_key_ref_the_market_buyer_chose_is_not_shown_as_delivered(home, monkeypatch):
-    import aitrail.flows.access as access_flows
-
+def test_a_market_purchase_is_not_shown_as_a_key_delivery_until_the_owner_delivers(home):
+    # The market grants with no key ref (a buyer cannot choose one: buyAccess takes the buyer's public
+    # key instead), so the audit must not call the purchase a delivery; the owner's deliverKey is one.
     cli("access", "price", 1, "1", account=OWNER)
     cli("rewards", "send", BUYER, "10")
-    cli("access", "request", 1, "--purpose", "bought", account=BUYER)
-    # A buyer who puts their own key ref into the market call (the SDK sends zero): the same transaction
-    # a hand-made call would send.
-    monkeypatch.setattr(access_flows, "ZERO32", b"\x11" * 32)
     cli("access", "buy", 1, "--days", "2", account=BUYER)
-    monkeypatch.undo()
-    grants = [r for r in cli("audit", "dataset", 1)["trail"] if r["event"] == "AccessGranted"]
+    trail = cli("audit", "dataset", 1)["trail"]
+    grants = [r for r in trail if r["event"] == "AccessGranted"]
     bought, signed = grants[-1], grants[0]
-    assert bought["detail"].endswith("(key ref chosen by the calling contract: not a delivery by the owner)")
+    assert "delivered" not in bought["detail"]
     assert signed["detail"].endswith("(data key delivered)")  # the owner's signed grant
+    cli("access", "deliver", 1, BUYER, account=OWNER)
+    deliveries = [r for r in cli("audit", "dataset", 1)["trail"] if r["event"] == "AccessKeyDelivered"]
+    assert len(deliveries) == 1 and BUYER_ADDRESS in deliveries[0]["detail"]
