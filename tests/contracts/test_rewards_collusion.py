@@ -13,6 +13,8 @@ from brownie.test import strategy
 from conftest import DATASET_EPOCH_CAP, DAY, EPOCH, cid, commit, digest, model_dataset_input, public_key, salt
 from hypothesis import HealthCheck
 
+from scripts.datasets_support import committed_register
+
 OWNERS = (1, 2, 3)
 BUYERS = (4, 5)
 # A high price: 30 days cost 30,000 tokens, whose 10 % (3,000) is cut to the 500-token epoch cap.
@@ -60,7 +62,7 @@ class CollusionMachine:
         for _ in range(count):
             self.serial += 1
             dataset = model_dataset_input(owner, 7 * 10**6 + self.serial)
-            tx = self.datasets.register(dataset, [], {"from": owner})
+            tx = committed_register(self.datasets, dataset, [], owner)
             self.market.setPrice(tx.return_value, PRICE, {"from": owner})
             self.listed.append(tx.return_value)
 
@@ -134,7 +136,7 @@ def test_audit_scenario_eight_datasets_per_epoch_mints_nothing_for_free(
         ids = []
         for k in range(8):
             dataset = model_dataset_input(owner, 9 * 10**6 + 10 * epoch + k)
-            tx = datasets.register(dataset, [], {"from": owner})
+            tx = committed_register(datasets, dataset, [], owner)
             market.setPrice(tx.return_value, PRICE, {"from": owner})
             ids.append(tx.return_value)
         for dataset_id in ids:
