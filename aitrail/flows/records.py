@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -105,7 +107,7 @@ def _tree_of(session: Session, record: DatasetRecord, source: Path | None) -> re
         tree = records.open_records_tree(saved, secret=_secret(session, record))
         return _checked(tree, record, str(saved))
     if is_owner:
-        with tempfile.TemporaryDirectory(dir=_scratch(session)) as tmp:
+        with _scratch_dir(session) as tmp:
             plain = _decrypt_as_owner(session, record, Path(tmp))
             tree = records.read_records(plain, secret=_secret(session, record))
             return _checked(tree, record, f"the stored data of dataset {record.id}")
@@ -113,9 +115,30 @@ def _tree_of(session: Session, record: DatasetRecord, source: Path | None) -> re
 
 
 def _scratch(session: Session) -> Path:
+    """The folder decrypted copies live in while a records command runs (0700). Each command's own
+    folder is named after its process id; one whose process is gone was left by a command that was
+    killed (SIGKILL skips TemporaryDirectory's clean-up) and holds plaintext, so it is removed here."""
     path = session.home / "tmp"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for left in path.iterdir():
+        pid = left.name.split("-", 1)[0]
+        if left.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
     return path
+
+
+def _scratch_dir(session: Session) -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(dir=_scratch(session), prefix=f"{os.getpid()}-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive, and not ours to judge
+        return True
+    return True
 
 
 def _version_number(session: Session, dataset_id: int) -> int:
@@ -365,7 +388,7 @@ def withdraw_records(
             "withdraw records from the latest version"
         )
     meta = read_json(session.store, record.metadata_cid)
-    with tempfile.TemporaryDirectory(dir=_scratch(session)) as tmp:
+    with _scratch_dir(session) as tmp:
         work = Path(tmp)
         if source is not None:
             if not source.is_file():
