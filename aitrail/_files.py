@@ -1,8 +1,9 @@
 """Writing files that hold data: owner-only (0600) and atomic, the one helper for it.
 
 A temporary file in the target's own folder (so the rename cannot cross file systems), created 0600 by
-`mkstemp` before a byte is written, fsynced, then renamed over the target: a crash leaves either the
-old file or the new one, never half of one, and never a moment where another user could read it.
+`mkstemp` before a byte is written, fsynced, renamed over the target, then the folder fsynced so the
+rename itself survives a crash: a crash leaves either the old file or the new one, never half of one,
+and never a moment where another user could read it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ def private_path(target: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    fsync_dir(target.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename into `directory` durable; not possible on every platform, harmless to skip there."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from aitrail._files import fsync_dir
 from aitrail.cid import CID
 from aitrail.crypto import decrypt_chunks
 from aitrail.errors import AitrailError, ContentHashMismatchError, StorageError
@@ -93,7 +94,7 @@ def fetch(
         tmp.unlink(missing_ok=True)
         _remove_dirs(created)
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
     return FetchResult(root, target, size, actual)
 
 
@@ -120,17 +121,3 @@ def _counting(chunks: Iterator[bytes], update: Callable[[int], object]) -> Itera
     for chunk in chunks:
         update(len(chunk))
         yield chunk
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; not possible on every platform, harmless to skip there.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

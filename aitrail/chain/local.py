@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aitrail._files import write_private
 from aitrail.config import LOCAL_RPC_URL
 from aitrail.errors import AnvilNotFoundError, LocalChainError, WrongChainError
 
@@ -238,7 +239,7 @@ class LocalChain:
                 process.kill()
                 process.wait()
             raise
-        _write_durably(self.pid_file, str(process.pid).encode())
+        write_private(self.pid_file, str(process.pid).encode())
         return process.pid
 
     def _wait_for_start(self, process: subprocess.Popen[bytes]) -> None:
@@ -311,8 +312,8 @@ class LocalChain:
         dump = str(rpc_call(self.url, "anvil_dumpState", [], ANSWER_TIMEOUT))
         raw = bytes.fromhex(dump.removeprefix("0x"))
         # Anvil answers gzip; --load-state reads plain JSON.
-        _write_durably(self.state_file, gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
-        _write_durably(self.clock_file, json.dumps(clock).encode())
+        write_private(self.state_file, gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+        write_private(self.clock_file, json.dumps(clock).encode())
         return True
 
     def pid(self) -> int | None:
@@ -345,7 +346,7 @@ class LocalChain:
         for entry in Path("/proc").glob("[0-9]*"):
             pid = int(entry.name)
             if pid != os.getpid() and self._is_ours(pid) and _alive(pid):
-                _write_durably(self.pid_file, str(pid).encode())
+                write_private(self.pid_file, str(pid).encode())
                 return pid
         return None
 
@@ -401,27 +402,6 @@ class SavedState:
 
 def _number(value: str | int) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
-
-
-def _write_durably(target: Path, data: bytes) -> None:
-    """Write all of `data` or nothing under `target`, surviving a crash once this returns: a 0600
-    temporary file beside it, fsynced, renamed over it, then the folder fsynced so the rename sticks."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 def _port_bound(port: int) -> bool:
