@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from aitrail._files import write_private
+from aitrail._procs import pid_alive
 from aitrail.config import LOCAL_RPC_URL
 from aitrail.errors import AnvilNotFoundError, LocalChainError, WrongChainError
 
@@ -194,7 +195,7 @@ class LocalChain:
         """The chain id our live Anvil answers, waiting as long as ANSWER_TIMEOUT while it is alive but slow
         (loaded machine, stopped process); None if it died meanwhile."""
         deadline = time.monotonic() + ANSWER_TIMEOUT
-        while _alive(pid):
+        while pid_alive(pid):
             found = rpc_chain_id(self.url, timeout=min(5.0, ANSWER_TIMEOUT))
             if found is not None:
                 return found
@@ -322,7 +323,7 @@ class LocalChain:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) and self._is_ours(pid) else None
+        return pid if pid_alive(pid) and self._is_ours(pid) else None
 
     def _is_ours(self, pid: int) -> bool:
         """Whether `pid` runs this home's Anvil: its command line names our port and a file in our chain
@@ -345,7 +346,7 @@ class LocalChain:
             return None
         for entry in Path("/proc").glob("[0-9]*"):
             pid = int(entry.name)
-            if pid != os.getpid() and self._is_ours(pid) and _alive(pid):
+            if pid != os.getpid() and self._is_ours(pid) and pid_alive(pid):
                 write_private(self.pid_file, str(pid).encode())
                 return pid
         return None
@@ -361,7 +362,7 @@ class LocalChain:
                 self._checkpoint()
             os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout
-            while not _reap(pid) and _alive(pid):
+            while not _reap(pid) and pid_alive(pid):
                 if time.monotonic() > deadline:
                     raise LocalChainError(f"local chain (Anvil, pid {pid}) did not stop in {timeout:.0f} s")
                 time.sleep(0.02)
@@ -410,24 +411,6 @@ def _port_bound(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(1.0)
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
 def _reap(pid: int) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 
 from aitrail import records
 from aitrail._files import write_private
+from aitrail._procs import pid_alive
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.errors import (
     AitrailError,
@@ -122,23 +123,13 @@ def _scratch(session: Session) -> Path:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     for left in path.iterdir():
         pid = left.name.split("-", 1)[0]
-        if left.is_dir() and pid.isdigit() and not _alive(int(pid)):
+        if left.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(left, ignore_errors=True)
     return path
 
 
 def _scratch_dir(session: Session) -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(dir=_scratch(session), prefix=f"{os.getpid()}-")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive, and not ours to judge
-        return True
-    return True
 
 
 def _version_number(session: Session, dataset_id: int) -> int:
