@@ -121,6 +121,19 @@ def text_ref(store: Store, text: str) -> bytes:
     return cid.digest
 
 
+def commit_once(is_committed: Callable[[], bool], commit: Callable[[], object], exists_error: str) -> None:
+    """The first step of a commit-reveal, sent unless an earlier (interrupted) run's commitment is already
+    on-chain. A copy of our commitment that landed first (`exists_error`) is harmless: the commitment
+    names us, so only we can reveal it."""
+    if is_committed():
+        return
+    try:
+        commit()
+    except ContractRevertError as exc:
+        if exc.error != exists_error:
+            raise
+
+
 def reveal_when_ready(session: Any, reveal: Callable[[], T], too_recent: str, delay: int) -> T:
     """The second step of a commit-reveal (a registration, a model publication), sent once its commitment
     is `delay` seconds old in chain time. The chain decides: the reveal is simulated before it is sent

@@ -41,6 +41,7 @@ from aitrail.cid import CID
 from aitrail.errors import AitrailError, ContractRevertError, InputFileError
 from aitrail.flows._common import (
     add_json,
+    commit_once,
     day,
     read_json,
     require_file,
@@ -187,13 +188,11 @@ def commit_registration(session: Session, content_hash: bytes) -> bytes:
     registry = session.suite.datasets
     salt = registration_salt(session, content_hash)
     commitment = registry.commitment_of(session.address, content_hash, salt)
-    if registry.committed_at(commitment) == 0:
-        try:
-            registry.commit(commitment)
-        except ContractRevertError as exc:
-            # Someone copied our commitment first: harmless, only we can reveal it (it names us).
-            if exc.error != "DatasetCommitmentExists":
-                raise
+    commit_once(
+        lambda: registry.committed_at(commitment) != 0,
+        lambda: registry.commit(commitment),
+        "DatasetCommitmentExists",
+    )
     return salt
 
 

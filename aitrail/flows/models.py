@@ -34,7 +34,15 @@ from aitrail.errors import (
     NotPublishedError,
     UnknownModelError,
 )
-from aitrail.flows._common import add_json, day, read_json, require_file, reveal_when_ready, sha256_file
+from aitrail.flows._common import (
+    add_json,
+    commit_once,
+    day,
+    read_json,
+    require_file,
+    reveal_when_ready,
+    sha256_file,
+)
 from aitrail.flows.session import Session
 
 
@@ -172,19 +180,14 @@ def commit_salt(session: Session, digest: bytes) -> bytes:
     return bytes(Web3.keccak(signature))[:16]
 
 
-def _commit(session: Session, commitment_: bytes) -> int:
-    """Store the commitment unless an earlier (interrupted) run did; its timestamp."""
+def _commit(session: Session, commitment_: bytes) -> None:
+    """Store the commitment unless an earlier (interrupted) run did."""
     models = session.suite.models
-    committed_at = models.commitment_time(commitment_)
-    if committed_at == 0:
-        try:
-            committed_at, _ = models.commit(commitment_)
-        except ContractRevertError as exc:
-            # Someone copied our commitment first: harmless, it is ours to reveal all the same.
-            if exc.error != "ModelCommitmentExists":
-                raise
-            committed_at = models.commitment_time(commitment_)
-    return committed_at
+    commit_once(
+        lambda: models.commitment_time(commitment_) != 0,
+        lambda: models.commit(commitment_),
+        "ModelCommitmentExists",
+    )
 
 
 def _check_citations(session: Session, datasets: list[int], parents: list[int]) -> None:
