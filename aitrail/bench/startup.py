@@ -21,10 +21,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from aitrail.bench.cid import _PEAK, _make_file, _warm
 from aitrail.cli import COMMANDS
 
 # The child runs the CLI exactly as the console script does, then prints its own peak RSS on stderr.
-_CLI = """
+_CLI = _PEAK + """
 import sys
 from aitrail.cli import main
 code = 0
@@ -32,13 +33,13 @@ try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code or 0
-for line in open("/proc/self/status"):
-    if line.startswith("VmHWM:"):
-        print("PEAK", int(line.split()[1]) * 1024, file=sys.stderr)
+print("PEAK", peak(), file=sys.stderr)
 sys.exit(code)
 """
-_BARE = "import sys\nfor line in open('/proc/self/status'):\n    " \
-        "line.startswith('VmHWM:') and print('PEAK', int(line.split()[1]) * 1024, file=sys.stderr)\n"
+_BARE = _PEAK + """
+import sys
+print("PEAK", peak(), file=sys.stderr)
+"""
 
 
 def _once(script: str, *args: str) -> tuple[float, int]:
@@ -67,8 +68,6 @@ def run(runs: int, cid_mib: int) -> dict[str, Any]:
         **{f"{name} --help": _series(runs, _CLI, name, "--help") for name in COMMANDS},
     }
     if cid_mib:
-        from aitrail.bench.cid import _make_file, _warm
-
         with tempfile.TemporaryDirectory(prefix="aitrail-bench-startup-") as tmp:
             data = Path(tmp) / "data.bin"
             _make_file(data, cid_mib << 20)
