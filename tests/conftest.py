@@ -30,3 +30,16 @@ def ipfs_node():
     node = JsIpfsNode.start()
     yield node
     node.stop()
+
+
+@pytest.fixture(scope="module")
+def devchain(tmp_path_factory):
+    """A fresh Anvil (chain id 31337, base fee 1 gwei, instant mining) for one test module, started through
+    aitrail's own LocalChain on a free port: what the SDK tests and the multi-party tests share."""
+    from aitrail.chain.local import LocalChain
+    from tests.cli_support import free_port
+
+    chain = LocalChain(tmp_path_factory.mktemp("devchain"), port=free_port())
+    chain.ensure()
+    yield chain
+    chain.stop()

@@ -20,21 +20,11 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from aitrail.chain.accounts import dev_account
-from aitrail.chain.local import LocalChain
-from tests.cli_support import free_port
 
 AITRAIL = str(Path(sys.executable).with_name("aitrail"))
 DAY = 86_400
 PURPOSE = "Train a readmission-risk model for the 2027 cardiology study (IRB 2026-114)"
 OWNER, RESEARCHER = "anvil1", "anvil2"
-
-
-@pytest.fixture(scope="module")
-def shared_chain(tmp_path_factory):
-    chain = LocalChain(tmp_path_factory.mktemp("shared-chain"), port=free_port())
-    chain.ensure()
-    yield chain
-    chain.stop()
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +34,7 @@ def homes(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def run(shared_chain, ipfs_node, homes):
+def run(devchain, ipfs_node, homes):
     def run(party, *args, account=None, ok=True):
         """`aitrail --json ARGS` in PARTY's home as a child process: the parsed JSON when it succeeds, the
         one `error: ...` line (checked to be one, with a non-zero exit) when it fails."""
@@ -52,7 +42,7 @@ def run(shared_chain, ipfs_node, homes):
             "PATH": os.environ["PATH"],
             "HOME": str(homes[party]),
             "AITRAIL_HOME": str(homes[party]),
-            "AITRAIL_RPC_URL": shared_chain.url,
+            "AITRAIL_RPC_URL": devchain.url,
             "AITRAIL_STORE": "kubo",
             "AITRAIL_IPFS_API": ipfs_node.api_url,
             "AITRAIL_NO_PROGRESS": "1",
@@ -77,7 +67,7 @@ def _details(trail):
     return [(row["event"], row["detail"]) for row in trail["trail"]]
 
 
-def test_three_homes_share_only_the_chain_and_the_ipfs_node(run, homes, shared_chain, tmp_path):
+def test_three_homes_share_only_the_chain_and_the_ipfs_node(run, homes, devchain, tmp_path):
     researcher_address = dev_account(RESEARCHER).address
 
     # The owner deploys; the two other homes find that deployment from the chain alone.
@@ -127,7 +117,7 @@ def test_three_homes_share_only_the_chain_and_the_ipfs_node(run, homes, shared_c
     assert trail[3][1] == f"{researcher_address} fetch attempt: access check ALLOWED"
 
     # 31 days later, on the shared chain: denied, and the denial is on record for the auditor.
-    w3 = Web3(HTTPProvider(shared_chain.url))
+    w3 = Web3(HTTPProvider(devchain.url))
     w3.provider.make_request("evm_increaseTime", [31 * DAY])
     w3.provider.make_request("evm_mine", [])
     later = tmp_path / "later"

@@ -4,7 +4,6 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from aitrail.chain.accounts import dev_account
-from aitrail.chain.local import LocalChain
 from tests.cli_support import free_port
 
 
@@ -12,15 +11,6 @@ from tests.cli_support import free_port
 def port():
     """A function returning a free TCP port on 127.0.0.1."""
     return free_port
-
-
-@pytest.fixture(scope="module")
-def devchain(tmp_path_factory):
-    """A fresh Anvil (chain id 31337, base fee 1 gwei, instant mining) for one test module."""
-    chain = LocalChain(tmp_path_factory.mktemp("devchain"), port=free_port())
-    chain.ensure()
-    yield chain
-    chain.stop()
 
 
 @pytest.fixture(scope="module")
