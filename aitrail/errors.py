@@ -334,3 +334,15 @@ class NotPublishedError(AitrailError):
         self.path = path
         self.digest = digest
 
+
+
+# --- formats: Croissant, model cards (issue 15) ---
+
+
+class CroissantError(AitrailError):
+    """A Croissant document aitrail cannot take in."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: not a Croissant dataset aitrail can register: {reason}")
+        self.source = source
+        self.reason = reason

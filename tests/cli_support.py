@@ -3,7 +3,10 @@
 import json
 import os
 import socket
+import subprocess
+import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -46,3 +49,38 @@ def cli(*args, account=None, ok=True):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.output
     return lines[0].removeprefix("error: ")
+
+
+AITRAIL = str(Path(sys.executable).with_name("aitrail"))
+
+
+def party_runner(homes, chain_url, ipfs_api):
+    """`run(party, *args, account=None, ok=True)`: `aitrail --json ARGS` in PARTY's home (homes[party]) as
+    a child process, sharing only the chain's RPC URL and an IPFS node's API with the other parties, as on
+    separate machines. The parsed JSON when it succeeds; the one `error: ...` line (checked to be one,
+    with a non-zero exit) when it fails."""
+
+    def run(party, *args, account=None, ok=True):
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(homes[party]),
+            "AITRAIL_HOME": str(homes[party]),
+            "AITRAIL_RPC_URL": chain_url,
+            "AITRAIL_STORE": "kubo",
+            "AITRAIL_IPFS_API": ipfs_api,
+            "AITRAIL_NO_PROGRESS": "1",
+        }
+        if account:
+            env["AITRAIL_ACCOUNT"] = account
+        done = subprocess.run(
+            [AITRAIL, "--json", *map(str, args)], env=env, capture_output=True, text=True, timeout=300
+        )
+        if ok:
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout)
+        assert done.returncode != 0, done.stdout
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+        return lines[0].removeprefix("error: ")
+
+    return run

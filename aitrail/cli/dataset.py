@@ -1,9 +1,11 @@
-"""`aitrail dataset register|list|show|withdraw|withdraw-records|fetch|verify`: the data owner's
+"""`aitrail dataset register|list|show|croissant|withdraw|withdraw-records|fetch|verify`: the data owner's
 datasets (and their versions), the researcher's fetch."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,15 +32,21 @@ def dataset() -> None:
 
 @dataset.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--name", required=True, help="Dataset name (metadata).")
+@click.option("--name", help="Dataset name (metadata; required unless --croissant gives one).")
 @click.option(
     "--license",
     "license_",
-    required=True,
     envvar="AITRAIL_DATASET_REGISTER_LICENSE",
-    help="License, e.g. CC-BY-4.0 (metadata).",
+    help="License, e.g. CC-BY-4.0 (metadata; required unless --croissant gives one).",
 )
-@click.option("--description", default="", help="Free text (metadata).")
+@click.option("--description", help="Free text (metadata).")
+@click.option(
+    "--croissant",
+    "croissant_file",
+    type=click.Path(path_type=Path),
+    help="A Croissant 1.x document describing PATH: name, description, license, consent (CAWG "
+    "training-mining), RAI fields, keywords and record sets are taken from it; options given override it.",
+)
 @click.option(
     "--consent",
     multiple=True,
@@ -53,29 +61,43 @@ def dataset() -> None:
 def register(
     ctx: CliContext,
     path: Path,
-    name: str,
-    license_: str,
-    description: str,
+    name: str | None,
+    license_: str | None,
+    description: str | None,
+    croissant_file: Path | None,
     consent: tuple[str, ...],
     predecessor: int,
     cid_version: str,
 ) -> None:
     """Hash PATH, encrypt it with a fresh key, store it, and register it on-chain."""
-    terms = {}
+    terms: dict[str, str] = {}
+    extra: dict[str, Any] | None = None
+    if croissant_file is not None:
+        from aitrail.flows.formats import read_croissant
+
+        imported = read_croissant(croissant_file, path)
+        name, license_ = name or imported.name, license_ or imported.license
+        description = description if description is not None else imported.description
+        terms, extra = dict(imported.consent), imported.extra_metadata
     for item in consent:
         purpose, sep, value = item.partition("=")
         if not sep:
             raise ConfigError(f"--consent {item!r}: expected PURPOSE=VALUE, e.g. aiTraining=allowed")
         terms[purpose] = value
+    for option, given in (("--name", name), ("--license", license_)):
+        if not given:
+            raise click.UsageError(f"Missing option '{option}' (or a --croissant document that gives it)")
+    assert name is not None and license_ is not None
     r = register_dataset(
         ctx.session,
         path,
         name=name,
         license=license_,
-        description=description,
+        description=description or "",
         consent=terms or None,
         predecessor=predecessor,
         cid_version=int(cid_version),
+        extra_metadata=extra,
     )
     note = (
         " (already registered)"
@@ -145,6 +167,32 @@ def show(ctx: CliContext, dataset_id: int) -> None:
     if d["predecessor"]:
         lines.append(f"  version of   dataset {d['predecessor']}")
     ctx.emit(d, "\n".join(lines))
+
+
+@dataset.command()
+@click.argument("dataset_id", type=DATASET_ID)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write the document to."
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    help="A decrypted copy (e.g. from `dataset fetch`), checked against the on-chain sha256: the document "
+    "then points at it (relative path) and a CSV's columns become its record set, so Croissant loaders "
+    "read the records.",
+)
+@click.pass_obj
+def croissant(ctx: CliContext, dataset_id: int, output: Path, data: Path | None) -> None:
+    """Write DATASET_ID's MLCommons Croissant 1.1 (+RAI) document, from the chain and IPFS alone."""
+    from aitrail._files import write_private
+    from aitrail.flows.formats import croissant_document
+
+    doc = croissant_document(ctx.session, dataset_id, data, output.parent)
+    write_private(output, json.dumps(doc, indent=2) + "\n")
+    ctx.emit(
+        {"id": dataset_id, "path": str(output), "recordSets": len(doc.get("recordSet", []))},
+        f"dataset {dataset_id} → {output} (Croissant 1.1)",
+    )
 
 
 @dataset.command()

@@ -10,18 +10,14 @@ Accounts are Anvil's public test accounts by name (`anvil1`, `anvil2`): no key o
 child process. The auditor's home has no account and no keystore.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from web3 import HTTPProvider, Web3
 
 from aitrail.chain.accounts import dev_account
+from tests.cli_support import party_runner
 
-AITRAIL = str(Path(sys.executable).with_name("aitrail"))
 DAY = 86_400
 PURPOSE = "Train a readmission-risk model for the 2027 cardiology study (IRB 2026-114)"
 OWNER, RESEARCHER = "anvil1", "anvil2"
@@ -35,32 +31,7 @@ def homes(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run(devchain, ipfs_node, homes):
-    def run(party, *args, account=None, ok=True):
-        """`aitrail --json ARGS` in PARTY's home as a child process: the parsed JSON when it succeeds, the
-        one `error: ...` line (checked to be one, with a non-zero exit) when it fails."""
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(homes[party]),
-            "AITRAIL_HOME": str(homes[party]),
-            "AITRAIL_RPC_URL": devchain.url,
-            "AITRAIL_STORE": "kubo",
-            "AITRAIL_IPFS_API": ipfs_node.api_url,
-            "AITRAIL_NO_PROGRESS": "1",
-        }
-        if account:
-            env["AITRAIL_ACCOUNT"] = account
-        done = subprocess.run(
-            [AITRAIL, "--json", *map(str, args)], env=env, capture_output=True, text=True, timeout=300
-        )
-        if ok:
-            assert done.returncode == 0, done.stderr
-            return json.loads(done.stdout)
-        assert done.returncode != 0, done.stdout
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
-        return lines[0].removeprefix("error: ")
-
-    return run
+    return party_runner(homes, devchain.url, ipfs_node.api_url)
 
 
 def _details(trail):
