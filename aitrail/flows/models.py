@@ -1,9 +1,14 @@
 """ML engineer flows: publish a model version citing its datasets, verify weights, read lineage.
 
-Weights digest (OpenSSF model-signing layout): SHA-256 of every file under the model path (a single
-file counts as one), keyed by its relative path with `/` separators, directories not listed, `.git*`
-ignored; the digest is SHA-256 over the per-file digests concatenated in path order. Anyone can
+Weights digest: the root digest of OpenSSF model signing (`model_signing`, file serialization with
+SHA-256, its default ignore rules), so a model-signing signature and the chain name the same bytes.
+SHA-256 of every regular file under the model path (a single file counts as one), keyed by its relative
+path with `/` separators, directories not listed, the top-level `.git/`, `.github/`, `.gitattributes`
+and `.gitignore` ignored (model-signing's git paths; deeper ones are model files), symbolic links
+refused; the digest is SHA-256 over the per-file digests concatenated in path order, a path compared
+component by component (model-signing sorts paths, not strings: `a/b` before `a-b/x`). Anyone can
 recompute it and ask the chain "is this a published version, and of which model?".
+tests/formats/test_model_signing.py checks it against model-signing itself.
 
 Publishing is commit-reveal on-chain (so nobody can copy a pending publication and take the digest), in
 one call here: commit to keccak256(publisher, digest, salt), upload, wait the registry's
@@ -46,24 +51,36 @@ from aitrail.flows._common import (
 from aitrail.flows.session import Session
 
 
+# model-signing's `ignore_git_paths` (on by default): these names, at the top of the model only.
+IGNORED_AT_ROOT = frozenset({".git", ".github", ".gitattributes", ".gitignore"})
+
+
 def model_files(path: Path) -> list[tuple[str, Path]]:
+    """The files a weights digest covers, in digest order (see the module docstring)."""
     if not path.exists():
         raise InputFileError(str(path), "file not found")
+    if path.is_symlink():
+        raise InputFileError(str(path), "is a symbolic link; publish what it points to")
     if path.is_file():
         return [(path.name, path)]
     files = []
-    for item in sorted(path.rglob("*")):
-        rel = item.relative_to(path).as_posix()
-        if item.is_file() and not any(part.startswith(".git") for part in rel.split("/")):
-            files.append((rel, item))
+    for item in path.rglob("*"):
+        rel = item.relative_to(path)
+        if rel.parts[0] in IGNORED_AT_ROOT:
+            continue
+        if item.is_symlink():
+            raise InputFileError(str(item), "is a symbolic link: model signing does not follow them")
+        if item.is_file():
+            files.append((rel.as_posix(), item))
     if not files:
         raise InputFileError(str(path), "no model files in this directory")
-    return files
+    return sorted(files, key=lambda entry: entry[0].split("/"))
 
 
 def weights_digest(path: Path) -> tuple[bytes, dict[str, str]]:
-    per_file = {rel: sha256_file(item).hex() for rel, item in model_files(path)}
-    root = hashlib.sha256(b"".join(bytes.fromhex(per_file[rel]) for rel in sorted(per_file))).digest()
+    files = model_files(path)
+    per_file = {rel: sha256_file(item).hex() for rel, item in files}
+    root = hashlib.sha256(b"".join(bytes.fromhex(per_file[rel]) for rel, _ in files)).digest()
     return root, per_file
 
 
