@@ -1,4 +1,4 @@
-"""`aitrail model publish|verify|lineage`."""
+"""`aitrail model publish|verify|card|lineage`."""
 
 from __future__ import annotations
 
@@ -69,6 +69,22 @@ def verify(ctx: CliContext, path: Path) -> None:
         f"published {when(r['publishedAt'])}, datasets {r['datasets'] or 'none'}"
         + (" [DEPRECATED]" if r["deprecated"] else ""),
     )
+
+
+@model.command()
+@click.argument("reference")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write (README.md)."
+)
+@click.pass_obj
+def card(ctx: CliContext, reference: str, output: Path) -> None:
+    """Write a Hugging Face model card for REFERENCE (NAME@VERSION; the latest without @) from the chain."""
+    from aitrail._files import write_private
+    from aitrail.flows.formats import model_card_of
+
+    text = model_card_of(ctx.session, reference)
+    write_private(output, text)
+    ctx.emit({"model": reference, "path": str(output)}, f"model card for {reference} → {output}")
 
 
 @model.command()

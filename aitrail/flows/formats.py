@@ -9,11 +9,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from aitrail.errors import CroissantError, InputFileError
-from aitrail.flows._common import day, require_file, sha256_file
-from aitrail.flows.datasets import metadata_of
+from aitrail.errors import CroissantError, InputFileError, UnknownModelError
+from aitrail.flows._common import day, read_json, require_file, sha256_file
+from aitrail.flows.datasets import describe, metadata_of
+from aitrail.flows.models import _event_cid, _model_name, lineage
 from aitrail.flows.session import Session
 from aitrail.formats.croissant import Imported, OnChain, csv_header, from_croissant, to_croissant
+from aitrail.formats.model_card import CardFacts, CitedDataset, ParentVersion, model_card
 
 
 def croissant_document(
@@ -63,3 +65,61 @@ def read_croissant(path: Path, data: Path) -> Imported:
     if imported.sha256 is not None and data.is_file() and sha256_file(data).hex() != imported.sha256:
         raise CroissantError(str(path), f"its file's sha256 is {imported.sha256}, not that of {data}")
     return imported
+
+
+def model_card_of(session: Session, reference: str) -> str:
+    """The Hugging Face model card of one version (`NAME@VERSION`; without @, the latest version)."""
+    models, registry = session.suite.models, session.suite.datasets
+    line = lineage(session, reference)
+    model_id = int(line["modelId"])
+    if not line["versions"]:
+        raise UnknownModelError(reference, "it has no published version")
+    version = line["versions"][-1]  # with @VERSION the only one, else the latest
+    version_id = int(version["versionId"])
+    (event,) = models.events("VersionPublished", versionId=version_id)
+    artifact, metadata_cid = _event_cid(event["args"]["artifact"]), _event_cid(event["args"]["metadata"])
+    metadata = read_json(session.store, metadata_cid, f"version {version_id}'s metadata")
+    datasets = []
+    for dataset_id in version["datasets"]:
+        shown = describe(session, dataset_id, strict=False)
+        datasets.append(
+            CitedDataset(
+                dataset_id,
+                f"eip155:{session.chain_id}:{registry.address}/{dataset_id}",
+                shown["name"],
+                shown["license"],
+            )
+        )
+    parents = []
+    for parent_id in version["parents"]:
+        parent = models.version(parent_id)
+        parents.append(
+            ParentVersion(
+                parent_id,
+                f"eip155:{session.chain_id}:{models.address}/{parent_id}",
+                _model_name(session, parent["modelId"]),
+                parent["number"],
+            )
+        )
+    onchain = models.version(version_id)
+    return model_card(
+        CardFacts(
+            model=line["model"],
+            model_id=model_id,
+            owner=line["owner"],
+            version_id=version_id,
+            number=int(version["number"]),
+            publisher=str(version["publisher"]),
+            weights_digest=version["weightsDigest"],
+            artifact=str(artifact),
+            metadata_cid=str(metadata_cid),
+            chain_id=session.chain_id,
+            registry=models.address,
+            published_on=day(onchain["publishedAt"]),
+            deprecated=bool(onchain["deprecated"]),
+            datasets=datasets,
+            parents=parents,
+            metrics=dict(metadata.get("metrics") or {}),
+            parameters=dict(metadata.get("parameters") or {}),
+        )
+    )

@@ -50,7 +50,6 @@ from aitrail.flows._common import (
 )
 from aitrail.flows.session import Session
 
-
 # model-signing's `ignore_git_paths` (on by default): these names, at the top of the model only.
 IGNORED_AT_ROOT = frozenset({".git", ".github", ".gitattributes", ".gitignore"})
 
