@@ -100,4 +100,9 @@ class CliContext:
         """Print `human` by default, `data` as JSON with --json; on the embedded chain, only once what
         the command did is saved (a crash of the chain right after success must not undo it)."""
         self.save_local_chain()
-        click.echo(json.dumps(data, indent=2, sort_keys=True, default=str) if self.as_json else human)
+        if self.as_json:
+            from aitrail.results import to_json_value  # results' one JSON form (aitrail/results.py)
+
+            click.echo(json.dumps(to_json_value(data), indent=2, sort_keys=True, default=str))
+        else:
+            click.echo(human)

@@ -105,16 +105,7 @@ def register(
         else (" (reused the earlier upload)" if r.reused_upload else "")
     )
     ctx.emit(
-        {
-            "id": r.dataset_id,
-            "cid": str(r.cid),
-            "metadataCid": str(r.metadata_cid),
-            "contentHash": "0x" + r.content_hash.hex(),
-            "records": r.records_count,
-            "tx": r.tx_hash,
-            "reusedUpload": r.reused_upload,
-            "alreadyRegistered": r.already_registered,
-        },
+        r,
         f"dataset {r.dataset_id}{note}\n  cid          {r.cid}\n  metadata     {r.metadata_cid}\n"
         f"  sha256       0x{r.content_hash.hex()}\n  records      {r.records_count}\n"
         f"  transaction  {r.tx_hash}",

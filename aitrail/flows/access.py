@@ -25,6 +25,7 @@ from aitrail.errors import AccessDeniedError, AitrailError, ContractRevertError,
 from aitrail.fetch import FetchResult, fetch
 from aitrail.flows._common import day, read_json, read_published, text_ref, when
 from aitrail.flows.session import Session
+from aitrail.results import Purchase
 
 DAY = 86_400
 ZERO32 = bytes(32)
@@ -223,7 +224,7 @@ def access_status(session: Session, account: str | None = None) -> list[dict[str
     return rows
 
 
-def buy_access(session: Session, dataset_id: int, days: int = 30) -> dict[str, Any]:
+def buy_access(session: Session, dataset_id: int, days: int = 30) -> Purchase:
     suite = session.suite
     fee = suite.market.quote(dataset_id, days)  # MarketNotListed before anything is sent
     # Checked here too so that a refused purchase leaves no allowance behind.
@@ -243,12 +244,8 @@ def buy_access(session: Session, dataset_id: int, days: int = 30) -> dict[str, A
     # The buyer's public key goes with the purchase, so the owner can deliver the data key at once.
     public = crypto.public_key_from_private(bytes(session.key.key))
     paid, expires, receipt = suite.market.buy(dataset_id, days, public, fee)
-    return {
-        "dataset": dataset_id,
-        "fee": paid,
-        "expiresAt": expires,
-        "tx": receipt["transactionHash"].to_0x_hex(),
-    }
+    tx = receipt["transactionHash"].to_0x_hex()
+    return Purchase(dataset=dataset_id, fee=paid, expires_at=expires, tx=tx)
 
 
 def set_price(session: Session, dataset_id: int, price_per_day: int) -> str:

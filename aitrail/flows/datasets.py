@@ -28,7 +28,7 @@ import json
 import mimetypes
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -52,6 +52,7 @@ from aitrail.flows._common import (
 from aitrail.flows.session import Session
 from aitrail.packing import DirectoryTar
 from aitrail.publish import HashingReader
+from aitrail.results import CopyCheck, DatasetInfo, Result
 
 RECORD_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 # The saved tree is the npm "standard-v1" dump (~320 bytes per record: 32 MB and ~1.4 s to write for
@@ -62,13 +63,13 @@ UPLOADS = "uploads"
 
 
 @dataclass(frozen=True)
-class Registered:
-    dataset_id: int
+class Registered(Result):
+    dataset_id: int = field(metadata={"json": "id"})
     cid: CID
     metadata_cid: CID
     content_hash: bytes
-    records_count: int
-    tx_hash: str | None
+    records_count: int = field(metadata={"json": "records"})
+    tx_hash: str | None = field(metadata={"json": "tx"})
     reused_upload: bool
     already_registered: bool = False
 
@@ -365,7 +366,7 @@ def metadata_of(session: Session, record: DatasetRecord, strict: bool = False) -
         return {}
 
 
-def describe(session: Session, dataset_id: int, strict: bool = True) -> dict[str, Any]:
+def describe(session: Session, dataset_id: int, strict: bool = True) -> DatasetInfo:
     """One dataset; with `strict` (the default) unreadable metadata is an error, not a row of Nones."""
     record = session.suite.datasets.get(dataset_id)
     meta = metadata_of(session, record, strict)
@@ -374,27 +375,27 @@ def describe(session: Session, dataset_id: int, strict: bool = True) -> dict[str
     if record.withdrawn:
         (event,) = registry.events("DatasetWithdrawn", datasetId=dataset_id)
         withdrawn_at = int(session.w3.eth.get_block(event["blockNumber"])["timestamp"])
-    return {
-        "id": record.id,
-        "name": meta.get("name"),
-        "owner": record.owner,
-        "license": meta.get("license"),
-        "contentHash": "0x" + record.content_hash.hex(),
-        "cid": str(record.cid),
-        "metadataCid": str(record.metadata_cid),
-        "recordsRoot": "0x" + record.records_root.hex(),
-        "recordsCount": record.records_count,
-        "predecessor": record.predecessor,
-        "registeredAt": record.registered_at,
-        "withdrawn": record.withdrawn,
-        "withdrawnAt": withdrawn_at,
-        "file": meta.get("distribution", {}).get("name"),
-        "size": meta.get("distribution", {}).get("contentSize"),
-        "registeredIn": record.tx_hash,
-    }
+    return DatasetInfo(
+        id=record.id,
+        name=meta.get("name"),
+        owner=record.owner,
+        license=meta.get("license"),
+        content_hash="0x" + record.content_hash.hex(),
+        cid=str(record.cid),
+        metadata_cid=str(record.metadata_cid),
+        records_root="0x" + record.records_root.hex(),
+        records_count=record.records_count,
+        predecessor=record.predecessor,
+        registered_at=record.registered_at,
+        withdrawn=record.withdrawn,
+        withdrawn_at=withdrawn_at,
+        file=meta.get("distribution", {}).get("name"),
+        size=meta.get("distribution", {}).get("contentSize"),
+        registered_in=record.tx_hash,
+    )
 
 
-def list_datasets(session: Session, owner: str | None = None) -> list[dict[str, Any]]:
+def list_datasets(session: Session, owner: str | None = None) -> list[DatasetInfo]:
     registry = session.suite.datasets
     filters = {"owner": checked_address(owner)} if owner else {}
     rows = []
@@ -413,16 +414,16 @@ def withdraw_dataset(session: Session, dataset_id: int, reason: str) -> str:
     return str(receipt["transactionHash"].to_0x_hex())
 
 
-def verify_copy(session: Session, dataset_id: int, path: Path) -> dict[str, Any]:
+def verify_copy(session: Session, dataset_id: int, path: Path) -> CopyCheck:
     """Compare a local copy with the content hash on-chain: intact or not, never an exception for a
     mismatch (that is the answer), one for a missing file or an unknown dataset."""
     require_file(path)
     record = session.suite.datasets.get(dataset_id)
     actual = sha256_file(path)
-    return {
-        "dataset": dataset_id,
-        "path": str(path),
-        "intact": actual == record.content_hash,
-        "expected": "0x" + record.content_hash.hex(),
-        "actual": "0x" + actual.hex(),
-    }
+    return CopyCheck(
+        dataset=dataset_id,
+        path=str(path),
+        intact=actual == record.content_hash,
+        expected="0x" + record.content_hash.hex(),
+        actual="0x" + actual.hex(),
+    )

@@ -49,6 +49,7 @@ from aitrail.flows._common import (
     sha256_file,
 )
 from aitrail.flows.session import Session
+from aitrail.results import Lineage, LineageVersion, ModelMatch, Published
 
 # model-signing's `ignore_git_paths` (on by default): these names, at the top of the model only.
 IGNORED_AT_ROOT = frozenset({".git", ".github", ".gitattributes", ".gitignore"})
@@ -91,7 +92,7 @@ def publish_model(
     parents: list[int] | None = None,
     metrics_file: Path | None = None,
     params: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Published:
     session.require_signer()
     digest, per_file = weights_digest(path)
     metrics: dict[str, Any] = {}
@@ -138,19 +139,19 @@ def publish_model(
         "ModelCommitmentTooRecent",
         models.min_commit_age(),
     )
-    return {
-        "model": name,
-        "modelId": model_id,
-        "versionId": version_id,
-        "number": number,
-        "weightsDigest": "0x" + digest.hex(),
-        "artifact": str(artifact),
-        "metadata": str(metadata),
-        "tx": receipt["transactionHash"].to_0x_hex(),
-    }
+    return Published(
+        model=name,
+        model_id=model_id,
+        version_id=version_id,
+        number=number,
+        weights_digest="0x" + digest.hex(),
+        artifact=str(artifact),
+        metadata=str(metadata),
+        tx=receipt["transactionHash"].to_0x_hex(),
+    )
 
 
-def _own_publication(session: Session, name: str, version_id: int) -> dict[str, Any] | None:
+def _own_publication(session: Session, name: str, version_id: int) -> Published | None:
     """The result of an earlier run that published `version_id` as `name` of this account, or None."""
     models = session.suite.models
     model_id = models.model_id(session.address, name)
@@ -159,16 +160,16 @@ def _own_publication(session: Session, name: str, version_id: int) -> dict[str, 
         return None
     (event,) = models.events("VersionPublished", versionId=version_id)
     args = event["args"]
-    return {
-        "model": name,
-        "modelId": model_id,
-        "versionId": version_id,
-        "number": version["number"],
-        "weightsDigest": "0x" + bytes(args["weightsDigest"]).hex(),
-        "artifact": str(_event_cid(args["artifact"])),
-        "metadata": str(_event_cid(args["metadata"])),
-        "tx": event["transactionHash"].to_0x_hex(),
-    }
+    return Published(
+        model=name,
+        model_id=model_id,
+        version_id=version_id,
+        number=version["number"],
+        weights_digest="0x" + bytes(args["weightsDigest"]).hex(),
+        artifact=str(_event_cid(args["artifact"])),
+        metadata=str(_event_cid(args["metadata"])),
+        tx=event["transactionHash"].to_0x_hex(),
+    )
 
 
 def _event_cid(value: Any) -> CID:
@@ -227,7 +228,7 @@ def _check_citations(session: Session, datasets: list[int], parents: list[int]) 
             )
 
 
-def verify_model(session: Session, path: Path) -> dict[str, Any]:
+def verify_model(session: Session, path: Path) -> ModelMatch:
     digest, _ = weights_digest(path)
     models = session.suite.models
     version_id = models.version_by_digest(digest)
@@ -235,18 +236,18 @@ def verify_model(session: Session, path: Path) -> dict[str, Any]:
         raise NotPublishedError(str(path), "0x" + digest.hex())
     version = models.version(version_id)
     name = _model_name(session, version["modelId"])
-    return {
-        "path": str(path),
-        "weightsDigest": "0x" + digest.hex(),
-        "versionId": version_id,
-        "model": name,
-        "modelId": version["modelId"],
-        "number": version["number"],
-        "publishedAt": version["publishedAt"],
-        "deprecated": version["deprecated"],
-        "datasets": _cited(session, version_id),
-        "owner": models.model(version["modelId"])["owner"],
-    }
+    return ModelMatch(
+        path=str(path),
+        weights_digest="0x" + digest.hex(),
+        version_id=version_id,
+        model=name,
+        model_id=version["modelId"],
+        number=version["number"],
+        published_at=version["publishedAt"],
+        deprecated=version["deprecated"],
+        datasets=tuple(_cited(session, version_id)),
+        owner=models.model(version["modelId"])["owner"],
+    )
 
 
 def _model_name(session: Session, model_id: int) -> str:
@@ -292,7 +293,7 @@ def resolve_model(session: Session, reference: str) -> tuple[int, int | None]:
     return model_id, number
 
 
-def lineage(session: Session, reference: str) -> dict[str, Any]:
+def lineage(session: Session, reference: str) -> Lineage:
     model_id, number = resolve_model(session, reference)
     models = session.suite.models
     versions = []
@@ -302,32 +303,32 @@ def lineage(session: Session, reference: str) -> dict[str, Any]:
             continue
         version_id = int(args["versionId"])
         versions.append(
-            {
-                "versionId": version_id,
-                "number": int(args["number"]),
-                "publisher": args["publisher"],
-                "weightsDigest": "0x" + bytes(args["weightsDigest"]).hex(),
-                "datasets": _cited(session, version_id),
-                "parents": [
+            LineageVersion(
+                version_id=version_id,
+                number=int(args["number"]),
+                publisher=str(args["publisher"]),
+                weights_digest="0x" + bytes(args["weightsDigest"]).hex(),
+                datasets=tuple(_cited(session, version_id)),
+                parents=tuple(
                     int(e["args"]["parentVersionId"])
                     for e in models.events("VersionDerived", versionId=version_id)
-                ],
-                "children": [
+                ),
+                children=tuple(
                     int(e["args"]["versionId"])
                     for e in models.events("VersionDerived", parentVersionId=version_id)
-                ],
-                "deprecated": models.version(version_id)["deprecated"],
-                "block": int(event["blockNumber"]),
-            }
+                ),
+                deprecated=models.version(version_id)["deprecated"],
+                block=int(event["blockNumber"]),
+            )
         )
     if number is not None and not versions:
         raise UnknownModelError(reference, f"no version {number}")
-    return {
-        "model": _model_name(session, model_id),
-        "modelId": model_id,
-        "owner": models.model(model_id)["owner"],
-        "versions": versions,
-    }
+    return Lineage(
+        model=_model_name(session, model_id),
+        model_id=model_id,
+        owner=models.model(model_id)["owner"],
+        versions=tuple(versions),
+    )
 
 
 def metadata(session: Session, version_id: int) -> dict[str, Any]:

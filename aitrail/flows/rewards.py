@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aitrail.chain.accounts import checked_address
 from aitrail.flows.session import Session
+from aitrail.results import Balance, Claimed
 
 
-def balance(session: Session, account: str | None = None) -> dict[str, Any]:
+def balance(session: Session, account: str | None = None) -> Balance:
     who = checked_address(account or session.address)
     suite = session.suite
     credited, claimed = suite.rewards.account(who)
-    return {
-        "account": who,
-        "balance": suite.token.balance(who),
-        "claimable": suite.rewards.claimable(who),
-        "credited": credited,
-        "claimed": claimed,
-    }
+    return Balance(
+        account=who,
+        balance=suite.token.balance(who),
+        claimable=suite.rewards.claimable(who),
+        credited=credited,
+        claimed=claimed,
+    )
 
 
-def claim(session: Session) -> dict[str, Any]:
+def claim(session: Session) -> Claimed:
     amount, receipt = session.suite.rewards.claim()
-    return {"account": session.address, "claimed": amount, "tx": receipt["transactionHash"].to_0x_hex()}
+    return Claimed(account=session.address, claimed=amount, tx=receipt["transactionHash"].to_0x_hex())
 
 
 def send_tokens(session: Session, to: str, amount: int) -> str:

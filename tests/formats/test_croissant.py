@@ -5,6 +5,7 @@ registers, an auditor with no account exports (so an export needs nothing from t
 researcher fetches and loads the records of the registered CSV through mlcroissant.
 """
 
+import hashlib
 import json
 
 import mlcroissant as mlc
@@ -39,9 +40,21 @@ def registered(run, tmp_path_factory):
     data = folder / "biopsies.csv"
     data.write_text("id,age,diagnosis\n" + "".join(",".join(row) + "\n" for row in ROWS))
     r = run(
-        "owner", "dataset", "register", data, "--name", "Biopsies 2026", "--license", "CC-BY-NC-4.0",
-        "--description", "Three biopsy results", "--consent", "aiTraining=allowed",
-        "--consent", "aiGenerativeTraining=notAllowed", account=OWNER,
+        "owner",
+        "dataset",
+        "register",
+        data,
+        "--name",
+        "Biopsies 2026",
+        "--license",
+        "CC-BY-NC-4.0",
+        "--description",
+        "Three biopsy results",
+        "--consent",
+        "aiTraining=allowed",
+        "--consent",
+        "aiGenerativeTraining=notAllowed",
+        account=OWNER,
     )
     run("researcher", "access", "request", r["id"], "--purpose", "a study", "--days", 30, account=RESEARCHER)
     run("owner", "access", "grant", r["id"], dev_account(RESEARCHER).address, "--days", 30, account=OWNER)
@@ -67,8 +80,6 @@ def test_anyone_exports_a_croissant_document_that_mlcroissant_validates(run, reg
     owner = dev_account(OWNER).address
     assert doc["creator"]["identifier"] == f"eip155:31337:{owner}"
     (file_object,) = meta.distribution
-    import hashlib
-
     assert file_object.sha256 == hashlib.sha256(data.read_bytes()).hexdigest()
     shown = run("auditor", "dataset", "show", dataset_id)
     assert file_object.content_url == f"ipfs://{shown['cid']}"
@@ -81,7 +92,7 @@ def test_anyone_exports_a_croissant_document_that_mlcroissant_validates(run, reg
 
 
 def test_the_researcher_loads_the_records_of_the_registered_csv_through_mlcroissant(run, registered, homes):
-    dataset_id, data = registered
+    dataset_id, _ = registered
     copy_dir = homes["researcher"] / "copy"
     fetched = run("researcher", "dataset", "fetch", dataset_id, "-o", copy_dir, account=RESEARCHER)
     out = copy_dir / "croissant.json"
@@ -100,20 +111,24 @@ def test_the_researcher_loads_the_records_of_the_registered_csv_through_mlcroiss
     with pytest.raises(mlc.GenerationError):
         list(mlc.Dataset(jsonld=str(out)).records("records"))
     # and the export refuses to point at a copy that is not the registered content
-    error = run("researcher", "dataset", "croissant", dataset_id, "-o", out, "--data", fetched["path"], ok=False)
+    error = run(
+        "researcher", "dataset", "croissant", dataset_id, "-o", out, "--data", fetched["path"], ok=False
+    )
     assert "sha256 differs from the chain's" in error
 
 
 def test_register_takes_a_croissant_document_in_and_the_export_gives_it_back(run, registered, tmp_path):
     data = tmp_path / "scans.csv"
     data.write_text("id,site\ns1,lung\ns2,liver\n")
-    import hashlib
-
     given = {
-        "@context": {"@vocab": "https://schema.org/", "cr": "http://mlcommons.org/croissant/",
-                     "rai": "http://mlcommons.org/croissant/RAI/", "dct": "http://purl.org/dc/terms/",
-                     "conformsTo": "dct:conformsTo", "trainingMining": {"@id": "urn:aitrail:trainingMining",
-                                                                        "@type": "@json"}},
+        "@context": {
+            "@vocab": "https://schema.org/",
+            "cr": "http://mlcommons.org/croissant/",
+            "rai": "http://mlcommons.org/croissant/RAI/",
+            "dct": "http://purl.org/dc/terms/",
+            "conformsTo": "dct:conformsTo",
+            "trainingMining": {"@id": "urn:aitrail:trainingMining", "@type": "@json"},
+        },
         "@type": "sc:Dataset",
         "conformsTo": "http://mlcommons.org/croissant/1.1",
         "name": "Scans",
@@ -122,10 +137,20 @@ def test_register_takes_a_croissant_document_in_and_the_export_gives_it_back(run
         "keywords": ["radiology"],
         "rai:dataCollection": "Exported from the PACS in 2026",
         "rai:personalSensitiveInformation": "none: ids are pseudonyms",
-        "trainingMining": {"cawg.ai_inference": {"use": "constrained"}, "cawg.data_mining": {"use": "allowed"}},
-        "distribution": [{"@type": "cr:FileObject", "@id": "scans.csv", "name": "scans.csv",
-                          "contentUrl": "scans.csv", "encodingFormat": "text/csv",
-                          "sha256": hashlib.sha256(data.read_bytes()).hexdigest()}],
+        "trainingMining": {
+            "cawg.ai_inference": {"use": "constrained"},
+            "cawg.data_mining": {"use": "allowed"},
+        },
+        "distribution": [
+            {
+                "@type": "cr:FileObject",
+                "@id": "scans.csv",
+                "name": "scans.csv",
+                "contentUrl": "scans.csv",
+                "encodingFormat": "text/csv",
+                "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+            }
+        ],
     }
     doc_path = tmp_path / "given.json"
     doc_path.write_text(json.dumps(given))
@@ -151,15 +176,28 @@ def test_a_croissant_document_that_does_not_fit_is_one_error_line_and_nothing_re
     data.write_text("id\nx\n")
     before = len(run("auditor", "dataset", "list"))
     cases = {
-        "not-croissant.json": ({"@type": "sc:Dataset", "name": "n", "license": "l"}, "conformsTo names no Croissant"),
+        "not-croissant.json": (
+            {"@type": "sc:Dataset", "name": "n", "license": "l"},
+            "conformsTo names no Croissant",
+        ),
         "wrong-file.json": (
-            {"@type": "sc:Dataset", "conformsTo": CROISSANT_1_1, "name": "n", "license": "l",
-             "distribution": [{"@type": "cr:FileObject", "sha256": "00" * 32}]},
+            {
+                "@type": "sc:Dataset",
+                "conformsTo": CROISSANT_1_1,
+                "name": "n",
+                "license": "l",
+                "distribution": [{"@type": "cr:FileObject", "sha256": "00" * 32}],
+            },
             "not that of",
         ),
         "bad-consent.json": (
-            {"@type": "sc:Dataset", "conformsTo": CROISSANT_1_1, "name": "n", "license": "l",
-             "trainingMining": {"cawg.ai_training": {"use": "perhaps"}}},
+            {
+                "@type": "sc:Dataset",
+                "conformsTo": CROISSANT_1_1,
+                "name": "n",
+                "license": "l",
+                "trainingMining": {"cawg.ai_training": {"use": "perhaps"}},
+            },
             "perhaps",
         ),
         "no-license.json": ({"@type": "sc:Dataset", "conformsTo": CROISSANT_1_1, "name": "n"}, "--license"),
@@ -170,7 +208,8 @@ def test_a_croissant_document_that_does_not_fit_is_one_error_line_and_nothing_re
         error = run("owner", "dataset", "register", data, "--croissant", path, account=OWNER, ok=False)
         assert expected in error, (file_name, error)
     (tmp_path / "broken.json").write_text("{")
-    error = run("owner", "dataset", "register", data, "--croissant", tmp_path / "broken.json", account=OWNER,
-                ok=False)
+    error = run(
+        "owner", "dataset", "register", data, "--croissant", tmp_path / "broken.json", account=OWNER, ok=False
+    )
     assert "not JSON" in error
     assert len(run("auditor", "dataset", "list")) == before

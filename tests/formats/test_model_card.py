@@ -7,9 +7,9 @@ import os
 import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"  # read by huggingface_hub at import: parsing must never reach the Hub
-from huggingface_hub import ModelCard  # noqa: E402
+from huggingface_hub import ModelCard
 
-from tests.cli_support import party_runner  # noqa: E402
+from tests.cli_support import party_runner
 
 OWNER = "anvil1"
 
@@ -37,7 +37,15 @@ def published(run, tmp_path_factory):
         path = folder / f"{name}.csv"
         path.write_text(f"id,v\n{name}1,1\n{name}2,2\n")
         ids[name] = run(
-            "owner", "dataset", "register", path, "--name", f"set {name}", "--license", license_, account=OWNER
+            "owner",
+            "dataset",
+            "register",
+            path,
+            "--name",
+            f"set {name}",
+            "--license",
+            license_,
+            account=OWNER,
         )["id"]
     v1_dir, v2_dir = folder / "v1", folder / "v2"
     for directory, weights in ((v1_dir, b"\x01" * 4096), (v2_dir, b"\x02" * 4096)):
@@ -47,8 +55,20 @@ def published(run, tmp_path_factory):
     metrics.write_text('{"auc": 0.91}')
     v1 = run("owner", "model", "publish", "screening", v1_dir, "--dataset", ids["A"], account=OWNER)
     v2 = run(
-        "owner", "model", "publish", "screening", v2_dir, "--dataset", ids["B"], "--dataset", ids["C"],
-        "--parent", v1["versionId"], "--metrics", metrics, account=OWNER,
+        "owner",
+        "model",
+        "publish",
+        "screening",
+        v2_dir,
+        "--dataset",
+        ids["B"],
+        "--dataset",
+        ids["C"],
+        "--parent",
+        v1["versionId"],
+        "--metrics",
+        metrics,
+        account=OWNER,
     )
     return ids, v1, v2
 

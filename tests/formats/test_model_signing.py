@@ -86,8 +86,15 @@ def signed_root_digest(model, keys, signature):
 def test_the_published_weights_digest_is_model_signings_root_digest(home, keys, tmp_path):
     model = model_dir(tmp_path / "model")
     root, resources = signed_root_digest(model, keys, tmp_path / "model.sig")
-    assert resources == [".gitmodules", "a/b", "a-b/x", "config.json", "empty.bin", "model.safetensors",
-                         "sub/.gitignore"]
+    assert resources == [
+        ".gitmodules",
+        "a/b",
+        "a-b/x",
+        "config.json",
+        "empty.bin",
+        "model.safetensors",
+        "sub/.gitignore",
+    ]
     digest, per_file = weights_digest(model)
     assert sorted(per_file) == sorted(resources)
     assert digest.hex() == root
