@@ -5,14 +5,23 @@ Hashes, CIDs, owners, expiries and lineage live on Ethereum; encrypted raw data 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from aitrail.errors import AitrailError
 
-__all__ = ["AitrailError", "__version__"]
+if TYPE_CHECKING:
+    from aitrail.sdk import Client, connect
+
+__all__ = ["AitrailError", "Client", "__version__", "connect"]
 
 
-def __getattr__(name: str) -> str:
-    # `__version__` is read from the installed metadata only when asked for: importlib.metadata costs
-    # tens of milliseconds, a good part of the CLI's start-up for commands that never print it.
+def __getattr__(name: str) -> Any:
+    # The SDK (web3, the flows: over a second to import) and `__version__` (importlib.metadata, tens of
+    # milliseconds) are loaded only when asked for, so the CLI, which imports this package, starts fast.
+    if name in ("connect", "Client"):
+        from aitrail import sdk
+
+        return getattr(sdk, name)
     if name != "__version__":
         raise AttributeError(f"module 'aitrail' has no attribute {name!r}")
     from importlib.metadata import PackageNotFoundError, version

@@ -21,11 +21,12 @@ from aitrail.cid import CID
 from aitrail.crypto import decrypt_chunks
 from aitrail.errors import AitrailError, ContentHashMismatchError, StorageError
 from aitrail.progress import progress
+from aitrail.results import Result
 from aitrail.storage.base import Store
 
 
 @dataclass(frozen=True)
-class FetchResult:
+class FetchResult(Result):
     cid: CID
     path: Path
     size: int

@@ -10,7 +10,7 @@ private key opens it. A grant made without one (bought through the market) gets 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +25,19 @@ from aitrail.errors import AccessDeniedError, AitrailError, ContractRevertError,
 from aitrail.fetch import FetchResult, fetch
 from aitrail.flows._common import day, read_json, read_published, text_ref, when
 from aitrail.flows.session import Session
-from aitrail.results import Purchase
+from aitrail.results import Purchase, Result
 
 DAY = 86_400
 ZERO32 = bytes(32)
 
 
 @dataclass(frozen=True)
-class Grant:
-    dataset_id: int
+class Grant(Result):
+    dataset_id: int = field(metadata={"json": "dataset"})
     grantee: str
     expires_at: int
     key_ref: bytes
-    tx_hash: str
+    tx_hash: str = field(metadata={"json": "tx"})
 
 
 def request_access(session: Session, dataset_id: int, purpose: str, days: int = 30) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
@@ -31,7 +32,7 @@ from aitrail.chain.accounts import (
 )
 from aitrail.chain.connection import connect
 from aitrail.chain.contracts import Suite
-from aitrail.chain.local import LocalChain
+from aitrail.chain.local import LocalChain, local_port
 from aitrail.chain.reverts import DecodedRevert, date
 from aitrail.chain.tx import Transactor
 from aitrail.config import Settings
@@ -64,7 +65,8 @@ class Session:
         tx_timeout: float = 120.0,
     ) -> Session:
         if settings.is_local:
-            LocalChain(settings.home).ensure()
+            # on the port of the settings' URL (the SDK passes one; the CLI's comes from AITRAIL_LOCAL_PORT)
+            LocalChain(settings.home, port=urlparse(settings.rpc_url).port or local_port()).ensure()
         w3 = connect(settings.rpc_url)
         chain_id = int(w3.eth.chain_id)
         signer = resolve_account(settings.home, chain_id, account, prompt)
