@@ -3,19 +3,18 @@
 Hashes, CIDs, owners, expiries and lineage live on Ethereum; encrypted raw data lives on IPFS.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from aitrail.errors import AitrailError
 
-if TYPE_CHECKING:
+# Only the names in __all__ are public here (tests/formats/test_sdk.py): helpers go under a leading `_`.
+if _typing.TYPE_CHECKING:
     from aitrail.sdk import Client, connect
 
 __all__ = ["AitrailError", "Client", "__version__", "connect"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     # The SDK (web3, the flows: over a second to import) and `__version__` (importlib.metadata, tens of
     # milliseconds) are loaded only when asked for, so the CLI, which imports this package, starts fast.
     if name in ("connect", "Client"):

@@ -27,7 +27,7 @@ from aitrail.flows._common import day, when
 
 @click.group()
 def dataset() -> None:
-    """Register, list, show, withdraw and fetch datasets."""
+    """Register, list, show, withdraw and fetch datasets; export them as Croissant."""
 
 
 @dataset.command()

@@ -16,7 +16,7 @@ from aitrail.flows._common import when
 
 @click.group()
 def model() -> None:
-    """Publish model versions with their lineage, verify weights, read lineage."""
+    """Publish model versions with their lineage, verify weights, read lineage, write model cards."""
 
 
 @model.command()
