@@ -154,9 +154,11 @@ def test_register_takes_a_croissant_document_in_and_the_export_gives_it_back(run
     }
     doc_path = tmp_path / "given.json"
     doc_path.write_text(json.dumps(given))
-    r = run("owner", "dataset", "register", data, "--croissant", doc_path, account=OWNER)
+    r = run(
+        "owner", "dataset", "register", data, "--croissant", doc_path, "--name", "Scans (CLI)", account=OWNER
+    )
     shown = run("auditor", "dataset", "show", r["id"])
-    assert (shown["name"], shown["license"]) == ("Scans", "CC0-1.0")
+    assert (shown["name"], shown["license"]) == ("Scans (CLI)", "CC0-1.0")  # an option given wins
 
     out = tmp_path / "export.json"
     run("auditor", "dataset", "croissant", r["id"], "-o", out)

@@ -96,6 +96,9 @@ def test_the_card_yaml_matches_the_on_chain_lineage(run, published, homes):
     assert data["aitrail"]["chain_id"] == 31337
     assert data["aitrail"]["artifact"] == f"ipfs://{v2['artifact']}"
     assert "| auc | 0.91 |" in card.text
+    latest = homes["auditor"] / "latest.md"
+    run("auditor", "model", "card", "screening", "-o", latest)  # no @VERSION: the latest version
+    assert latest.read_text() == out.read_text()
 
 
 def test_one_shared_license_is_the_cards_license_and_no_parent_means_no_base_model(run, published, homes):
