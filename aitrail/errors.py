@@ -346,3 +346,13 @@ class CroissantError(AitrailError):
         super().__init__(f"{source}: not a Croissant dataset aitrail can register: {reason}")
         self.source = source
         self.reason = reason
+
+
+class NotDatasetOwnerError(AitrailError):
+    """An owner-only step (unwrapping the owner key, granting, signing a grant, dropping records) tried by
+    another account: one error for every such check, raised before anything is sent."""
+
+    def __init__(self, account: str, dataset_id: int, detail: str = "") -> None:
+        super().__init__(f"{account} is not the owner of dataset {dataset_id}{detail}")
+        self.account = account
+        self.dataset_id = dataset_id

@@ -133,6 +133,32 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     "ERC20InsufficientAllowance": lambda v: f"allowance {tokens(v[1])} to {v[0]} is below {tokens(v[2])}",
     "ERC20ExceededCap": lambda v: f"minting would pass the token cap ({tokens(v[0])} > {tokens(v[1])})",
     "AccessControlUnauthorizedAccount": lambda v: f"{v[0]} lacks the role this action needs",
+    # The rest of interfaces/*.sol (issue 15; tests/formats/test_revert_messages.py keeps this complete)
+    "MarketPriceTooHigh": lambda v: f"the price {tokens(v[0])} per day does not fit in 96 bits",
+    "MarketPublicKeyInvalid": lambda v: f"the public key is not {v[0]}'s 64-byte secp256k1 key (x ‖ y)",
+    "MarketTermTooLong": lambda v: (
+        f"the purchase would run the grant to {date(v[0])}, past the longest term ({date(v[1])})"
+    ),
+    "MarketZeroAddress": lambda v: "a contract address is zero",
+    "MarketZeroDays": lambda v: "a purchase needs at least one day",
+    "ModelAliasEmpty": lambda v: "the alias name is empty",
+    "ModelCidKindInvalid": lambda v: f"CID kind {v[0]} is not 0, 1 or 2",
+    "ModelCommitmentExists": lambda v: f"this publication commitment was already made on {date(v[1])}",
+    "ModelCommitmentTooRecent": lambda v: (
+        f"the publication commitment is ready only from {date(v[1])} (block time now {date(v[2])})"
+    ),
+    "ModelCommitmentUnknown": lambda v: "no publication commitment for this publisher, digest and salt",
+    "ModelCommitmentZero": lambda v: "the commitment is zero",
+    "ModelDatasetsUnsorted": lambda v: f"dataset ids must be strictly ascending ({v[1]} after {v[0]})",
+    "ModelParentsUnsorted": lambda v: f"parent version ids must be strictly ascending ({v[1]} after {v[0]})",
+    "ModelZeroAddress": lambda v: "a contract address is zero",
+    "ModelZeroOwner": lambda v: "the new owner is the zero address",
+    "RewardsCapReached": lambda v: (
+        f"{v[0]} is owed {tokens(v[1])}, but the reward token's supply is at its cap"
+    ),
+    "RewardsRateTooHigh": lambda v: f"a reward rate of {v[0]} basis points is above the maximum {v[1]}",
+    "RewardsZeroAddress": lambda v: "a contract address is zero",
+    "RewardsZeroEpochLength": lambda v: "the epoch length must be more than zero",
 }
 
 

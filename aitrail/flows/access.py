@@ -21,7 +21,13 @@ from aitrail.chain.accounts import checked_address
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.chain.reverts import MESSAGES
 from aitrail.cid import CID, CidKind
-from aitrail.errors import AccessDeniedError, AitrailError, ContractRevertError, NoAccessRequestError
+from aitrail.errors import (
+    AccessDeniedError,
+    AitrailError,
+    ContractRevertError,
+    NoAccessRequestError,
+    NotDatasetOwnerError,
+)
 from aitrail.fetch import FetchResult, fetch
 from aitrail.flows._common import day, read_json, read_published, text_ref, when
 from aitrail.flows.session import Session
@@ -95,7 +101,7 @@ def data_key_as_owner(session: Session, dataset_id: int) -> bytes:
     record = session.suite.datasets.get(dataset_id)
     meta = read_json(session.store, record.metadata_cid, f"dataset {dataset_id}'s metadata")
     if record.owner.lower() != session.address.lower():
-        raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id}")
+        raise NotDatasetOwnerError(session.address, dataset_id)
     wrapped = read_published(
         session.store, CID.decode(str(meta["ownerKey"])), f"dataset {dataset_id}'s owner key"
     )
@@ -168,7 +174,7 @@ def _check_grantor(session: Session, dataset_id: int) -> None:
     if record.owner.lower() != session.address.lower() and not registry.is_operator(
         record.owner, session.address
     ):
-        raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id} nor its operator")
+        raise NotDatasetOwnerError(session.address, dataset_id, " nor its operator")
 
 
 def _wrapped_key_ref(

@@ -28,8 +28,8 @@ from aitrail._files import write_private
 from aitrail._procs import pid_alive
 from aitrail.chain.contracts import DatasetRecord
 from aitrail.errors import (
-    AitrailError,
     InputFileError,
+    NotDatasetOwnerError,
     ProofFileError,
     ProofRejectedError,
     RecordNotFoundError,
@@ -367,9 +367,8 @@ def withdraw_records(
         raise RecordsError("name at least one record to withdraw")
     record = _record_dataset(session, dataset_id)
     if record.owner.lower() != session.address.lower():
-        raise AitrailError(
-            f"{session.address} is not the owner of dataset {dataset_id}: only its owner can publish a "
-            "version without some records"
+        raise NotDatasetOwnerError(
+            session.address, dataset_id, ": only its owner can publish a version without some records"
         )
     later = _descendants(session, dataset_id)
     if later:

@@ -19,7 +19,7 @@ from eth_account import Account
 from aitrail._files import write_private
 from aitrail.chain.accounts import checked_address
 from aitrail.chain.eip712 import ACCESS_GRANT, registry_domain
-from aitrail.errors import AitrailError, InputFileError
+from aitrail.errors import AitrailError, InputFileError, NotDatasetOwnerError
 from aitrail.flows._common import require_file
 from aitrail.flows.access import DAY, Grant, _public_key_of, data_key_as_owner
 from aitrail.flows.session import Session
@@ -37,7 +37,7 @@ def sign_grant(
     grantee = checked_address(account)
     record = registry.get(dataset_id)
     if record.owner.lower() != session.address.lower():
-        raise AitrailError(f"{session.address} is not the owner of dataset {dataset_id}")
+        raise NotDatasetOwnerError(session.address, dataset_id)
     if registry.is_withdrawn(dataset_id):
         raise AitrailError(f"dataset {dataset_id} is withdrawn: no new grants")
     public = _public_key_of(session, dataset_id, grantee)

@@ -120,3 +120,30 @@ def test_a_keystore_account_is_unlocked_with_the_password_passed_not_the_environ
         connect(home, account="alice", password="wrong")
     with pytest.raises(NoPasswordError):
         connect(home, account="alice")
+
+
+def test_every_owner_only_step_refuses_another_account_with_one_error_type(home, tmp_path):
+    from aitrail.errors import NotDatasetOwnerError
+    from aitrail.flows.access import data_key_as_owner
+    from aitrail.flows.signed_grants import sign_grant
+
+    data = tmp_path / "owned.csv"
+    data.write_text("id,v\nx,1\ny,2\n")
+    with connect(home, account="anvil1") as owner:
+        dataset_id = owner.datasets.register(data, name="owned", license="CC0-1.0").dataset_id
+    stranger_address = dev_account("anvil3").address
+    with connect(home, account="anvil3") as stranger:
+        before = stranger.session.w3.eth.get_transaction_count(stranger_address)
+        attempts = {
+            "grant": lambda: stranger.access.grant(dataset_id, dev_account("anvil4").address),
+            "owner key": lambda: data_key_as_owner(stranger.session, dataset_id),
+            "signed grant": lambda: sign_grant(stranger.session, dataset_id, dev_account("anvil4").address),
+            "drop records": lambda: stranger.records.withdraw(dataset_id, ["x"], tmp_path / "out", data),
+        }
+        for what, attempt in attempts.items():
+            with pytest.raises(NotDatasetOwnerError) as refused:
+                attempt()
+            assert refused.value.account == stranger_address and refused.value.dataset_id == dataset_id, what
+            expected = f"{stranger_address} is not the owner of dataset {dataset_id}"
+            assert str(refused.value).startswith(expected)
+        assert stranger.session.w3.eth.get_transaction_count(stranger_address) == before  # nothing sent
