@@ -356,3 +356,12 @@ class NotDatasetOwnerError(AitrailError):
         super().__init__(f"{account} is not the owner of dataset {dataset_id}{detail}")
         self.account = account
         self.dataset_id = dataset_id
+
+
+class ModelSignatureError(AitrailError):
+    """A model-signing bundle that does not verify, or signs other bytes than the ones published."""
+
+    def __init__(self, bundle: str, reason: str) -> None:
+        super().__init__(f"signature {bundle}: {reason}")
+        self.bundle = bundle
+        self.reason = reason

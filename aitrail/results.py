@@ -104,6 +104,7 @@ class Published(Result):
     artifact: str
     metadata: str
     tx: str
+    signer: str | None = None  # SHA-256 of the model-signing public key, when a signature was checked
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,16 @@ def model() -> None:
     help="Parent version id (repeatable).",
 )
 @click.option("--metrics", type=click.Path(path_type=Path), help="JSON file of metrics for the metadata.")
+@click.option(
+    "--signature",
+    type=click.Path(path_type=Path),
+    help="An OpenSSF model-signing bundle for PATH (elliptic-key signed), checked before publishing.",
+)
+@click.option(
+    "--signer-key",
+    type=click.Path(path_type=Path),
+    help="The signer's public key (PEM) the --signature must verify with; recorded in the metadata.",
+)
 @click.pass_obj
 def publish(
     ctx: CliContext,
@@ -47,9 +57,14 @@ def publish(
     datasets: tuple[int, ...],
     parents: tuple[int, ...],
     metrics: Path | None,
+    signature: Path | None,
+    signer_key: Path | None,
 ) -> None:
     """Publish PATH (file or directory) as the next version of model NAME."""
-    r = publish_model(ctx.session, name, path, list(datasets), list(parents), metrics)
+    if (signature is None) != (signer_key is None):
+        raise click.UsageError("--signature and --signer-key go together")
+    signed = (signature, signer_key) if signature is not None and signer_key is not None else None
+    r = publish_model(ctx.session, name, path, list(datasets), list(parents), metrics, signature=signed)
     ctx.emit(
         r,
         f"model {name!r} version {r['number']} (id {r['versionId']})\n  weights      {r['weightsDigest']}\n"

@@ -71,27 +71,26 @@ def model_card_of(session: Session, reference: str) -> str:
     """The Hugging Face model card of one version (`NAME@VERSION`; without @, the latest version)."""
     models, registry = session.suite.models, session.suite.datasets
     line = lineage(session, reference)
-    model_id = int(line["modelId"])
-    if not line["versions"]:
+    if not line.versions:
         raise UnknownModelError(reference, "it has no published version")
-    version = line["versions"][-1]  # with @VERSION the only one, else the latest
-    version_id = int(version["versionId"])
+    version = line.versions[-1]  # with @VERSION the only one, else the latest
+    version_id = version.version_id
     (event,) = models.events("VersionPublished", versionId=version_id)
     artifact, metadata_cid = _event_cid(event["args"]["artifact"]), _event_cid(event["args"]["metadata"])
     metadata = read_json(session.store, metadata_cid, f"version {version_id}'s metadata")
     datasets = []
-    for dataset_id in version["datasets"]:
+    for dataset_id in version.datasets:
         shown = describe(session, dataset_id, strict=False)
         datasets.append(
             CitedDataset(
                 dataset_id,
                 f"eip155:{session.chain_id}:{registry.address}/{dataset_id}",
-                shown["name"],
-                shown["license"],
+                shown.name,
+                shown.license,
             )
         )
     parents = []
-    for parent_id in version["parents"]:
+    for parent_id in version.parents:
         parent = models.version(parent_id)
         parents.append(
             ParentVersion(
@@ -104,13 +103,13 @@ def model_card_of(session: Session, reference: str) -> str:
     onchain = models.version(version_id)
     return model_card(
         CardFacts(
-            model=line["model"],
-            model_id=model_id,
-            owner=line["owner"],
+            model=line.model,
+            model_id=line.model_id,
+            owner=line.owner,
             version_id=version_id,
-            number=int(version["number"]),
-            publisher=str(version["publisher"]),
-            weights_digest=version["weightsDigest"],
+            number=version.number,
+            publisher=version.publisher,
+            weights_digest=version.weights_digest,
             artifact=str(artifact),
             metadata_cid=str(metadata_cid),
             chain_id=session.chain_id,

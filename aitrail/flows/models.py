@@ -92,9 +92,17 @@ def publish_model(
     parents: list[int] | None = None,
     metrics_file: Path | None = None,
     params: dict[str, Any] | None = None,
+    signature: tuple[Path, Path] | None = None,
 ) -> Published:
+    """Publish `path` as the next version of `name`. `signature` (an OpenSSF model-signing bundle and
+    the signer's public key) is checked before anything is sent and recorded in the metadata."""
     session.require_signer()
     digest, per_file = weights_digest(path)
+    signed = None
+    if signature is not None:
+        from aitrail.formats.model_signature import check_signature
+
+        signed = check_signature(path, signature[0], signature[1], digest)
     metrics: dict[str, Any] = {}
     if metrics_file is not None:
         try:
@@ -115,9 +123,20 @@ def publish_model(
     salt = commit_salt(session, digest)
     _commit(session, commitment(session.address, digest, salt))
     artifact = session.store.add_path(path, show_progress=False)
+    signature_doc = {}
+    if signature is not None and signed is not None:
+        signature_doc = {
+            "signature": {
+                "scheme": "OpenSSF model signing, elliptic-curve key (Sigstore bundle)",
+                "bundle": str(session.store.add_bytes(signature[0].read_bytes(), cid_version=1)),
+                "publicKey": str(session.store.add_bytes(signature[1].read_bytes(), cid_version=1)),
+                "publicKeySha256": signed.public_key_sha256,
+            }
+        }
     metadata = add_json(
         session.store,
         {
+            **signature_doc,
             "@type": "aitrail:ModelVersion",
             "name": name,
             "weightsDigest": "0x" + digest.hex(),
@@ -148,6 +167,7 @@ def publish_model(
         artifact=str(artifact),
         metadata=str(metadata),
         tx=receipt["transactionHash"].to_0x_hex(),
+        signer=signed.public_key_sha256 if signed else None,
     )
 
 

@@ -134,3 +134,75 @@ def test_a_symbolic_link_is_refused_as_model_signing_refuses_it(home, tmp_path):
         hashing.Config().hash(model)
     error = cli("model", "verify", model, ok=False)
     assert "alias.safetensors: is a symbolic link" in error
+
+
+def test_publish_checks_a_signature_bundle_first_and_records_the_signer(home, keys, tmp_path):
+    import hashlib
+
+    from aitrail.cid import CID
+    from aitrail.config import Settings
+    from aitrail.flows.session import Session
+
+    private, public = keys
+    model = tmp_path / "signed"
+    model.mkdir()
+    (model / "weights.bin").write_bytes(b"\x07" * 5000)
+    bundle = tmp_path / "signed.sig"
+    signing.Config().use_elliptic_key_signer(private_key=private).sign(model, bundle)
+
+    # Only one of the two options: a usage error, nothing sent.
+    assert "go together" in cli("model", "publish", "signed", model, "--signature", bundle, ok=False)
+    # Another key: refused before anything is published.
+    other = tmp_path / "other.pub"
+    other.write_bytes(
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    error = cli(
+        "model",
+        "publish",
+        "signed",
+        model,
+        "--signature",
+        bundle,
+        "--signer-key",
+        other,
+        account=PUBLISHER,
+        ok=False,
+    )
+    assert error.startswith(f"signature {bundle}: does not verify")
+    # A file changed after signing: refused too.
+    (model / "weights.bin").write_bytes(b"\x08" * 5000)
+    error = cli(
+        "model",
+        "publish",
+        "signed",
+        model,
+        "--signature",
+        bundle,
+        "--signer-key",
+        public,
+        account=PUBLISHER,
+        ok=False,
+    )
+    assert "does not verify" in error
+    assert "not a published" in cli("model", "verify", model, ok=False)  # nothing was published
+    (model / "weights.bin").write_bytes(b"\x07" * 5000)
+
+    r = cli(
+        "model", "publish", "signed", model, "--signature", bundle, "--signer-key", public, account=PUBLISHER
+    )
+    der = serialization.load_pem_public_key(public.read_bytes()).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert r["signer"] == hashlib.sha256(der).hexdigest()
+    session = Session.open(Settings.resolve(None, None))
+    from aitrail.flows._common import read_json, read_published
+
+    meta = read_json(session.store, CID.decode(r["metadata"]))
+    assert meta["signature"]["publicKeySha256"] == r["signer"]
+    assert (
+        read_published(session.store, CID.decode(meta["signature"]["bundle"]), "bundle")
+        == bundle.read_bytes()
+    )
