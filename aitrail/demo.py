@@ -27,7 +27,6 @@ import json
 import os
 import pickle
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from aitrail import flows
+from aitrail._net import free_port
 from aitrail.chain.accounts import Keystore
 from aitrail.chain.local import LocalChain
 from aitrail.config import Settings
@@ -52,12 +52,6 @@ def say(text: str = "") -> None:
 
 def step(n: int, title: str) -> None:
     say(f"\n== {n}. {title}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def write_breast_cancer_csv(path: Path) -> int:
@@ -108,7 +102,7 @@ def start_ipfs_node() -> JsIpfsNode | None:
 
 
 def run(root: Path, node: JsIpfsNode | None) -> None:
-    os.environ["AITRAIL_LOCAL_PORT"] = str(_free_port())
+    os.environ["AITRAIL_LOCAL_PORT"] = str(free_port())
     os.environ.setdefault("AITRAIL_NO_PROGRESS", "1")
     homes = {p: root / p if node else root for p in ("hospital", "researcher", "auditor")}
     os.environ["AITRAIL_HOME"] = str(homes["hospital"])

@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -11,14 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from aitrail._net import free_port
 from aitrail.chain.local import LocalChain
 from aitrail.cli import main
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -1,24 +1,18 @@
 """`aitrail --version` and `aitrail status` reach the chain end to end."""
 
 import json
-import socket
 
 from brownie import RewardToken, web3
 from click.testing import CliRunner
 
 import aitrail
+from aitrail._net import free_port
 from aitrail.addressbook import AddressBook
 from aitrail.cli import main
 
 
 def _rpc_url():
     return web3.provider.endpoint_uri
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_version_prints_package_version():
@@ -54,7 +48,7 @@ def test_status_flags_an_address_without_code(tmp_path, monkeypatch):
 
 def test_status_on_unreachable_chain_is_one_line_and_nonzero(tmp_path, monkeypatch):
     monkeypatch.setenv("AITRAIL_HOME", str(tmp_path))
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
 
     result = CliRunner().invoke(main, ["--rpc-url", url, "status"])
 

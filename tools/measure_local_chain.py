@@ -8,7 +8,6 @@ Prints medians (min, max) in ms; it measures, it asserts nothing.
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -18,18 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from aitrail import flows
+from aitrail._net import free_port
 from aitrail.chain.local import LocalChain
 from aitrail.config import Settings
 from aitrail.flows import Session
 from aitrail.flows._common import TOKEN
 
 RUNS = 5
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seconds(call: Callable[[], Any]) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -19,6 +18,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from aitrail import abi as abis
+from aitrail._display import date, tokens
 from aitrail.errors import ContractRevertError
 
 __all__ = ["MESSAGES", "DecodedRevert", "decode_revert"]
@@ -33,23 +33,6 @@ PANICS = {
     0x32: "array index out of bounds",
     0x41: "out of memory",
 }
-
-
-def date(ts: Any) -> str:
-    """A unix time as a UTC date (and time, unless midnight), e.g. 2026-11-02 or 2026-11-02 13:05 UTC."""
-    moment = datetime.fromtimestamp(int(ts), UTC)
-    return (
-        moment.strftime("%Y-%m-%d")
-        if moment.hour == moment.minute == 0
-        else moment.strftime("%Y-%m-%d %H:%M UTC")
-    )
-
-
-def tokens(amount: Any) -> str:
-    """Token units (18 decimals) as an exact decimal: 1500000000000000000 → '1.5 TRAIL'."""
-    whole, frac = divmod(int(amount), 10**18)
-    text = f"{whole:,}" + (("." + f"{frac:018d}".rstrip("0")) if frac else "")
-    return text + " TRAIL"
 
 
 def _span(seconds: Any) -> str:

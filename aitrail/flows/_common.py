@@ -6,13 +6,17 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from web3 import Web3
 
+from aitrail._display import TOKEN as TOKEN
+from aitrail._display import day as day
+from aitrail._display import parse_tokens as parse_tokens
+from aitrail._display import tokens as tokens
+from aitrail._display import when as when
 from aitrail.chain.accounts import DEV_CHAIN_IDS
 from aitrail.cid import CID
 from aitrail.errors import (
@@ -24,7 +28,6 @@ from aitrail.errors import (
 )
 from aitrail.storage import Store
 
-TOKEN = 10**18
 # How long past a commitment's delay to keep retrying its reveal before giving up (the next run resumes).
 REVEAL_PATIENCE = 120
 T = TypeVar("T")
@@ -44,33 +47,6 @@ def sha256_file(path: Path) -> bytes:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.digest()
-
-
-def when(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def day(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
-
-
-def tokens(amount: int) -> str:
-    whole, frac = divmod(int(amount), TOKEN)
-    return f"{whole:,}" + (("." + f"{frac:018d}".rstrip("0")) if frac else "") + " TRAIL"
-
-
-def parse_tokens(text: str) -> int:
-    """'2.5' → 2.5 TRAIL in base units, exactly."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise AitrailError(f"not an amount of tokens: {text!r}") from None
-    units = value * TOKEN
-    if value < 0 or units != units.to_integral_value() or units >= 2**256:
-        raise AitrailError(f"not an amount of tokens: {text!r}")
-    return int(units)
 
 
 class BlockClock:

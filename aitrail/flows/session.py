@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
+from aitrail._display import date
 from aitrail.addressbook import AddressBook
 from aitrail.chain.accounts import (
     DEV_CHAIN_IDS,
@@ -33,7 +34,7 @@ from aitrail.chain.accounts import (
 from aitrail.chain.connection import connect
 from aitrail.chain.contracts import Suite
 from aitrail.chain.local import LocalChain, local_port
-from aitrail.chain.reverts import DecodedRevert, date
+from aitrail.chain.reverts import DecodedRevert
 from aitrail.chain.tx import Transactor
 from aitrail.config import Settings
 from aitrail.errors import AccountError, ConfigError, WrongChainError
