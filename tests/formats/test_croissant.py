@@ -215,3 +215,19 @@ def test_a_croissant_document_that_does_not_fit_is_one_error_line_and_nothing_re
     )
     assert "not JSON" in error
     assert len(run("auditor", "dataset", "list")) == before
+
+
+def test_a_new_version_of_a_dataset_is_exported_with_its_version_number(run, registered, tmp_path):
+    dataset_id, data = registered
+    newer = tmp_path / "biopsies.csv"
+    newer.write_text(data.read_text() + "p004,39,benign\n")
+    r = run(
+        "owner", "dataset", "register", newer, "--name", "Biopsies 2026", "--license", "CC-BY-NC-4.0",
+        "--predecessor", dataset_id, account=OWNER,
+    )
+    out = tmp_path / "v2.json"
+    run("auditor", "dataset", "croissant", r["id"], "-o", out)
+    dataset, warnings = validated(out)
+    assert not warnings, warnings
+    assert dataset.metadata.version == "2.0.0"
+    assert json.loads(out.read_text())["identifier"].endswith(f"/{r['id']}")
