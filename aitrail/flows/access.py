@@ -133,8 +133,15 @@ def grant_access(
     days: int = 30,
     public_key: bytes | None = None,
 ) -> Grant:
+    from aitrail.flows.gateway import gateway_served  # deferred: that module builds on this one
+
     grantee = checked_address(account)
-    key_ref = _wrapped_key_ref(session, dataset_id, grantee, public_key)
+    # A gateway-served dataset is delivered by its gateway: the researcher never receives the data key.
+    if gateway_served(session, dataset_id):
+        _check_grantor(session, dataset_id)
+        key_ref = ZERO32
+    else:
+        key_ref = _wrapped_key_ref(session, dataset_id, grantee, public_key)
     expires, receipt = session.suite.datasets.grant(dataset_id, grantee, days * DAY, key_ref)
     return Grant(dataset_id, grantee, expires, key_ref, receipt["transactionHash"].to_0x_hex())
 

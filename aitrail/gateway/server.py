@@ -1,0 +1,390 @@
+"""The gateway's HTTP service (aiohttp): SIWE login, then one checked, recorded, streamed delivery per request.
+
+Routes::
+
+    GET  /siwe/nonce          a fresh single-use nonce and the domain and chain id a message must bind
+    POST /siwe/login          {"message", "signature"} -> {"token", "address", "expires"}
+    GET  /datasets/{id}       Authorization: Bearer TOKEN; optional Range: bytes=START-[END]
+
+At every data request, in this order: the id is parsed (400), the token checked (401), the address's
+rate limit applied (429 + Retry-After), the dataset must be one handed to this gateway (404); then the
+attempt is recorded on-chain (`recordGatewayAccess`, decided by the registry at that block: 503 when
+the chain cannot be reached, since no answer means no data), a denial answers 403 with the reason and
+the recording transaction, and an allowed request streams plaintext decrypted segment by segment.
+
+Why aiohttp: its streaming responses write with back-pressure (`await write` waits for the socket), so
+each transfer holds one 1 MiB segment and one IPFS block whatever the file size, and it was already a
+pinned dependency. Blocking work (web3 transactions, store reads, AES-GCM) runs in a bounded thread pool.
+
+A request in flight when its grant ends is finished, not cut: access is decided and recorded once per
+request, a request is bounded by the file size, and a second check mid-stream would make the on-chain
+record (one per request) disagree with what was delivered. The next request is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from aitrail import crypto, dagpb
+from aitrail._files import write_private
+from aitrail.cid import CID
+from aitrail.errors import AitrailError, ChainError, SiweError, StorageError
+from aitrail.flows.gateway import REASONS, ServedDataset, served_datasets
+from aitrail.flows.session import Session
+from aitrail.gateway import siwe
+from aitrail.unixfs import read_file_from
+
+log = logging.getLogger("aitrail.gateway")
+
+MAX_HEADER_BYTES = 8192
+NONCE_TTL = 600.0
+MAX_SESSION = 24 * 3600.0
+_ID = re.compile(r"^[0-9]{1,12}$")
+_RANGE = re.compile(r"^bytes=([0-9]{1,15})-([0-9]{0,15})$")
+
+
+@dataclass
+class Limits:
+    streams: int = 64  # transfers at once; more wait their turn
+    rate: float = 5.0  # data requests per second per address (token bucket refill)
+    burst: int = 10  # bucket size
+    stream_rate: int = 0  # bytes per second per transfer, 0 = unlimited
+
+
+class NonceBook:
+    """Gateway-issued nonces, each usable once, even across a restart: issued and used nonces are
+    appended to a 0600 file in the gateway's home, fsynced before the answer goes out."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.issued: dict[str, float] = {}
+        self.used: set[str] = set()
+        self._lock = threading.Lock()
+        if path.is_file():
+            for line in path.read_text().splitlines():
+                kind, _, rest = line.partition(" ")
+                nonce, _, stamp = rest.partition(" ")
+                if kind == "issued":
+                    self.issued[nonce] = float(stamp)
+                elif kind == "used":
+                    self.used.add(nonce)
+        now = time.time()
+        self.issued = {n: t for n, t in self.issued.items() if now - t < NONCE_TTL and n not in self.used}
+        self.used = {n for n in self.used}
+        self._rewrite()
+
+    def _rewrite(self) -> None:
+        # Compacted at start: live issued nonces, and used ones still young enough to be replayed.
+        lines = [f"issued {n} {t}" for n, t in self.issued.items()] + [f"used {n}" for n in sorted(self.used)]
+        write_private(self.path, ("\n".join(lines) + "\n").encode() if lines else b"")
+
+    def _append(self, line: str) -> None:
+        import os
+
+        with open(self.path, "a") as out:
+            out.write(line + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+
+    def issue(self) -> str:
+        nonce = secrets.token_hex(16)
+        with self._lock:
+            self.issued[nonce] = time.time()
+            self._append(f"issued {nonce} {self.issued[nonce]}")
+        return nonce
+
+    def use(self, nonce: str) -> None:
+        with self._lock:
+            if nonce in self.used:
+                raise SiweError(f"nonce {nonce} was already used (replayed message)")
+            issued = self.issued.pop(nonce, None)
+            if issued is None:
+                raise SiweError(f"nonce {nonce} was not issued by this gateway")
+            if time.time() - issued >= NONCE_TTL:
+                raise SiweError(f"nonce {nonce} is older than {int(NONCE_TTL)} s")
+            self.used.add(nonce)
+            self._append(f"used {nonce}")
+
+
+class RateLimiter:
+    """A token bucket per address: `burst` requests at once, then `rate` per second."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, who: str) -> float:
+        """0 if allowed now, else the seconds until a request would be."""
+        now = time.monotonic()
+        tokens, last = self._buckets.get(who, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self._buckets[who] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+        self._buckets[who] = (tokens - 1.0, now)
+        return 0.0
+
+
+@dataclass
+class _Opened:
+    served: ServedDataset
+    opener: crypto.SegmentOpener
+
+
+def _error(status: int, message: str, **extra: Any) -> web.Response:
+    body = {"error": message, **extra}
+    headers = {"X-Aitrail-Record-Tx": str(extra["tx"])} if "tx" in extra else None
+    return web.json_response(body, status=status, headers=headers)
+
+
+@dataclass
+class Gateway:
+    session: Session
+    domain: str
+    home: Path
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        self.nonces = NonceBook(self.home / "gateway-nonces")
+        self.tokens: dict[str, tuple[str, float]] = {}
+        self.rate = RateLimiter(self.limits.rate, self.limits.burst)
+        self.streams = asyncio.Semaphore(self.limits.streams)
+        self.pool = ThreadPoolExecutor(max_workers=self.limits.streams + 4, thread_name_prefix="gateway")
+        self._chain_lock = threading.Lock()  # one sender: transactions go out one at a time
+        self._served: dict[int, ServedDataset] = {}
+        self._opened: dict[int, _Opened] = {}
+        self._refreshed = 0.0
+
+    async def _blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+
+    # --- served datasets -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read this gateway's authorisations (a dataset handed over since the start)."""
+        with self._chain_lock:
+            self._served = served_datasets(self.session)
+            self._refreshed = time.monotonic()
+
+    def _opened_dataset(self, dataset_id: int) -> _Opened | None:
+        if dataset_id not in self._served and time.monotonic() - self._refreshed > 5.0:
+            self.refresh()
+        served = self._served.get(dataset_id)
+        if served is None:
+            return None
+        cached = self._opened.get(dataset_id)
+        if cached is not None and cached.served is served:
+            return cached
+        store, root = self.session.store, served.record.cid
+        size = dagpb.decode_unixfs(dagpb.decode_node(store.get_block(root)).data or b"").filesize \
+            if root.codec == 0x70 else len(store.get_block(root))
+        # The first leaf holds the whole header (leaves are 256 KiB; a one-block file is at least 38 bytes).
+        header = next(read_file_from(store.get_block, root, 0), b"")[: crypto.HEADER_SIZE]
+        opened = _Opened(served, crypto.SegmentOpener(served.data_key, header, int(size or 0), str(root)))
+        self._opened[dataset_id] = opened
+        return opened
+
+    # --- chain -----------------------------------------------------------------------------------
+
+    def _record(self, dataset_id: int, researcher: str) -> tuple[bool, int, str]:
+        with self._chain_lock:
+            allowed, reason, receipt = self.session.suite.datasets.record_gateway_access(dataset_id, researcher)
+        return allowed, reason, receipt["transactionHash"].to_0x_hex()
+
+    # --- handlers --------------------------------------------------------------------------------
+
+    async def nonce(self, request: web.Request) -> web.Response:
+        nonce = await self._blocking(self.nonces.issue)
+        return web.json_response(
+            {"nonce": nonce, "domain": self.domain, "chainId": self.session.chain_id,
+             "statement": siwe.STATEMENT}
+        )
+
+    async def login(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            text, signature = str(body["message"]), str(body["signature"])
+        except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+            return _error(400, "the login body must be JSON with 'message' and 'signature'")
+        now = datetime.now(UTC)
+        try:
+            message = siwe.verify(text, signature, domain=self.domain, chain_id=self.session.chain_id, now=now)
+            await self._blocking(self.nonces.use, message.nonce)
+        except SiweError as exc:
+            return _error(401, f"sign-in refused: {exc}")
+        token = secrets.token_urlsafe(32)
+        expires = min(message.expiration_time.timestamp(), time.time() + MAX_SESSION)
+        self.tokens[token] = (message.address, expires)
+        return web.json_response({"token": token, "address": message.address, "expires": int(expires)})
+
+    def _authenticated(self, request: web.Request) -> str | None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        entry = self.tokens.get(token) if scheme == "Bearer" else None
+        if entry is None or entry[1] <= time.time():
+            self.tokens.pop(token, None)
+            return None
+        return entry[0]
+
+    async def dataset(self, request: web.Request) -> web.StreamResponse:
+        raw_id = request.match_info["id"]
+        if not _ID.match(raw_id) or int(raw_id) == 0:
+            return _error(400, f"malformed dataset id {raw_id[:40]!r}: a positive decimal number")
+        dataset_id = int(raw_id)
+        who = self._authenticated(request)
+        if who is None:
+            return _error(401, "not signed in (or the session expired): POST /siwe/login first")
+        wait = self.rate.take(who)
+        if wait:
+            retry = max(1, int(wait + 0.999))
+            return web.json_response(
+                {"error": f"rate limit of {who} reached; retry in {retry} s"}, status=429,
+                headers={"Retry-After": str(retry)},
+            )
+        byte_range = request.headers.get("Range")
+        try:
+            opened = await self._blocking(self._opened_dataset, dataset_id)
+        except ChainError as exc:
+            return _error(503, f"cannot check the chain, so nothing is served: {exc}")
+        except AitrailError as exc:
+            return _error(502, f"dataset {dataset_id} cannot be read: {exc}")
+        if opened is None:
+            return _error(404, f"dataset {dataset_id} is not served by this gateway")
+        try:
+            allowed, reason, tx = await self._blocking(self._record, dataset_id, who)
+        except ChainError as exc:
+            return _error(503, f"cannot check the chain, so nothing is served: {exc}")
+        if not allowed:
+            return _error(
+                403, f"{who} may not fetch dataset {dataset_id}: {REASONS.get(reason, reason)}", tx=tx,
+                reason=reason,
+            )
+        size = opened.opener.plain_size
+        start, end = 0, size - 1
+        if byte_range is not None:
+            match = _RANGE.match(byte_range.strip())
+            if not match:
+                return _error(400, f"unsupported Range {byte_range[:60]!r}: one range, bytes=START-[END]", tx=tx)
+            start = int(match.group(1))
+            end = min(size - 1, int(match.group(2))) if match.group(2) else size - 1
+            if start >= size or end < start:
+                return _error(416, f"range start {start} is outside the {size} bytes of dataset {dataset_id}",
+                              tx=tx)
+        async with self.streams:
+            return await self._stream(request, opened, dataset_id, start, end, tx, byte_range is not None)
+
+    async def _stream(self, request: web.Request, opened: _Opened, dataset_id: int, start: int, end: int,
+                      tx: str, partial: bool) -> web.StreamResponse:
+        segments = _plaintext(self.session.store.get_block, opened, start, end)
+        try:
+            first = await self._blocking(next, segments, b"")
+        except (StorageError, crypto.DecryptionError) as exc:
+            return _error(502, f"dataset {dataset_id}: {exc}", tx=tx)
+        size = opened.opener.plain_size
+        response = web.StreamResponse(status=206 if partial else 200)
+        response.content_length = end - start + 1
+        response.content_type = "application/octet-stream"
+        response.headers["Accept-Ranges"] = "bytes"
+        response.headers["X-Aitrail-Record-Tx"] = tx
+        response.headers["X-Aitrail-Name"] = opened.served.name
+        if partial:
+            response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        await response.prepare(request)
+        chunk = first
+        limit = self.limits.stream_rate
+        began = time.monotonic()
+        sent = 0
+        try:
+            while chunk:
+                await response.write(chunk)
+                sent += len(chunk)
+                if limit:
+                    ahead = sent / limit - (time.monotonic() - began)
+                    if ahead > 0:
+                        await asyncio.sleep(ahead)
+                chunk = await self._blocking(next, segments, b"")
+        except (StorageError, crypto.DecryptionError) as exc:
+            # Headers are out: the only honest signal left is a cut connection, before any bad byte.
+            log.error("dataset %s: transfer cut at byte %d: %s", dataset_id, start + sent, exc)
+            if request.transport is not None:
+                request.transport.abort()
+            return response
+        await response.write_eof()
+        return response
+
+
+def _plaintext(get_block: Callable[[CID], bytes], opened: _Opened, start: int, end: int) -> Iterator[bytes]:
+    """Plaintext bytes start..end (inclusive), one authenticated segment at a time, read from the store
+    from the segment holding `start` on: blocks before it are never fetched."""
+    opener = opened.opener
+    index, cipher_offset, skip = opener.locate(start)
+    blocks = read_file_from(get_block, opened.served.record.cid, cipher_offset)
+    pending = bytearray()
+    remaining = end - start + 1
+    while remaining > 0 and index < opener.segments:
+        want = opener.sealed_length(index)
+        while len(pending) < want:
+            block = next(blocks, None)
+            if block is None:
+                raise crypto.DecryptionError(str(opened.served.record.cid), f"truncated in segment {index}")
+            pending += block
+        plain = opener.open(index, bytes(pending[:want]))
+        del pending[:want]
+        piece = plain[skip: skip + remaining]
+        skip = 0
+        remaining -= len(piece)
+        index += 1
+        yield piece
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                       ) -> web.StreamResponse:
+    """aiohttp's own refusals (no such route, wrong method) as the same one-line JSON errors."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _error(exc.status, f"{exc.reason}: {request.path[:80]!r}")
+
+
+@web.middleware
+async def _header_limit(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                        ) -> web.StreamResponse:
+    size = sum(len(k) + len(v) + 4 for k, v in request.raw_headers)
+    if size > MAX_HEADER_BYTES:
+        return _error(413, f"request headers of {size} bytes exceed this gateway's {MAX_HEADER_BYTES}")
+    return await handler(request)
+
+
+def make_app(gateway: Gateway) -> web.Application:
+    app = web.Application(middlewares=[_header_limit, _json_errors], client_max_size=64 * 1024)
+    app.router.add_get("/siwe/nonce", gateway.nonce)
+    app.router.add_post("/siwe/login", gateway.login)
+    app.router.add_get("/datasets/{id}", gateway.dataset)
+    return app
+
+
+def serve(gateway: Gateway, host: str, port: int, ready: Callable[[str], None] = lambda _: None) -> None:
+    """Run until SIGINT/SIGTERM. aiohttp's own header limits are raised above ours so that an oversized
+    header meets our 413 rather than the parser's generic 400."""
+    gateway.refresh()
+    app = make_app(gateway)
+    ready(f"gateway {gateway.session.address} serving {sorted(gateway._served)} on http://{host}:{port}")
+    web.run_app(app, host=host, port=port, print=None, handler_args={
+        "max_field_size": 8 * MAX_HEADER_BYTES, "max_line_size": 8 * MAX_HEADER_BYTES,
+    })
