@@ -59,7 +59,7 @@ def add(ctx: CliContext, dataset_id: int, gateway_address: str) -> None:
     """Hand a dataset to a gateway: its data key wrapped for the gateway, the gateway authorised on-chain."""
     from aitrail.flows.gateway import add_gateway
 
-    r = add_gateway(ctx.session, dataset_id, to_address(gateway_address))
+    r = add_gateway(ctx.session, dataset_id, to_address(ctx, gateway_address))
     ctx.emit({"id": dataset_id, "gateway": r.gateway, "keyRef": "0x" + r.key_ref.hex(), "tx": r.tx_hash},
              f"dataset {dataset_id} handed to gateway {r.gateway} (tx {r.tx_hash})")
 
@@ -72,6 +72,6 @@ def remove(ctx: CliContext, dataset_id: int, gateway_address: str) -> None:
     """Withdraw a gateway's authorisation for a dataset (it can record nothing more for it)."""
     from aitrail.flows.gateway import remove_gateway
 
-    tx = remove_gateway(ctx.session, dataset_id, to_address(gateway_address))
+    tx = remove_gateway(ctx.session, dataset_id, to_address(ctx, gateway_address))
     ctx.emit({"id": dataset_id, "gateway": gateway_address, "tx": tx},
              f"gateway {gateway_address} removed from dataset {dataset_id} (tx {tx})")

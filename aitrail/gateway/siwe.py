@@ -79,7 +79,7 @@ def _parse_time(name: str, value: str) -> datetime:
 def parse(text: str) -> SiweMessage:
     """The message's fields, or SiweError naming the first line that does not follow the grammar."""
     lines = text.split("\n")
-    if len(lines) != 6 + len(_FIELDS) or not lines[0].endswith(_HEADER):
+    if len(lines) != 5 + len(_FIELDS) or not lines[0].endswith(_HEADER):
         raise SiweError("not an EIP-4361 message of the form this gateway issues")
     domain = lines[0][: -len(_HEADER)]
     if not _DOMAIN.match(domain):
