@@ -372,7 +372,12 @@ async def _header_limit(request: web.Request, handler: Callable[[web.Request], A
 
 
 def make_app(gateway: Gateway) -> web.Application:
-    app = web.Application(middlewares=[_header_limit, _json_errors], client_max_size=64 * 1024)
+    # aiohttp's own header limits are raised above ours, so an oversized header meets our one-line 413
+    # rather than the parser's generic 400 (the parser still bounds what one request can make us hold).
+    app = web.Application(
+        middlewares=[_header_limit, _json_errors], client_max_size=64 * 1024,
+        handler_args={"max_field_size": 8 * MAX_HEADER_BYTES, "max_line_size": 8 * MAX_HEADER_BYTES},
+    )
     app.router.add_get("/siwe/nonce", gateway.nonce)
     app.router.add_post("/siwe/login", gateway.login)
     app.router.add_get("/datasets/{id}", gateway.dataset)
@@ -380,11 +385,8 @@ def make_app(gateway: Gateway) -> web.Application:
 
 
 def serve(gateway: Gateway, host: str, port: int, ready: Callable[[str], None] = lambda _: None) -> None:
-    """Run until SIGINT/SIGTERM. aiohttp's own header limits are raised above ours so that an oversized
-    header meets our 413 rather than the parser's generic 400."""
+    """Run until SIGINT/SIGTERM."""
     gateway.refresh()
     app = make_app(gateway)
     ready(f"gateway {gateway.session.address} serving {sorted(gateway._served)} on http://{host}:{port}")
-    web.run_app(app, host=host, port=port, print=None, handler_args={
-        "max_field_size": 8 * MAX_HEADER_BYTES, "max_line_size": 8 * MAX_HEADER_BYTES,
-    })
+    web.run_app(app, host=host, port=port, print=None)

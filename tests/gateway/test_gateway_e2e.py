@@ -115,8 +115,25 @@ class Relay:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
-        self.open = True
+        self._open = True
+        self._live = []
         threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def open(self):
+        return self._open
+
+    @open.setter
+    def open(self, value):
+        """Shutting also drops the connections web3 keeps alive, as a dead node would."""
+        self._open = value
+        if not value:
+            for s in self._live:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._live.clear()
 
     def _accept(self):
         while True:
@@ -128,6 +145,7 @@ class Relay:
                 client.close()
                 continue
             upstream = socket.create_connection(("127.0.0.1", self.target))
+            self._live += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
