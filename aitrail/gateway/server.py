@@ -30,8 +30,9 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,10 +43,11 @@ from aiohttp import web
 from aitrail import crypto, dagpb
 from aitrail._files import write_private
 from aitrail.cid import CID
-from aitrail.errors import AitrailError, ChainError, SiweError, StorageError
+from aitrail.errors import AitrailError, BlockCorruptedError, ChainError, SiweError, StorageError
 from aitrail.flows.gateway import REASONS, ServedDataset, served_datasets
 from aitrail.flows.session import Session
 from aitrail.gateway import siwe
+from aitrail.storage.local import LocalStore
 from aitrail.unixfs import read_file_from
 
 log = logging.getLogger("aitrail.gateway")
@@ -63,6 +65,7 @@ class Limits:
     rate: float = 5.0  # data requests per second per address (token bucket refill)
     burst: int = 10  # bucket size
     stream_rate: int = 0  # bytes per second per transfer, 0 = unlimited
+    cached_segments: int = 32  # decrypted 1 MiB segments kept for concurrent readers (memory bound)
 
 
 class NonceBook:
@@ -120,6 +123,37 @@ class NonceBook:
             self._append(f"used {nonce}")
 
 
+class SegmentCache:
+    """The last `capacity` decrypted segments, shared by every transfer: researchers reading the same
+    dataset at once cost one read and one decryption per segment, not one each. A segment being read is
+    awaited by the others (no second read); one that failed is forgotten, so a retry reads it again."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[tuple[str, int], Future[bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int], produce: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            future = self._items.get(key)
+            mine = future is None
+            if future is None:
+                future = self._items[key] = Future()
+                while len(self._items) > self.capacity:
+                    self._items.popitem(last=False)
+            else:
+                self._items.move_to_end(key)
+        if mine:
+            try:
+                future.set_result(produce())
+            except BaseException as exc:
+                future.set_exception(exc)
+                with self._lock:
+                    if self._items.get(key) is future:
+                        del self._items[key]
+        return future.result()
+
+
 class RateLimiter:
     """A token bucket per address: `burst` requests at once, then `rate` per second."""
 
@@ -168,6 +202,11 @@ class Gateway:
         self._served: dict[int, ServedDataset] = {}
         self._opened: dict[int, _Opened] = {}
         self._refreshed = 0.0
+        # A verified copy of the ciphertext blocks in the gateway's own home, filled on first read: the
+        # IPFS node's RPC (one HTTP request per 256 KiB block) would otherwise bound every transfer.
+        # Ciphertext only; every read re-hashes the block, a corrupt cached one is dropped and re-fetched.
+        self.cache = LocalStore(self.home / "gateway-cache")
+        self.segments = SegmentCache(self.limits.cached_segments)
 
     async def _blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
@@ -189,14 +228,43 @@ class Gateway:
         cached = self._opened.get(dataset_id)
         if cached is not None and cached.served is served:
             return cached
-        store, root = self.session.store, served.record.cid
-        size = dagpb.decode_unixfs(dagpb.decode_node(store.get_block(root)).data or b"").filesize \
-            if root.codec == 0x70 else len(store.get_block(root))
+        root = served.record.cid
+        size = dagpb.decode_unixfs(dagpb.decode_node(self.get_block(root)).data or b"").filesize \
+            if root.codec == 0x70 else len(self.get_block(root))
         # The first leaf holds the whole header (leaves are 256 KiB; a one-block file is at least 38 bytes).
-        header = next(read_file_from(store.get_block, root, 0), b"")[: crypto.HEADER_SIZE]
+        header = next(read_file_from(self.get_block, root, 0), b"")[: crypto.HEADER_SIZE]
         opened = _Opened(served, crypto.SegmentOpener(served.data_key, header, int(size or 0), str(root)))
         self._opened[dataset_id] = opened
         return opened
+
+    def get_block(self, cid: CID) -> bytes:
+        if self.cache.has(cid):
+            try:
+                return self.cache.get_block(cid)
+            except BlockCorruptedError:
+                log.warning("cached block %s is corrupted; fetching it again", cid)
+                self.cache.delete_block(cid)
+        block = self.session.store.get_block(cid)  # verified against its CID by the store
+        self.cache.put_block(cid, block)
+        return block
+
+    def _read_segment(self, opened: _Opened, index: int) -> bytes:
+        """One segment's plaintext, read from the blocks that hold it alone, authenticated."""
+        opener = opened.opener
+        offset = crypto.HEADER_SIZE + index * opener.sealed_size
+        want = opener.sealed_length(index)
+        pending = bytearray()
+        for block in read_file_from(self.get_block, opened.served.record.cid, offset):
+            pending += block
+            if len(pending) >= want:
+                break
+        if len(pending) < want:
+            raise crypto.DecryptionError(str(opened.served.record.cid), f"truncated in segment {index}")
+        return opener.open(index, bytes(pending[:want]))
+
+    async def _segment(self, opened: _Opened, index: int) -> bytes:
+        key = (str(opened.served.record.cid), index)
+        return bytes(await self._blocking(self.segments.get, key, lambda: self._read_segment(opened, index)))
 
     # --- chain -----------------------------------------------------------------------------------
 
@@ -288,9 +356,10 @@ class Gateway:
 
     async def _stream(self, request: web.Request, opened: _Opened, dataset_id: int, start: int, end: int,
                       tx: str, partial: bool) -> web.StreamResponse:
-        segments = _plaintext(self.session.store.get_block, opened, start, end)
+        first_index, _, skip = opened.opener.locate(start)
+        last_index = opened.opener.locate(end)[0] if end >= start else first_index - 1
         try:
-            first = await self._blocking(next, segments, b"")
+            first = await self._segment(opened, first_index) if last_index >= first_index else b""
         except (StorageError, crypto.DecryptionError) as exc:
             return _error(502, f"dataset {dataset_id}: {exc}", tx=tx)
         size = opened.opener.plain_size
@@ -303,19 +372,21 @@ class Gateway:
         if partial:
             response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         await response.prepare(request)
-        chunk = first
         limit = self.limits.stream_rate
         began = time.monotonic()
-        sent = 0
+        sent, remaining = 0, end - start + 1
         try:
-            while chunk:
+            for index in range(first_index, last_index + 1):
+                plain = first if index == first_index else await self._segment(opened, index)
+                chunk = plain[skip: skip + remaining]
+                skip = 0
+                remaining -= len(chunk)
                 await response.write(chunk)
                 sent += len(chunk)
                 if limit:
                     ahead = sent / limit - (time.monotonic() - began)
                     if ahead > 0:
                         await asyncio.sleep(ahead)
-                chunk = await self._blocking(next, segments, b"")
         except (StorageError, crypto.DecryptionError) as exc:
             # Headers are out: the only honest signal left is a cut connection, before any bad byte.
             log.error("dataset %s: transfer cut at byte %d: %s", dataset_id, start + sent, exc)
@@ -324,30 +395,6 @@ class Gateway:
             return response
         await response.write_eof()
         return response
-
-
-def _plaintext(get_block: Callable[[CID], bytes], opened: _Opened, start: int, end: int) -> Iterator[bytes]:
-    """Plaintext bytes start..end (inclusive), one authenticated segment at a time, read from the store
-    from the segment holding `start` on: blocks before it are never fetched."""
-    opener = opened.opener
-    index, cipher_offset, skip = opener.locate(start)
-    blocks = read_file_from(get_block, opened.served.record.cid, cipher_offset)
-    pending = bytearray()
-    remaining = end - start + 1
-    while remaining > 0 and index < opener.segments:
-        want = opener.sealed_length(index)
-        while len(pending) < want:
-            block = next(blocks, None)
-            if block is None:
-                raise crypto.DecryptionError(str(opened.served.record.cid), f"truncated in segment {index}")
-            pending += block
-        plain = opener.open(index, bytes(pending[:want]))
-        del pending[:want]
-        piece = plain[skip: skip + remaining]
-        skip = 0
-        remaining -= len(piece)
-        index += 1
-        yield piece
 
 
 @web.middleware
