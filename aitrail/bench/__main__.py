@@ -1,6 +1,7 @@
 """`make bench`: every figure aitrail claims, each beside its anchor measured in the same run.
 
-    python -m aitrail.bench [--quick] [--only gas,cid,startup,merkle,e2e,growth,gateway] [--json PATH] [--readme]
+    python -m aitrail.bench [--quick] [--only gas,cid,startup,merkle,e2e,growth,gateway] [--json PATH]
+                            [--readme]
     python -m aitrail.bench --readme --no-run     # regenerate the README section from the JSON only
 
 Sections: gas (per operation, beside the anchors and the floor), cid (1 GiB vs Kubo's importer), startup
@@ -8,7 +9,8 @@ Sections: gas (per operation, beside the anchors and the floor), cid (1 GiB vs K
 merkle (1,000,000 records vs @openzeppelin/merkle-tree), e2e (SDK flows on a local Anvil, and
 `make demo`), growth (gas and time at 1, 10, 100, 1,000), gateway (1, 10, 50 researchers through
 the access gateway vs `python -m http.server`, its peak RSS, gas per recorded attempt). Each section
-runs in child processes, so peak memory is each side's own and every Anvil the bench starts is stopped with its child.
+runs in child processes, so peak memory is each side's own and every Anvil the bench starts is stopped
+with its child.
 
 Results are merged into the JSON file section by section (default bench/results.json; a --quick run
 writes no JSON unless --json is given), each section with its own date, commit and wall time.

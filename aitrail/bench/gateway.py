@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eth_typing import HexStr
+
 OWNER, GATEWAY = "anvil1", "anvil3"
 
 
@@ -61,6 +63,34 @@ def _peak_rss(pid: int) -> int:
     return 0
 
 
+def _login(url: str, key: str) -> str:
+    """Sign in to the gateway at `url` as the account of `key` (SIWE); the session token."""
+    from datetime import UTC, datetime, timedelta
+
+    import requests
+    from eth_account import Account
+
+    from aitrail.gateway import siwe
+
+    account = Account.from_key(key)
+    offer = requests.get(f"{url}/siwe/nonce", timeout=30).json()
+    now = datetime.now(UTC).replace(microsecond=0)
+    message = siwe.SiweMessage(
+        offer["domain"],
+        account.address,
+        siwe.STATEMENT,
+        url,
+        int(offer["chainId"]),
+        offer["nonce"],
+        now,
+        now + timedelta(minutes=30),
+    )
+    body = {"message": message.text(), "signature": siwe.sign(message, account)}
+    resp = requests.post(f"{url}/siwe/login", json=body, timeout=30)
+    resp.raise_for_status()
+    return str(resp.json()["token"])
+
+
 # --- the client child ----------------------------------------------------------------------------
 
 
@@ -68,29 +98,13 @@ def _client(spec: dict[str, Any]) -> dict[str, Any]:
     """N threads, each streaming the whole file once; bytes and SHA-256 checked per transfer."""
     import requests
 
-    from aitrail.gateway import siwe
 
     results: list[dict[str, Any]] = []
     lock = threading.Lock()
 
-    def login(url: str, key: str) -> str:
-        from datetime import UTC, datetime, timedelta
-
-        from eth_account import Account
-
-        account = Account.from_key(key)
-        offer = requests.get(f"{url}/siwe/nonce", timeout=30).json()
-        now = datetime.now(UTC).replace(microsecond=0)
-        message = siwe.SiweMessage(offer["domain"], account.address, siwe.STATEMENT, url, int(offer["chainId"]),
-                                   offer["nonce"], now, now + timedelta(minutes=30))
-        resp = requests.post(f"{url}/siwe/login", json={"message": message.text(),
-                                                         "signature": siwe.sign(message, account)}, timeout=30)
-        resp.raise_for_status()
-        return str(resp.json()["token"])
-
     tokens = []
     if spec["gateway"]:
-        tokens = [login(spec["url"], key) for key in spec["keys"]]
+        tokens = [_login(spec["url"], key) for key in spec["keys"]]
     barrier = threading.Barrier(len(spec["keys"]) + 1)
 
     def one(i: int) -> None:
@@ -118,8 +132,13 @@ def _client(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_client(spec: dict[str, Any]) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "aitrail.bench.gateway", "--client"], input=json.dumps(spec),
-                          capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "aitrail.bench.gateway", "--client"],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT-JSON ")]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"client failed: {proc.stderr.strip().splitlines()[-3:]}")
@@ -127,31 +146,20 @@ def _run_client(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _stranger_probe(url: str, key: str, dataset_id: int, stop: threading.Event, seen: list[tuple[int, int]]
-                    ) -> None:
+def _stranger_probe(
+    url: str, key: str, dataset_id: int, stop: threading.Event, seen: list[tuple[int, int]]
+) -> None:
     """Keep asking as a researcher with no grant; record (status, bytes) of every answer."""
     import requests
 
-    spec = {"gateway": True, "url": url, "keys": [key], "target": ""}
     token = None
     while not stop.is_set():
         try:
             if token is None:
-                from datetime import UTC, datetime, timedelta
-
-                from eth_account import Account
-
-                from aitrail.gateway import siwe
-
-                account = Account.from_key(spec["keys"][0])
-                offer = requests.get(f"{url}/siwe/nonce", timeout=30).json()
-                now = datetime.now(UTC).replace(microsecond=0)
-                msg = siwe.SiweMessage(offer["domain"], account.address, siwe.STATEMENT, url,
-                                       int(offer["chainId"]), offer["nonce"], now, now + timedelta(minutes=30))
-                token = requests.post(f"{url}/siwe/login", timeout=30, json={
-                    "message": msg.text(), "signature": siwe.sign(msg, account)}).json()["token"]
-            resp = requests.get(f"{url}/datasets/{dataset_id}", headers={"Authorization": f"Bearer {token}"},
-                                timeout=60)
+                token = _login(url, key)
+            resp = requests.get(
+                f"{url}/datasets/{dataset_id}", headers={"Authorization": f"Bearer {token}"}, timeout=60
+            )
             data_bytes = len(resp.content) if resp.status_code < 300 else 0
             seen.append((resp.status_code, data_bytes))
         except requests.RequestException:
@@ -175,8 +183,9 @@ def run(size: int, counts: list[int]) -> dict[str, Any]:
 
     root = Path(tempfile.mkdtemp(prefix="aitrail-bench-gateway-"))
     owner_home, gw_home = root / "owner", root / "gateway"
-    os.environ.update({"AITRAIL_HOME": str(owner_home), "AITRAIL_LOCAL_PORT": str(_free_port()),
-                       "AITRAIL_NO_PROGRESS": "1"})
+    os.environ.update(
+        {"AITRAIL_HOME": str(owner_home), "AITRAIL_LOCAL_PORT": str(_free_port()), "AITRAIL_NO_PROGRESS": "1"}
+    )
     chain = LocalChain(owner_home)
     node = JsIpfsNode.start()
     procs: list[subprocess.Popen[bytes]] = []
@@ -190,8 +199,9 @@ def run(size: int, counts: list[int]) -> dict[str, Any]:
         dataset_id = flows.register_dataset(owner, data, name="bench", license="CC-BY-4.0").dataset_id
         gw_home.mkdir()
         shutil.copytree(owner_home / "deployments", gw_home / "deployments")  # the address book only
-        gateway = Session.open(Settings.resolve(chain.url, None, gw_home), GATEWAY, store="kubo",
-                               ipfs_api=node.api_url)
+        gateway = Session.open(
+            Settings.resolve(chain.url, None, gw_home), GATEWAY, store="kubo", ipfs_api=node.api_url
+        )
         publish_gateway_key(gateway)
         add_gateway(owner, dataset_id, gateway.address)
         researchers = [Account.create() for _ in range(max(counts))]
@@ -200,13 +210,34 @@ def run(size: int, counts: list[int]) -> dict[str, Any]:
         stranger = Account.create()
 
         port = _free_port()
-        env = {**os.environ, "AITRAIL_HOME": str(gw_home), "AITRAIL_RPC_URL": chain.url, "AITRAIL_STORE": "kubo",
-               "AITRAIL_IPFS_API": node.api_url, "AITRAIL_ACCOUNT": GATEWAY}
+        env = {
+            **os.environ,
+            "AITRAIL_HOME": str(gw_home),
+            "AITRAIL_RPC_URL": chain.url,
+            "AITRAIL_STORE": "kubo",
+            "AITRAIL_IPFS_API": node.api_url,
+            "AITRAIL_ACCOUNT": GATEWAY,
+        }
         env.pop("AITRAIL_LOCAL_PORT", None)
         aitrail = str(Path(sys.executable).with_name("aitrail"))
-        gw = subprocess.Popen([aitrail, "gateway", "serve", "--port", str(port), "--rate", "1000", "--burst", "1000",
-                               "--streams", str(max(counts))], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+        gw = subprocess.Popen(
+            [
+                aitrail,
+                "gateway",
+                "serve",
+                "--port",
+                str(port),
+                "--rate",
+                "1000",
+                "--burst",
+                "1000",
+                "--streams",
+                str(max(counts)),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         procs.append(gw)
         gw_url = f"http://127.0.0.1:{port}"
         _wait_http(f"{gw_url}/siwe/nonce", gw)
@@ -214,17 +245,29 @@ def run(size: int, counts: list[int]) -> dict[str, Any]:
         static_dir.mkdir()
         os.link(data, static_dir / "data.bin")
         sport = _free_port()
-        static = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(sport),
-                                   "--directory", str(static_dir)], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        static = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                str(sport),
+                "--directory",
+                str(static_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         procs.append(static)
         _wait_http(f"http://127.0.0.1:{sport}/", static)
         expected = hashlib.sha256(data.read_bytes()).hexdigest()
         keys = ["0x" + bytes(r.key).hex() for r in researchers]
         # The first transfer pulls every block from the IPFS node into the gateway's block cache: measured
         # alone, as "cold"; the rows after it read the cache (the state of a gateway serving a dataset).
-        cold = _run_client({"gateway": True, "url": gw_url, "keys": keys[:1],
-                            "target": f"{gw_url}/datasets/{dataset_id}"})
+        cold = _run_client(
+            {"gateway": True, "url": gw_url, "keys": keys[:1], "target": f"{gw_url}/datasets/{dataset_id}"}
+        )
         rows = []
         txs: list[str] = [t["tx"] for t in cold["transfers"] if t["tx"]]
         probe: list[tuple[int, int]] = []
@@ -232,27 +275,52 @@ def run(size: int, counts: list[int]) -> dict[str, Any]:
             stop = threading.Event()
             watcher = None
             if n == max(counts):
-                watcher = threading.Thread(target=_stranger_probe, args=(gw_url, "0x" + bytes(stranger.key).hex(),
-                                                                         dataset_id, stop, probe))
+                watcher = threading.Thread(
+                    target=_stranger_probe,
+                    args=(gw_url, "0x" + bytes(stranger.key).hex(), dataset_id, stop, probe),
+                )
                 watcher.start()
-            g = _run_client({"gateway": True, "url": gw_url, "keys": keys[:n],
-                             "target": f"{gw_url}/datasets/{dataset_id}"})
+            g = _run_client(
+                {
+                    "gateway": True,
+                    "url": gw_url,
+                    "keys": keys[:n],
+                    "target": f"{gw_url}/datasets/{dataset_id}",
+                }
+            )
             stop.set()
             if watcher:
                 watcher.join()
-            s = _run_client({"gateway": False, "url": "", "keys": keys[:n],
-                             "target": f"http://127.0.0.1:{sport}/data.bin"})
+            s = _run_client(
+                {
+                    "gateway": False,
+                    "url": "",
+                    "keys": keys[:n],
+                    "target": f"http://127.0.0.1:{sport}/data.bin",
+                }
+            )
             for side, res in (("gateway", g), ("static", s)):
-                bad = [t for t in res["transfers"] if t["status"] != 200 or t["bytes"] != size
-                       or t["sha256"] != expected]
+                bad = [
+                    t
+                    for t in res["transfers"]
+                    if t["status"] != 200 or t["bytes"] != size or t["sha256"] != expected
+                ]
                 if bad:
                     raise RuntimeError(f"{side} N={n}: {len(bad)} transfers incomplete or wrong: {bad[:2]}")
             txs += [t["tx"] for t in g["transfers"] if t["tx"]]
             gbps, sbps = n * size / g["seconds"], n * size / s["seconds"]
-            rows.append({"clients": n, "gateway_seconds": g["seconds"], "static_seconds": s["seconds"],
-                         "gateway_bytes_per_s": gbps, "static_bytes_per_s": sbps, "ratio": gbps / sbps})
+            rows.append(
+                {
+                    "clients": n,
+                    "gateway_seconds": g["seconds"],
+                    "static_seconds": s["seconds"],
+                    "gateway_bytes_per_s": gbps,
+                    "static_bytes_per_s": sbps,
+                    "ratio": gbps / sbps,
+                }
+            )
         peak = _peak_rss(gw.pid)
-        gas = sorted({int(owner.w3.eth.get_transaction_receipt(tx)["gasUsed"]) for tx in txs})
+        gas = sorted({int(owner.w3.eth.get_transaction_receipt(HexStr(tx))["gasUsed"]) for tx in txs})
     finally:
         for p in procs:
             p.terminate()

@@ -272,17 +272,17 @@ def e2e_md(e: dict[str, Any], demo: dict[str, Any] | None) -> list[str]:
 def _gateway_rows(g: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     header = ["clients", "gateway MiB/s", "static MiB/s", "ratio"]
     rows = [["1 (cold cache)", f"{g['cold_bytes_per_s'] / 2**20:,.1f}", "-", "-"]]
-    rows += [[str(r["clients"]), f"{r['gateway_bytes_per_s'] / 2**20:,.1f}", f"{r['static_bytes_per_s'] / 2**20:,.1f}",
-              _r(r["ratio"])] for r in g["rows"]]
+    rows += [[str(r["clients"]), f"{r['gateway_bytes_per_s'] / 2**20:,.1f}",
+              f"{r['static_bytes_per_s'] / 2**20:,.1f}", _r(r["ratio"])] for r in g["rows"]]
     return header, rows
 
 
 def _gateway_summary(g: dict[str, Any]) -> str:
     gas = g["gas_per_recorded_attempt"]
     spent = f"{gas['min']:,}-{gas['max']:,}" if gas else "-"
-    return (f"gateway peak RSS {g['gateway_peak_rss_bytes'] / 2**20:,.0f} MiB; gas per recorded attempt {spent} "
-            f"(Ocean startOrder 135,048; event only 23,736); a stranger's {g['stranger_requests']} requests during "
-            f"the largest run, {g['stranger_served']} served")
+    return (f"gateway peak RSS {g['gateway_peak_rss_bytes'] / 2**20:,.0f} MiB; gas per recorded attempt "
+            f"{spent} (Ocean startOrder 135,048; event only 23,736); a stranger's {g['stranger_requests']} "
+            f"requests during the largest run, {g['stranger_served']} served")
 
 
 def gateway_text(g: dict[str, Any]) -> str:
@@ -384,8 +384,8 @@ def targets_rows(sections: dict[str, Any]) -> list[list[str]]:
     if "gateway" in sections:
         g = sections["gateway"]["result"]
         top = max(g["rows"], key=lambda r: r["clients"])
-        add(f"gateway ≥ 0.5x the static server's throughput at {top['clients']} clients", f"{top['ratio']:.2f}x",
-            top["ratio"] >= 0.5)
+        add(f"gateway ≥ 0.5x the static server's throughput at {top['clients']} clients",
+            f"{top['ratio']:.2f}x", top["ratio"] >= 0.5)
         rss = g["gateway_peak_rss_bytes"] / 2**20
         add("gateway peak RSS < 256 MiB", f"{rss:.0f} MiB", rss < 256)
         add("no request without a grant served", str(g["stranger_served"]), g["stranger_served"] == 0)

@@ -252,8 +252,8 @@ class DatasetRegistryClient(_Client):
     def set_gateway(self, dataset_id: int, gateway: str, key_ref: bytes) -> TxReceipt:
         action = "authorise" if key_ref != bytes(32) else "remove"
         return self.send(
-            f"{action} gateway {gateway} for dataset {dataset_id}", "setGateway", dataset_id, address(gateway),
-            key_ref,
+            f"{action} gateway {gateway} for dataset {dataset_id}", "setGateway", dataset_id,
+            address(gateway), key_ref,
         )
 
     def is_gateway(self, dataset_id: int, gateway: str) -> bool:

@@ -220,8 +220,10 @@ def fetch(ctx: CliContext, dataset_id: int, out_dir: Path, gateway_url: str | No
         r = g.result
         ctx.emit(
             {"id": dataset_id, "path": str(r.path), "size": r.size, "sha256": "0x" + r.sha256.hex(),
-             "gateway": gateway_url, "attempts": g.attempts, "resumedAt": g.resumed_at, "recordTxs": g.record_txs},
-            f"dataset {dataset_id} → {r.path} ({r.size} bytes via the gateway, sha256 verified against the chain)",
+             "gateway": gateway_url, "attempts": g.attempts, "resumedAt": g.resumed_at,
+             "recordTxs": g.record_txs},
+            f"dataset {dataset_id} → {r.path} ({r.size} bytes via the gateway, sha256 verified against the "
+            "chain)",
         )
         return
     r = fetch_dataset(ctx.session, dataset_id, out_dir)

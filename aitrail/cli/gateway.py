@@ -21,24 +21,51 @@ def announce(ctx: CliContext) -> None:
     from aitrail.flows.gateway import publish_gateway_key
 
     tx = publish_gateway_key(ctx.session)
-    ctx.emit({"gateway": ctx.session.address, "tx": tx},
-             f"gateway key of {ctx.session.address} " + (f"published in {tx}" if tx else "already published"))
+    ctx.emit(
+        {"gateway": ctx.session.address, "tx": tx},
+        f"gateway key of {ctx.session.address} " + (f"published in {tx}" if tx else "already published"),
+    )
 
 
 @gateway.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8700, show_default=True)
-@click.option("--domain", help="The host:port researchers reach this gateway by (SIWE domain; default HOST:PORT).")
-@click.option("--streams", type=click.IntRange(1, 1024), default=64, show_default=True,
-              help="Transfers at once; more wait their turn.")
-@click.option("--rate", type=click.FloatRange(0.01), default=5.0, show_default=True,
-              help="Data requests per second per researcher (after a burst of --burst).")
+@click.option(
+    "--domain", help="The host:port researchers reach this gateway by (SIWE domain; default HOST:PORT)."
+)
+@click.option(
+    "--streams",
+    type=click.IntRange(1, 1024),
+    default=64,
+    show_default=True,
+    help="Transfers at once; more wait their turn.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(0.01),
+    default=5.0,
+    show_default=True,
+    help="Data requests per second per researcher (after a burst of --burst).",
+)
 @click.option("--burst", type=click.IntRange(1), default=10, show_default=True)
-@click.option("--stream-rate", type=click.IntRange(0), default=0, show_default=True,
-              help="Bytes per second per transfer (0: unlimited).")
+@click.option(
+    "--stream-rate",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Bytes per second per transfer (0: unlimited).",
+)
 @click.pass_obj
-def serve(ctx: CliContext, host: str, port: int, domain: str | None, streams: int, rate: float, burst: int,
-          stream_rate: int) -> None:
+def serve(
+    ctx: CliContext,
+    host: str,
+    port: int,
+    domain: str | None,
+    streams: int,
+    rate: float,
+    burst: int,
+    stream_rate: int,
+) -> None:
     """Serve the datasets handed to this account until interrupted (publishes its key first if needed)."""
     from aitrail.flows.gateway import publish_gateway_key
     from aitrail.gateway.server import Gateway, Limits
@@ -60,8 +87,10 @@ def add(ctx: CliContext, dataset_id: int, gateway_address: str) -> None:
     from aitrail.flows.gateway import add_gateway
 
     r = add_gateway(ctx.session, dataset_id, to_address(ctx, gateway_address))
-    ctx.emit({"id": dataset_id, "gateway": r.gateway, "keyRef": "0x" + r.key_ref.hex(), "tx": r.tx_hash},
-             f"dataset {dataset_id} handed to gateway {r.gateway} (tx {r.tx_hash})")
+    ctx.emit(
+        {"id": dataset_id, "gateway": r.gateway, "keyRef": "0x" + r.key_ref.hex(), "tx": r.tx_hash},
+        f"dataset {dataset_id} handed to gateway {r.gateway} (tx {r.tx_hash})",
+    )
 
 
 @gateway.command()
@@ -73,5 +102,7 @@ def remove(ctx: CliContext, dataset_id: int, gateway_address: str) -> None:
     from aitrail.flows.gateway import remove_gateway
 
     tx = remove_gateway(ctx.session, dataset_id, to_address(ctx, gateway_address))
-    ctx.emit({"id": dataset_id, "gateway": gateway_address, "tx": tx},
-             f"gateway {gateway_address} removed from dataset {dataset_id} (tx {tx})")
+    ctx.emit(
+        {"id": dataset_id, "gateway": gateway_address, "tx": tx},
+        f"gateway {gateway_address} removed from dataset {dataset_id} (tx {tx})",
+    )

@@ -25,7 +25,12 @@ from aitrail.flows.session import Session
 
 ZERO32 = bytes(32)
 # The registry's REASON_* codes (IAccessGateways), as the gateway's 403 and the audit word them.
-REASONS = {0: "allowed", 1: "no grant (never granted, or revoked)", 2: "grant expired", 3: "dataset withdrawn"}
+REASONS = {
+    0: "allowed",
+    1: "no grant (never granted, or revoked)",
+    2: "grant expired",
+    3: "dataset withdrawn",
+}
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,10 @@ def publish_gateway_key(session: Session) -> str | None:
     """Publish this account's public key as a gateway's; None when the same key is already published."""
     public = crypto.public_key_from_private(bytes(session.key.key))
     registry = session.suite.datasets
-    if any(bytes(e["args"]["publicKey"]) == public
-           for e in registry.events("GatewayKeyPublished", gateway=session.address)):
+    if any(
+        bytes(e["args"]["publicKey"]) == public
+        for e in registry.events("GatewayKeyPublished", gateway=session.address)
+    ):
         return None
     return str(registry.publish_gateway_key(public)["transactionHash"].to_0x_hex())
 
@@ -86,7 +93,9 @@ def remove_gateway(session: Session, dataset_id: int, gateway: str) -> str:
 def _latest_key_refs(session: Session, **filters: object) -> dict[tuple[int, str], bytes]:
     latest: dict[tuple[int, str], bytes] = {}
     for event in session.suite.datasets.events("GatewaySet", **filters):
-        latest[(int(event["args"]["datasetId"]), str(event["args"]["gateway"]))] = bytes(event["args"]["keyRef"])
+        latest[(int(event["args"]["datasetId"]), str(event["args"]["gateway"]))] = bytes(
+            event["args"]["keyRef"]
+        )
     return latest
 
 

@@ -50,8 +50,12 @@ class _PartialCipher:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=content_hash,
-                    info=b"aitrail/gateway-partial/v1/" + str(dataset_id).encode())
+        hkdf = HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=content_hash,
+            info=b"aitrail/gateway-partial/v1/" + str(dataset_id).encode(),
+        )
         self._key = hkdf.derive(private_key)
 
     def at(self, offset: int) -> Callable[[bytes], bytes]:
@@ -73,8 +77,14 @@ def _login(http: Any, base: str, session: Session) -> str:
     domain = urlsplit(base).netloc
     now = datetime.now(UTC).replace(microsecond=0)
     message = siwe.SiweMessage(
-        domain=domain, address=session.address, statement=siwe.STATEMENT, uri=base,
-        chain_id=session.chain_id, nonce=str(offer["nonce"]), issued_at=now, expiration_time=now + LOGIN_TTL,
+        domain=domain,
+        address=session.address,
+        statement=siwe.STATEMENT,
+        uri=base,
+        chain_id=session.chain_id,
+        nonce=str(offer["nonce"]),
+        issued_at=now,
+        expiration_time=now + LOGIN_TTL,
     )
     body = {"message": message.text(), "signature": siwe.sign(message, session.key)}
     return str(_json_or_raise(http.post(f"{base}/siwe/login", json=body, timeout=30))["token"])
@@ -91,7 +101,10 @@ def _json_or_raise(resp: Any) -> dict[str, Any]:
 
 
 def fetch_via_gateway(
-    session: Session, dataset_id: int, base_url: str, out_dir: Path,
+    session: Session,
+    dataset_id: int,
+    base_url: str,
+    out_dir: Path,
     log: Callable[[str], None] = lambda _: None,
 ) -> GatewayFetch:
     """Fetch `dataset_id` through the gateway at `base_url` into `out_dir`, verified against the chain."""
@@ -134,8 +147,12 @@ def fetch_via_gateway(
                 resumed.append(have)
                 log(f"resuming at byte {have:,} of {total:,}")
             _append(partial, resp, cipher, have)
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                requests.Timeout, GatewayUnavailable) as exc:
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            requests.Timeout,
+            GatewayUnavailable,
+        ) as exc:
             log(f"transfer {attempt} broke off ({type(exc).__name__}); retrying")
             time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
             continue
@@ -148,8 +165,10 @@ def fetch_via_gateway(
                 partial.unlink(missing_ok=True)
             raise
     else:
-        raise GatewayError(f"dataset {dataset_id}: the transfer did not complete in {ATTEMPTS} attempts "
-                           f"(partial kept encrypted, run again to resume)")
+        raise GatewayError(
+            f"dataset {dataset_id}: the transfer did not complete in {ATTEMPTS} attempts "
+            f"(partial kept encrypted, run again to resume)"
+        )
     result = _finish(partial, cipher, out_dir / name, record.content_hash, str(record.cid))
     return GatewayFetch(result, len(txs), resumed, [t for t in txs if t])
 

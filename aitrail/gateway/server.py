@@ -1,4 +1,4 @@
-"""The gateway's HTTP service (aiohttp): SIWE login, then one checked, recorded, streamed delivery per request.
+"""The gateway's HTTP service (aiohttp): SIWE login, then one checked, recorded, streamed delivery a request.
 
 Routes::
 
@@ -30,11 +30,12 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,14 @@ from aiohttp import web
 from aitrail import crypto, dagpb
 from aitrail._files import write_private
 from aitrail.cid import CID
-from aitrail.errors import AitrailError, BlockCorruptedError, ChainError, SiweError, StorageError
+from aitrail.errors import (
+    AitrailError,
+    BlockCorruptedError,
+    ChainError,
+    DecryptionError,
+    SiweError,
+    StorageError,
+)
 from aitrail.flows.gateway import REASONS, ServedDataset, served_datasets
 from aitrail.flows.session import Session
 from aitrail.gateway import siwe
@@ -53,6 +61,8 @@ from aitrail.unixfs import read_file_from
 log = logging.getLogger("aitrail.gateway")
 
 MAX_HEADER_BYTES = 8192
+WRITE_PIECE = 128 * 1024
+READERS = 4
 NONCE_TTL = 600.0
 MAX_SESSION = 24 * 3600.0
 _ID = re.compile(r"^[0-9]{1,12}$")
@@ -133,25 +143,26 @@ class SegmentCache:
         self._items: OrderedDict[tuple[str, int], Future[bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int], produce: Callable[[], bytes]) -> bytes:
+    def claim(self, key: tuple[str, int]) -> tuple[Future[bytes], bool]:
+        """The segment's future, and whether the caller must produce it (nobody has it or is reading it)."""
         with self._lock:
             future = self._items.get(key)
-            mine = future is None
-            if future is None:
-                future = self._items[key] = Future()
-                while len(self._items) > self.capacity:
-                    self._items.popitem(last=False)
-            else:
+            if future is not None:
                 self._items.move_to_end(key)
-        if mine:
-            try:
-                future.set_result(produce())
-            except BaseException as exc:
-                future.set_exception(exc)
-                with self._lock:
-                    if self._items.get(key) is future:
-                        del self._items[key]
-        return future.result()
+                return future, False
+            future = self._items[key] = Future()
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+            return future, True
+
+    def fill(self, key: tuple[str, int], future: Future[bytes], produce: Callable[[], bytes]) -> None:
+        try:
+            future.set_result(produce())
+        except BaseException as exc:
+            future.set_exception(exc)
+            with self._lock:
+                if self._items.get(key) is future:
+                    del self._items[key]
 
 
 class RateLimiter:
@@ -197,7 +208,9 @@ class Gateway:
         self.tokens: dict[str, tuple[str, float]] = {}
         self.rate = RateLimiter(self.limits.rate, self.limits.burst)
         self.streams = asyncio.Semaphore(self.limits.streams)
-        self.pool = ThreadPoolExecutor(max_workers=self.limits.streams + 4, thread_name_prefix="gateway")
+        # Chain calls and sign-in bookkeeping (mostly waiting on I/O), apart from the segment readers.
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gateway")
+        self.readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="gateway-read")
         self._chain_lock = threading.Lock()  # one sender: transactions go out one at a time
         self._served: dict[int, ServedDataset] = {}
         self._opened: dict[int, _Opened] = {}
@@ -229,8 +242,11 @@ class Gateway:
         if cached is not None and cached.served is served:
             return cached
         root = served.record.cid
-        size = dagpb.decode_unixfs(dagpb.decode_node(self.get_block(root)).data or b"").filesize \
-            if root.codec == 0x70 else len(self.get_block(root))
+        size = (
+            dagpb.decode_unixfs(dagpb.decode_node(self.get_block(root)).data or b"").filesize
+            if root.codec == 0x70
+            else len(self.get_block(root))
+        )
         # The first leaf holds the whole header (leaves are 256 KiB; a one-block file is at least 38 bytes).
         header = next(read_file_from(self.get_block, root, 0), b"")[: crypto.HEADER_SIZE]
         opened = _Opened(served, crypto.SegmentOpener(served.data_key, header, int(size or 0), str(root)))
@@ -259,18 +275,27 @@ class Gateway:
             if len(pending) >= want:
                 break
         if len(pending) < want:
-            raise crypto.DecryptionError(str(opened.served.record.cid), f"truncated in segment {index}")
+            raise DecryptionError(str(opened.served.record.cid), f"truncated in segment {index}")
         return opener.open(index, bytes(pending[:want]))
 
     async def _segment(self, opened: _Opened, index: int) -> bytes:
+        """A segment from the shared cache; only its first asker reads it, on the small reader pool (the
+        work is CPU-bound hashing and AES: more threads than cores would only hold more buffers), and
+        every other asker waits in the event loop, holding no thread."""
         key = (str(opened.served.record.cid), index)
-        return bytes(await self._blocking(self.segments.get, key, lambda: self._read_segment(opened, index)))
+        future, mine = self.segments.claim(key)
+        if mine:
+            produce = partial(self._read_segment, opened, index)
+            asyncio.get_running_loop().run_in_executor(self.readers, self.segments.fill, key, future, produce)
+        return await asyncio.wrap_future(future)
 
     # --- chain -----------------------------------------------------------------------------------
 
     def _record(self, dataset_id: int, researcher: str) -> tuple[bool, int, str]:
         with self._chain_lock:
-            allowed, reason, receipt = self.session.suite.datasets.record_gateway_access(dataset_id, researcher)
+            allowed, reason, receipt = self.session.suite.datasets.record_gateway_access(
+                dataset_id, researcher
+            )
         return allowed, reason, receipt["transactionHash"].to_0x_hex()
 
     # --- handlers --------------------------------------------------------------------------------
@@ -278,8 +303,12 @@ class Gateway:
     async def nonce(self, request: web.Request) -> web.Response:
         nonce = await self._blocking(self.nonces.issue)
         return web.json_response(
-            {"nonce": nonce, "domain": self.domain, "chainId": self.session.chain_id,
-             "statement": siwe.STATEMENT}
+            {
+                "nonce": nonce,
+                "domain": self.domain,
+                "chainId": self.session.chain_id,
+                "statement": siwe.STATEMENT,
+            }
         )
 
     async def login(self, request: web.Request) -> web.Response:
@@ -290,7 +319,9 @@ class Gateway:
             return _error(400, "the login body must be JSON with 'message' and 'signature'")
         now = datetime.now(UTC)
         try:
-            message = siwe.verify(text, signature, domain=self.domain, chain_id=self.session.chain_id, now=now)
+            message = siwe.verify(
+                text, signature, domain=self.domain, chain_id=self.session.chain_id, now=now
+            )
             await self._blocking(self.nonces.use, message.nonce)
         except SiweError as exc:
             return _error(401, f"sign-in refused: {exc}")
@@ -319,7 +350,8 @@ class Gateway:
         if wait:
             retry = max(1, int(wait + 0.999))
             return web.json_response(
-                {"error": f"rate limit of {who} reached; retry in {retry} s"}, status=429,
+                {"error": f"rate limit of {who} reached; retry in {retry} s"},
+                status=429,
                 headers={"Retry-After": str(retry)},
             )
         byte_range = request.headers.get("Range")
@@ -337,7 +369,9 @@ class Gateway:
             return _error(503, f"cannot check the chain, so nothing is served: {exc}")
         if not allowed:
             return _error(
-                403, f"{who} may not fetch dataset {dataset_id}: {REASONS.get(reason, reason)}", tx=tx,
+                403,
+                f"{who} may not fetch dataset {dataset_id}: {REASONS.get(reason, reason)}",
+                tx=tx,
                 reason=reason,
             )
         size = opened.opener.plain_size
@@ -345,22 +379,33 @@ class Gateway:
         if byte_range is not None:
             match = _RANGE.match(byte_range.strip())
             if not match:
-                return _error(400, f"unsupported Range {byte_range[:60]!r}: one range, bytes=START-[END]", tx=tx)
+                return _error(
+                    400, f"unsupported Range {byte_range[:60]!r}: one range, bytes=START-[END]", tx=tx
+                )
             start = int(match.group(1))
             end = min(size - 1, int(match.group(2))) if match.group(2) else size - 1
             if start >= size or end < start:
-                return _error(416, f"range start {start} is outside the {size} bytes of dataset {dataset_id}",
-                              tx=tx)
+                return _error(
+                    416, f"range start {start} is outside the {size} bytes of dataset {dataset_id}", tx=tx
+                )
         async with self.streams:
             return await self._stream(request, opened, dataset_id, start, end, tx, byte_range is not None)
 
-    async def _stream(self, request: web.Request, opened: _Opened, dataset_id: int, start: int, end: int,
-                      tx: str, partial: bool) -> web.StreamResponse:
+    async def _stream(
+        self,
+        request: web.Request,
+        opened: _Opened,
+        dataset_id: int,
+        start: int,
+        end: int,
+        tx: str,
+        partial: bool,
+    ) -> web.StreamResponse:
         first_index, _, skip = opened.opener.locate(start)
         last_index = opened.opener.locate(end)[0] if end >= start else first_index - 1
         try:
             first = await self._segment(opened, first_index) if last_index >= first_index else b""
-        except (StorageError, crypto.DecryptionError) as exc:
+        except (StorageError, DecryptionError) as exc:
             return _error(502, f"dataset {dataset_id}: {exc}", tx=tx)
         size = opened.opener.plain_size
         response = web.StreamResponse(status=206 if partial else 200)
@@ -378,16 +423,19 @@ class Gateway:
         try:
             for index in range(first_index, last_index + 1):
                 plain = first if index == first_index else await self._segment(opened, index)
-                chunk = plain[skip: skip + remaining]
+                # A view, not a copy, of the shared segment; written in pieces so that a slow reader's
+                # socket buffer holds one piece, not a whole segment (memory per transfer stays small).
+                chunk = memoryview(plain)[skip : skip + remaining]
                 skip = 0
                 remaining -= len(chunk)
-                await response.write(chunk)
+                for at in range(0, len(chunk), WRITE_PIECE):
+                    await response.write(chunk[at : at + WRITE_PIECE])
                 sent += len(chunk)
                 if limit:
                     ahead = sent / limit - (time.monotonic() - began)
                     if ahead > 0:
                         await asyncio.sleep(ahead)
-        except (StorageError, crypto.DecryptionError) as exc:
+        except (StorageError, DecryptionError) as exc:
             # Headers are out: the only honest signal left is a cut connection, before any bad byte.
             log.error("dataset %s: transfer cut at byte %d: %s", dataset_id, start + sent, exc)
             if request.transport is not None:
@@ -398,8 +446,9 @@ class Gateway:
 
 
 @web.middleware
-async def _json_errors(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                       ) -> web.StreamResponse:
+async def _json_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     """aiohttp's own refusals (no such route, wrong method) as the same one-line JSON errors."""
     try:
         return await handler(request)
@@ -410,8 +459,9 @@ async def _json_errors(request: web.Request, handler: Callable[[web.Request], Aw
 
 
 @web.middleware
-async def _header_limit(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                        ) -> web.StreamResponse:
+async def _header_limit(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     size = sum(len(k) + len(v) + 4 for k, v in request.raw_headers)
     if size > MAX_HEADER_BYTES:
         return _error(413, f"request headers of {size} bytes exceed this gateway's {MAX_HEADER_BYTES}")
@@ -422,7 +472,8 @@ def make_app(gateway: Gateway) -> web.Application:
     # aiohttp's own header limits are raised above ours, so an oversized header meets our one-line 413
     # rather than the parser's generic 400 (the parser still bounds what one request can make us hold).
     app = web.Application(
-        middlewares=[_header_limit, _json_errors], client_max_size=64 * 1024,
+        middlewares=[_header_limit, _json_errors],
+        client_max_size=64 * 1024,
         handler_args={"max_field_size": 8 * MAX_HEADER_BYTES, "max_line_size": 8 * MAX_HEADER_BYTES},
     )
     app.router.add_get("/siwe/nonce", gateway.nonce)

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from eth_utils import is_checksum_address
+from eth_utils.address import is_checksum_address
 
 from aitrail.errors import SiweError
 
@@ -94,7 +94,7 @@ def parse(text: str) -> SiweMessage:
         prefix = f"{name}: "
         if not line.startswith(prefix):
             raise SiweError(f"expected the {name!r} field, got {line[:40]!r}")
-        values[name] = line[len(prefix):]
+        values[name] = line[len(prefix) :]
     if values["Version"] != "1":
         raise SiweError(f"unsupported version {values['Version']!r}")
     if not values["Chain ID"].isdigit():

@@ -26,13 +26,16 @@ def authorised(registry, owner, gateway, dataset_id):
 def test_gateway_publishes_its_own_key(registry, gateway):
     tx = registry.publishGatewayKey(account_public_key(gateway), {"from": gateway})
     assert dict(tx.events["GatewayKeyPublished"]) == {
-        "gateway": gateway, "publicKey": hx(account_public_key(gateway))
+        "gateway": gateway,
+        "publicKey": hx(account_public_key(gateway)),
     }
 
 
 def test_a_key_that_is_not_the_senders_is_refused(registry, gateway, researcher):
     other = account_public_key(researcher)
-    with brownie.reverts(f"AccessPublicKeyNotSender: {researcher.address.lower()}, {gateway.address.lower()}"):
+    with brownie.reverts(
+        f"AccessPublicKeyNotSender: {researcher.address.lower()}, {gateway.address.lower()}"
+    ):
         registry.publishGatewayKey(other, {"from": gateway})
     with brownie.reverts(f"AccessPublicKeyInvalid: {bytes_arg(public_key(1)[:63])}"):
         registry.publishGatewayKey(public_key(1)[:63], {"from": gateway})
@@ -40,10 +43,18 @@ def test_a_key_that_is_not_the_senders_is_refused(registry, gateway, researcher)
 
 def test_owner_authorises_and_removes_a_gateway(registry, owner, gateway, dataset_id):
     tx = registry.setGateway(dataset_id, gateway, KEY_REF, {"from": owner})
-    assert dict(tx.events["GatewaySet"]) == {"datasetId": dataset_id, "gateway": gateway, "keyRef": hx(KEY_REF)}
+    assert dict(tx.events["GatewaySet"]) == {
+        "datasetId": dataset_id,
+        "gateway": gateway,
+        "keyRef": hx(KEY_REF),
+    }
     assert registry.isGateway(dataset_id, gateway) is True
     tx = registry.setGateway(dataset_id, gateway, bytes(32), {"from": owner})
-    assert dict(tx.events["GatewaySet"]) == {"datasetId": dataset_id, "gateway": gateway, "keyRef": hx(bytes(32))}
+    assert dict(tx.events["GatewaySet"]) == {
+        "datasetId": dataset_id,
+        "gateway": gateway,
+        "keyRef": hx(bytes(32)),
+    }
     assert registry.isGateway(dataset_id, gateway) is False
 
 
@@ -94,13 +105,19 @@ def _recorded(tx):
     return dict(tx.events["GatewayAccessRecorded"])
 
 
-def test_allowed_and_denied_attempts_are_recorded_with_the_reason(registry, owner, researcher, authorised,
-                                                                   accounts, dataset_id):
+def test_allowed_and_denied_attempts_are_recorded_with_the_reason(
+    registry, owner, researcher, authorised, accounts, dataset_id
+):
     stranger = accounts[6]
     tx = registry.recordGatewayAccess(dataset_id, stranger, {"from": authorised})
     assert _outcome(tx) == (False, NO_GRANT)
-    assert _recorded(tx) == {"datasetId": dataset_id, "gateway": authorised, "researcher": stranger,
-                             "allowed": False, "reason": NO_GRANT}
+    assert _recorded(tx) == {
+        "datasetId": dataset_id,
+        "gateway": authorised,
+        "researcher": stranger,
+        "allowed": False,
+        "reason": NO_GRANT,
+    }
     registry.grantAccess(dataset_id, researcher, 3600, bytes(32), {"from": owner})
     tx = registry.recordGatewayAccess(dataset_id, researcher, {"from": authorised})
     assert _outcome(tx) == (True, 0)
@@ -122,15 +139,21 @@ def test_revoked_and_withdrawn(registry, owner, researcher, authorised, dataset_
     registry.grantAccess(dataset_id, researcher, 0, bytes(32), {"from": owner})
     registry.revokeAccess(dataset_id, researcher, {"from": owner})
     assert _outcome(registry.recordGatewayAccess(dataset_id, researcher, {"from": authorised})) == (
-        False, NO_GRANT)
+        False,
+        NO_GRANT,
+    )
     registry.withdrawDataset(dataset_id, h("faulty"), {"from": owner})
     tx = registry.recordGatewayAccess(dataset_id, owner, {"from": authorised})
     assert _outcome(tx) == (False, WITHDRAWN)
 
 
 def test_reason_constants(registry):
-    assert (registry.REASON_ALLOWED(), registry.REASON_NO_GRANT(), registry.REASON_EXPIRED(),
-            registry.REASON_WITHDRAWN()) == (0, NO_GRANT, EXPIRED, WITHDRAWN)
+    assert (
+        registry.REASON_ALLOWED(),
+        registry.REASON_NO_GRANT(),
+        registry.REASON_EXPIRED(),
+        registry.REASON_WITHDRAWN(),
+    ) == (0, NO_GRANT, EXPIRED, WITHDRAWN)
 
 
 def test_a_gateway_cannot_grant(registry, researcher, authorised, dataset_id):

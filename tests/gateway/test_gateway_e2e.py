@@ -9,6 +9,7 @@ corrupted on the disk of the (stand-in, see tests/storage/kubo_rpc_server.py) IP
 gateway reads, since a real node re-hashes what it stores and cannot be made to serve bad bytes.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -59,8 +60,11 @@ def homes(tmp_path_factory):
 def run(devchain, ipfs_node, homes):
     def run(party, *args, account=None, ok=True, timeout=300):
         done = subprocess.run(
-            [AITRAIL, "--json", *map(str, args)], env=_env(homes[party], devchain, ipfs_node, account),
-            capture_output=True, text=True, timeout=timeout,
+            [AITRAIL, "--json", *map(str, args)],
+            env=_env(homes[party], devchain, ipfs_node, account),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if ok:
             assert done.returncode == 0, done.stderr
@@ -82,8 +86,10 @@ class GatewayProcess:
     def start(self):
         self.log = open(self.home.parent / f"gateway-{self.port}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [AITRAIL, "gateway", "serve", "--port", str(self.port), *self.extra], env=self.env,
-            stdout=self.log, stderr=self.log,
+            [AITRAIL, "gateway", "serve", "--port", str(self.port), *self.extra],
+            env=self.env,
+            stdout=self.log,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -129,10 +135,8 @@ class Relay:
         self._open = value
         if not value:
             for s in self._live:
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self._live.clear()
 
     def _accept(self):
@@ -158,10 +162,8 @@ class Relay:
             pass
         finally:
             for s in (a, b):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +174,9 @@ def world(run, homes, devchain, ipfs_node, tmp_path_factory):
     run("owner", "deploy", account=OWNER)
     for party in ("gateway", "researcher", "stranger"):
         run(party, "deploy", "--find")
-    dataset = run("owner", "dataset", "register", data, "--name", "Scans", "--license", "CC-BY-4.0",
-                  account=OWNER)["id"]
+    dataset = run(
+        "owner", "dataset", "register", data, "--name", "Scans", "--license", "CC-BY-4.0", account=OWNER
+    )["id"]
     relay = Relay(int(devchain.url.rsplit(":", 1)[1].split("/")[0]))
     port = free_port()
     env = _env(homes["gateway"], devchain, ipfs_node, GATEWAY, rpc=f"http://127.0.0.1:{relay.port}")
@@ -182,9 +185,10 @@ def world(run, homes, devchain, ipfs_node, tmp_path_factory):
     handed = run("owner", "gateway", "add", dataset, "--gateway", gateway_address, account=OWNER)
     assert handed["gateway"] == gateway_address
     run("researcher", "access", "request", dataset, "--purpose", "tumour model", account=RESEARCHER)
-    granted = run("owner", "access", "grant", dataset, dev_account(RESEARCHER).address, "--days", 30,
-                  account=OWNER)
-    assert granted["keyRef"] == "0x" + "00" * 32 if "keyRef" in granted else True
+    granted = run(
+        "owner", "access", "grant", dataset, dev_account(RESEARCHER).address, "--days", 30, account=OWNER
+    )
+    assert granted["grantee"] == dev_account(RESEARCHER).address
     yield {"data": data, "id": dataset, "gateway": gateway, "relay": relay, "address": gateway_address}
     gateway.stop()
 
@@ -193,16 +197,24 @@ def _w3(devchain):
     return Web3(HTTPProvider(devchain.url))
 
 
-def _records(devchain, world):
-    """GatewayAccessRecorded events read straight from the chain: (researcher, allowed, reason)."""
+def _registry(devchain, world):
     from aitrail import abi
 
-    w3 = _w3(devchain)
     book = json.loads(next((Path(world["gateway"].home) / "deployments").glob("*.json")).read_text())
-    registry = w3.eth.contract(address=book["DatasetRegistry"], abi=abi.abi("DatasetRegistry"))
-    logs = registry.events.GatewayAccessRecorded().get_logs(from_block=0)
-    return [(e["args"]["researcher"], e["args"]["allowed"], e["args"]["reason"], e["transactionHash"].to_0x_hex())
-            for e in logs]
+    return _w3(devchain).eth.contract(address=book["DatasetRegistry"], abi=abi.abi("DatasetRegistry"))
+
+
+def _gateway_sets(devchain, world):
+    return _registry(devchain, world).events.GatewaySet().get_logs(from_block=0)
+
+
+def _records(devchain, world):
+    """GatewayAccessRecorded events read straight from the chain: (researcher, allowed, reason)."""
+    logs = _registry(devchain, world).events.GatewayAccessRecorded().get_logs(from_block=0)
+    return [
+        (e["args"]["researcher"], e["args"]["allowed"], e["args"]["reason"], e["transactionHash"].to_0x_hex())
+        for e in logs
+    ]
 
 
 def _login(url, account, *, domain=None, chain_id=31337, expires_in=600, nonce=None, signer=None):
@@ -210,8 +222,13 @@ def _login(url, account, *, domain=None, chain_id=31337, expires_in=600, nonce=N
     now = datetime.now(UTC).replace(microsecond=0)
     key = dev_account(account)
     message = siwe.SiweMessage(
-        domain=domain or offer["domain"], address=key.address, statement=siwe.STATEMENT, uri=url,
-        chain_id=chain_id, nonce=nonce or offer["nonce"], issued_at=now - timedelta(seconds=1),
+        domain=domain or offer["domain"],
+        address=key.address,
+        statement=siwe.STATEMENT,
+        uri=url,
+        chain_id=chain_id,
+        nonce=nonce or offer["nonce"],
+        issued_at=now - timedelta(seconds=1),
         expiration_time=now + timedelta(seconds=expires_in),
     )
     body = {"message": message.text(), "signature": siwe.sign(message, dev_account(signer or account))}
@@ -232,8 +249,17 @@ def _get(url, dataset, token, **headers):
 
 def test_granted_fetch_through_the_gateway(run, world, homes, devchain, tmp_path):
     out = tmp_path / "copy"
-    fetched = run("researcher", "dataset", "fetch", world["id"], "-o", out, "--gateway", world["gateway"].url,
-                  account=RESEARCHER)
+    fetched = run(
+        "researcher",
+        "dataset",
+        "fetch",
+        world["id"],
+        "-o",
+        out,
+        "--gateway",
+        world["gateway"].url,
+        account=RESEARCHER,
+    )
     path = Path(fetched["path"])
     assert path.read_bytes() == world["data"].read_bytes()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
@@ -249,8 +275,9 @@ def test_granted_fetch_through_the_gateway(run, world, homes, devchain, tmp_path
         f"{dev_account(RESEARCHER).address} via gateway {world['address']}: ALLOWED (recorded by the gateway)"
     )
     # And a direct fetch, without the gateway, has no key to decrypt with.
-    refused = run("researcher", "dataset", "fetch", world["id"], "-o", tmp_path / "direct", account=RESEARCHER,
-                  ok=False)
+    refused = run(
+        "researcher", "dataset", "fetch", world["id"], "-o", tmp_path / "direct", account=RESEARCHER, ok=False
+    )
     assert "no data key was delivered" in refused
 
 
@@ -259,8 +286,10 @@ def test_stranger_is_denied_and_the_denial_is_recorded(world, devchain):
     resp = _get(url, world["id"], _token(url, STRANGER))
     assert resp.status_code == 403
     body = resp.json()
-    assert body["error"] == (f"{dev_account(STRANGER).address} may not fetch dataset {world['id']}: "
-                             "no grant (never granted, or revoked)")
+    assert body["error"] == (
+        f"{dev_account(STRANGER).address} may not fetch dataset {world['id']}: "
+        "no grant (never granted, or revoked)"
+    )
     assert resp.headers["X-Aitrail-Record-Tx"] == body["tx"]
     assert (dev_account(STRANGER).address, False, 1, body["tx"]) in _records(devchain, world)
     assert b"\x00" not in resp.content[:1] and len(resp.content) < 400  # a reason, never data
@@ -276,7 +305,7 @@ def test_range_request_serves_exactly_those_bytes(world):
         assert resp.status_code == 206, resp.text
         stop = SIZE - 1 if end is None else end
         assert resp.headers["Content-Range"] == f"bytes {start}-{stop}/{SIZE}"
-        assert resp.content == data[start: stop + 1]
+        assert resp.content == data[start : stop + 1]
     assert _get(url, world["id"], token, Range=f"bytes={SIZE}-").status_code == 416
 
 
@@ -293,8 +322,10 @@ def test_bad_sign_in_is_refused_with_401(world):
 
     resp, _ = _login(url, RESEARCHER, signer=STRANGER)  # another address's signature
     assert resp.status_code == 401
-    assert f"the signature is {dev_account(STRANGER).address}'s, not {dev_account(RESEARCHER).address}'s" \
+    assert (
+        f"the signature is {dev_account(STRANGER).address}'s, not {dev_account(RESEARCHER).address}'s"
         in _error_line(resp)
+    )
 
     resp, body = _login(url, RESEARCHER)
     assert resp.status_code == 200
@@ -329,10 +360,17 @@ def test_bad_requests_get_a_clear_status_and_no_data(world):
         assert "malformed dataset id" in _error_line(resp)
     resp = _get(url, 12345, token)
     assert resp.status_code == 404 and "not served by this gateway" in _error_line(resp)
-    for path in ("/datasets/../../etc/passwd", "/datasets/1/../../x", "/etc/passwd", "/datasets/%2e%2e%2fkey"):
+    for path in (
+        "/datasets/../../etc/passwd",
+        "/datasets/1/../../x",
+        "/etc/passwd",
+        "/datasets/%2e%2e%2fkey",
+    ):
         with socket.create_connection(("127.0.0.1", world["gateway"].port)) as s:
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
-                      "Connection: close\r\n\r\n".encode())
+            s.sendall(
+                f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                "Connection: close\r\n\r\n".encode()
+            )
             reply = b""
             while chunk := s.recv(65536):
                 reply += chunk
@@ -379,8 +417,9 @@ def test_a_request_in_flight_when_the_grant_ends_finishes(run, world):
     url = world["gateway"].url
     researcher = dev_account(RESEARCHER).address
     token = _token(url, RESEARCHER)
-    resp = requests.get(f"{url}/datasets/{world['id']}", headers={"Authorization": f"Bearer {token}"},
-                        stream=True, timeout=60)
+    resp = requests.get(
+        f"{url}/datasets/{world['id']}", headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=60
+    )
     assert resp.status_code == 200
     first = next(resp.iter_content(1 << 16))
     run("owner", "access", "revoke", world["id"], researcher, account=OWNER)
@@ -404,16 +443,19 @@ def test_rpc_down_answers_503_and_no_data(world):
     assert _get(url, world["id"], token, Range="bytes=0-0").status_code == 206
 
 
-def test_gateway_killed_mid_download_then_restarted_the_client_resumes(world, homes, devchain, ipfs_node,
-                                                                       tmp_path):
+def test_gateway_killed_mid_download_then_restarted_the_client_resumes(
+    world, homes, devchain, ipfs_node, tmp_path
+):
     port = free_port()
     env = _env(homes["gateway"], devchain, ipfs_node, GATEWAY)
     slow = GatewayProcess(homes["gateway"], env, port, "--stream-rate", str(1 << 20)).start()
     out = tmp_path / "resumed"
     client = subprocess.Popen(
         [AITRAIL, "--json", "dataset", "fetch", str(world["id"]), "-o", str(out), "--gateway", slow.url],
-        env=_env(homes["researcher"], devchain, ipfs_node, RESEARCHER), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        env=_env(homes["researcher"], devchain, ipfs_node, RESEARCHER),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -462,8 +504,10 @@ def test_expiry_mid_life_is_denied_and_recorded(run, world, devchain):
     )
 
 
-def test_corrupt_block_names_the_cid_and_cuts_before_bad_bytes(run, world, homes, devchain, ipfs_node, tmp_path):
-    """A second gateway reads from a stand-in IPFS API over a copy of the blocks, one of them corrupted on disk."""
+def test_corrupt_block_names_the_cid_and_cuts_before_bad_bytes(
+    run, world, homes, devchain, ipfs_node, tmp_path
+):
+    """A second gateway reads a stand-in IPFS API over a copy of the blocks, one corrupted on its disk."""
     from aitrail.cid import CID
     from aitrail.storage.kubo import KuboStore
     from tests.storage.kubo_rpc_server import KuboStandIn
@@ -474,19 +518,13 @@ def test_corrupt_block_names_the_cid_and_cuts_before_bad_bytes(run, world, homes
     try:
         real = KuboStore(ipfs_node.api_url)
         shown = run("researcher", "dataset", "show", world["id"])
-        handed = [e for e in run("owner", "audit", "dataset", world["id"])["trail"] if e["event"] == "GatewaySet"]
-        assert handed
+        # What the gateway reads: the dataset, its metadata, and its wrapped key (named by GatewaySet).
         roots = [CID.decode(shown["cid"]), CID.decode(shown["metadataCid"])]
-        from aitrail.flows.session import Session  # noqa: F401  (the gateway's key ref, read from the chain)
-        w3 = _w3(devchain)
-        from aitrail import abi
-        book = json.loads(next((homes["gateway"] / "deployments").glob("*.json")).read_text())
-        registry = w3.eth.contract(address=book["DatasetRegistry"], abi=abi.abi("DatasetRegistry"))
-        (event,) = registry.events.GatewaySet().get_logs(from_block=0)
-        roots.append(CID.from_onchain(bytes(event["args"]["keyRef"]), 2))
+        (handed,) = _gateway_sets(devchain, world)
+        roots.append(CID.from_onchain(bytes(handed["args"]["keyRef"]), 2))
         for root in roots:
             for cid, block in real.walk(root):
-                standin.store.put_block(cid, block) if hasattr(standin.store, "put_block") else None
+                standin.store.put_block(cid, block)
         leaves = [cid for cid, _ in real.walk(roots[0]) if cid != roots[0]]
         bad = leaves[len(leaves) // 2]
         key = bad.to_v1().encode()
@@ -500,8 +538,12 @@ def test_corrupt_block_names_the_cid_and_cuts_before_bad_bytes(run, world, homes
         second = GatewayProcess(homes["gateway2"], env, port).start()
         try:
             token = _token(second.url, RESEARCHER)
-            resp = requests.get(f"{second.url}/datasets/{world['id']}",
-                                headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=60)
+            resp = requests.get(
+                f"{second.url}/datasets/{world['id']}",
+                headers={"Authorization": f"Bearer {token}"},
+                stream=True,
+                timeout=60,
+            )
             assert resp.status_code == 200
             got = b""
             with pytest.raises(requests.exceptions.ChunkedEncodingError):
@@ -514,8 +556,19 @@ def test_corrupt_block_names_the_cid_and_cuts_before_bad_bytes(run, world, homes
             assert retry.status_code == 502
             assert str(bad) in _error_line(retry)
             out = tmp_path / "bad"
-            refused = run("researcher", "dataset", "fetch", world["id"], "-o", out, "--gateway", second.url,
-                          account=RESEARCHER, ok=False, timeout=200)
+            refused = run(
+                "researcher",
+                "dataset",
+                "fetch",
+                world["id"],
+                "-o",
+                out,
+                "--gateway",
+                second.url,
+                account=RESEARCHER,
+                ok=False,
+                timeout=200,
+            )
             assert str(bad) in refused
             assert not out.exists() or list(out.iterdir()) == []
         finally:

@@ -13,9 +13,16 @@ NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
 
 
 def _message(**changes):
-    fields = dict(domain="127.0.0.1:8700", address=dev_account("anvil2").address, statement=siwe.STATEMENT,
-                  uri="http://127.0.0.1:8700", chain_id=31337, nonce="a1b2c3d4e5f6a7b8", issued_at=NOW,
-                  expiration_time=NOW + timedelta(minutes=10))
+    fields = dict(
+        domain="127.0.0.1:8700",
+        address=dev_account("anvil2").address,
+        statement=siwe.STATEMENT,
+        uri="http://127.0.0.1:8700",
+        chain_id=31337,
+        nonce="a1b2c3d4e5f6a7b8",
+        issued_at=NOW,
+        expiration_time=NOW + timedelta(minutes=10),
+    )
     fields.update(changes)
     return siwe.SiweMessage(**fields)
 
