@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -80,34 +81,43 @@ class Limits:
 
 class NonceBook:
     """Gateway-issued nonces, each usable once, even across a restart: issued and used nonces are
-    appended to a 0600 file in the gateway's home, fsynced before the answer goes out."""
+    appended to a 0600 file in the gateway's home, fsynced before the answer goes out. A nonce expires
+    NONCE_TTL after issue; expired ones, used or not, are forgotten (a message naming one is refused
+    as not issued), so memory and the file stay bounded by the nonces of the last NONCE_TTL."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.issued: dict[str, float] = {}
-        self.used: set[str] = set()
+        self.issued: dict[str, float] = {}  # nonce -> issue time, not used yet
+        self.used: dict[str, float] = {}  # nonce -> issue time, used
         self._lock = threading.Lock()
+        self._pruned = time.time()
         if path.is_file():
             for line in path.read_text().splitlines():
-                kind, _, rest = line.partition(" ")
-                nonce, _, stamp = rest.partition(" ")
+                kind, nonce, stamp = [*line.split(" "), "", ""][:3]
+                try:
+                    issued = float(stamp)
+                except ValueError:
+                    continue  # a line torn by a crash mid-append
                 if kind == "issued":
-                    self.issued[nonce] = float(stamp)
+                    self.issued[nonce] = issued
                 elif kind == "used":
-                    self.used.add(nonce)
-        now = time.time()
-        self.issued = {n: t for n, t in self.issued.items() if now - t < NONCE_TTL and n not in self.used}
-        self.used = {n for n in self.used}
-        self._rewrite()
+                    self.used[nonce] = issued
+        for nonce in self.used:
+            self.issued.pop(nonce, None)
+        self._prune()
 
-    def _rewrite(self) -> None:
-        # Compacted at start: live issued nonces, and used ones still young enough to be replayed.
-        lines = [f"issued {n} {t}" for n, t in self.issued.items()] + [f"used {n}" for n in sorted(self.used)]
-        write_private(self.path, ("\n".join(lines) + "\n").encode() if lines else b"")
+    def _prune(self) -> None:
+        """Forget expired nonces and rewrite the file with the live ones (at start, then once a TTL)."""
+        now = time.time()
+        self.issued = {n: t for n, t in self.issued.items() if now - t < NONCE_TTL}
+        self.used = {n: t for n, t in self.used.items() if now - t < NONCE_TTL}
+        lines = [f"issued {n} {t}" for n, t in self.issued.items()] + [
+            f"used {n} {t}" for n, t in self.used.items()
+        ]
+        write_private(self.path, "".join(line + "\n" for line in lines).encode())
+        self._pruned = now
 
     def _append(self, line: str) -> None:
-        import os
-
         with open(self.path, "a") as out:
             out.write(line + "\n")
             out.flush()
@@ -116,6 +126,8 @@ class NonceBook:
     def issue(self) -> str:
         nonce = secrets.token_hex(16)
         with self._lock:
+            if time.time() - self._pruned > NONCE_TTL:
+                self._prune()
             self.issued[nonce] = time.time()
             self._append(f"issued {nonce} {self.issued[nonce]}")
         return nonce
@@ -126,11 +138,11 @@ class NonceBook:
                 raise SiweError(f"nonce {nonce} was already used (replayed message)")
             issued = self.issued.pop(nonce, None)
             if issued is None:
-                raise SiweError(f"nonce {nonce} was not issued by this gateway")
+                raise SiweError(f"nonce {nonce} was not issued by this gateway (or has expired)")
             if time.time() - issued >= NONCE_TTL:
                 raise SiweError(f"nonce {nonce} is older than {int(NONCE_TTL)} s")
-            self.used.add(nonce)
-            self._append(f"used {nonce}")
+            self.used[nonce] = issued
+            self._append(f"used {nonce} {issued}")
 
 
 class SegmentCache:
@@ -175,6 +187,9 @@ class RateLimiter:
     def take(self, who: str) -> float:
         """0 if allowed now, else the seconds until a request would be."""
         now = time.monotonic()
+        if len(self._buckets) > 10_000:  # forget addresses whose bucket has refilled: memory stays bounded
+            full = self.burst / self.rate
+            self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full}
         tokens, last = self._buckets.get(who, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - last) * self.rate)
         if tokens < 1.0:
@@ -207,6 +222,7 @@ class Gateway:
         self.nonces = NonceBook(self.home / "gateway-nonces")
         self.tokens: dict[str, tuple[str, float]] = {}
         self.rate = RateLimiter(self.limits.rate, self.limits.burst)
+        self.login_rate = RateLimiter(self.limits.rate, self.limits.burst)
         self.streams = asyncio.Semaphore(self.limits.streams)
         # Chain calls and sign-in bookkeeping (mostly waiting on I/O), apart from the segment readers.
         self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gateway")
@@ -301,6 +317,15 @@ class Gateway:
     # --- handlers --------------------------------------------------------------------------------
 
     async def nonce(self, request: web.Request) -> web.Response:
+        # Unauthenticated and written to disk: limited per remote address like data requests are.
+        wait = self.login_rate.take(request.remote or "")
+        if wait:
+            retry = max(1, int(wait + 0.999))
+            return web.json_response(
+                {"error": f"too many sign-in attempts from {request.remote}; retry in {retry} s"},
+                status=429,
+                headers={"Retry-After": str(retry)},
+            )
         nonce = await self._blocking(self.nonces.issue)
         return web.json_response(
             {

@@ -471,9 +471,12 @@ def test_gateway_killed_mid_download_then_restarted_the_client_resumes(
         # The partial is not plaintext: its bytes differ from the dataset's at the same offsets.
         have = partial.read_bytes()
         assert have[:4096] != world["data"].read_bytes()[:4096]
+        _, used_before = _login(slow.url, STRANGER)  # signed in once before the crash
         slow.kill()
         time.sleep(1.0)
         slow.start()
+        replay = requests.post(f"{slow.url}/siwe/login", json=used_before, timeout=10)
+        assert replay.status_code == 401 and "already used (replayed message)" in _error_line(replay)
         stdout, stderr = client.communicate(timeout=120)
     finally:
         if client.poll() is None:
