@@ -49,6 +49,13 @@ def announce(ctx: CliContext) -> None:
 )
 @click.option("--burst", type=click.IntRange(1), default=10, show_default=True)
 @click.option(
+    "--denials-per-minute",
+    type=click.IntRange(1),
+    default=60,
+    show_default=True,
+    help="Denied requests recorded on-chain per minute, gateway-wide (each costs gas); more get 429.",
+)
+@click.option(
     "--stream-rate",
     type=click.IntRange(0),
     default=0,
@@ -64,6 +71,7 @@ def serve(
     streams: int,
     rate: float,
     burst: int,
+    denials_per_minute: int,
     stream_rate: int,
 ) -> None:
     """Serve the datasets handed to this account until interrupted (publishes its key first if needed)."""
@@ -73,7 +81,13 @@ def serve(
 
     session = ctx.session
     publish_gateway_key(session)
-    limits = Limits(streams=streams, rate=rate, burst=burst, stream_rate=stream_rate)
+    limits = Limits(
+        streams=streams,
+        rate=rate,
+        burst=burst,
+        stream_rate=stream_rate,
+        denials_per_minute=denials_per_minute,
+    )
     gw = Gateway(session, domain or f"{host}:{port}", session.home, limits)
     run(gw, host, port, ready=lambda line: click.echo(line, err=True))
 

@@ -77,6 +77,7 @@ class Limits:
     burst: int = 10  # bucket size
     stream_rate: int = 0  # bytes per second per transfer, 0 = unlimited
     cached_segments: int = 32  # decrypted 1 MiB segments kept for concurrent readers (memory bound)
+    denials_per_minute: int = 60  # recorded denials gateway-wide (each costs the gateway gas)
 
 
 class NonceBook:
@@ -223,6 +224,9 @@ class Gateway:
         self.tokens: dict[str, tuple[str, float]] = {}
         self.rate = RateLimiter(self.limits.rate, self.limits.burst)
         self.login_rate = RateLimiter(self.limits.rate, self.limits.burst)
+        self.denial_budget = RateLimiter(
+            self.limits.denials_per_minute / 60.0, self.limits.denials_per_minute
+        )
         self.streams = asyncio.Semaphore(self.limits.streams)
         # Chain calls and sign-in bookkeeping (mostly waiting on I/O), apart from the segment readers.
         self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gateway")
@@ -389,6 +393,22 @@ class Gateway:
         if opened is None:
             return _error(404, f"dataset {dataset_id} is not served by this gateway")
         try:
+            # Economic guard: signing in costs a fresh key nothing, recording costs the gateway gas. A
+            # denial the registry's view already predicts spends from a gateway-wide budget; beyond it the
+            # request is refused unrecorded (429), so throwaway keys cannot drain the gateway's funds.
+            # Allowed requests are always recorded; the view is not trusted for them (the record decides).
+            if not await self._blocking(self.session.suite.datasets.has_access, dataset_id, who):
+                wait = self.denial_budget.take("*")
+                if wait:
+                    retry = max(1, int(wait + 0.999))
+                    return web.json_response(
+                        {
+                            "error": f"{who} has no access to dataset {dataset_id}, and this gateway's "
+                            f"budget of recorded denials is spent; not recorded, retry in {retry} s"
+                        },
+                        status=429,
+                        headers={"Retry-After": str(retry)},
+                    )
             allowed, reason, tx = await self._blocking(self._record, dataset_id, who)
         except ChainError as exc:
             return _error(503, f"cannot check the chain, so nothing is served: {exc}")

@@ -399,6 +399,26 @@ def test_rate_limit_answers_429_with_retry_after(world, homes, devchain, ipfs_no
         strict.stop()
 
 
+def test_denials_beyond_the_gateway_wide_budget_are_refused_unrecorded(world, homes, devchain, ipfs_node):
+    """Throwaway keys sign in for free but each recorded denial costs the gateway gas: past the budget,
+    predicted denials get 429 and no transaction, while a granted researcher is still served."""
+    port = free_port()
+    env = _env(homes["gateway"], devchain, ipfs_node, GATEWAY)
+    frugal = GatewayProcess(homes["gateway"], env, port, "--denials-per-minute", "2").start()
+    try:
+        before = len(_records(devchain, world))
+        token = _token(frugal.url, STRANGER)
+        assert [_get(frugal.url, world["id"], token).status_code for _ in range(2)] == [403, 403]
+        spent = _get(frugal.url, world["id"], token)
+        assert spent.status_code == 429 and "not recorded" in _error_line(spent)
+        assert int(spent.headers["Retry-After"]) >= 1
+        assert len(_records(devchain, world)) == before + 2
+        granted = _get(frugal.url, world["id"], _token(frugal.url, RESEARCHER), Range="bytes=0-9")
+        assert granted.status_code == 206 and granted.content == world["data"].read_bytes()[:10]
+    finally:
+        frugal.stop()
+
+
 def test_revocation_stops_the_next_request(run, world, devchain):
     url = world["gateway"].url
     researcher = dev_account(RESEARCHER).address
