@@ -281,7 +281,7 @@ def test_granted_fetch_through_the_gateway(run, world, homes, devchain, tmp_path
     assert "no data key was delivered" in refused
 
 
-def test_stranger_is_denied_and_the_denial_is_recorded(world, devchain):
+def test_stranger_is_denied_and_the_denial_is_recorded(run, world, devchain):
     url = world["gateway"].url
     resp = _get(url, world["id"], _token(url, STRANGER))
     assert resp.status_code == 403
@@ -292,7 +292,44 @@ def test_stranger_is_denied_and_the_denial_is_recorded(world, devchain):
     )
     assert resp.headers["X-Aitrail-Record-Tx"] == body["tx"]
     assert (dev_account(STRANGER).address, False, 1, body["tx"]) in _records(devchain, world)
-    assert b"\x00" not in resp.content[:1] and len(resp.content) < 400  # a reason, never data
+    assert len(resp.content) < 400  # a reason, never data
+    # The audit keeps a gateway-recorded denial in the trail (only an authorised gateway can record it).
+    trail = run("researcher", "audit", "dataset", world["id"])
+    assert trail["trail"][-1]["detail"] == (
+        f"{dev_account(STRANGER).address} via gateway {world['address']}: DENIED, no grant (never granted, "
+        "or revoked) (recorded by the gateway)"
+    )
+    assert trail["strangerAttempts"]["attempts"] == 0
+
+
+def test_the_owner_cannot_deliver_the_key_of_a_gateway_served_dataset(run, world):
+    refused = run(
+        "owner", "access", "deliver", world["id"], dev_account(RESEARCHER).address, account=OWNER, ok=False
+    )
+    assert refused.startswith(f"dataset {world['id']} is served by a gateway")
+
+
+def test_a_corrupted_cached_block_is_dropped_and_read_again(world, homes, devchain, ipfs_node):
+    """The gateway's block cache is re-hashed at every read: a block rotted on its disk is fetched again
+    from the IPFS node, and the researcher gets the right bytes. (A second gateway process on the same
+    home, so that no decrypted segment is still in memory.)"""
+    blocks = sorted((homes["gateway"] / "gateway-cache" / "blocks").rglob("*"))
+    leaves = [p for p in blocks if p.is_file() and p.stat().st_size > 200_000]
+    assert leaves, "the granted fetch filled the cache"
+    victim = leaves[len(leaves) // 2]
+    victim.write_bytes(b"\x00" * victim.stat().st_size)
+    env = _env(homes["gateway"], devchain, ipfs_node, GATEWAY)
+    fresh = GatewayProcess(homes["gateway"], env, free_port()).start()
+    try:
+        resp = _get(fresh.url, world["id"], _token(fresh.url, RESEARCHER))
+    finally:
+        fresh.stop()
+    assert resp.status_code == 200 and resp.content == world["data"].read_bytes()
+    from aitrail.cid import CID
+
+    assert CID.decode(victim.name).verify(victim.read_bytes())  # replaced by the verified block
+    nonces = homes["gateway"] / "gateway-nonces"
+    assert oct(nonces.stat().st_mode & 0o777) == "0o600"
 
 
 def test_range_request_serves_exactly_those_bytes(world):
