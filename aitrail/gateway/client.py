@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from aitrail._files import fsync_dir
 from aitrail.errors import ContentHashMismatchError, GatewayError
-from aitrail.fetch import FetchResult
+from aitrail.fetch import FetchResult, _make_dirs, _remove_dirs
 from aitrail.flows.session import Session
 from aitrail.gateway import siwe
 
@@ -112,7 +112,7 @@ def fetch_via_gateway(
 
     base = base_url.rstrip("/")
     record = session.suite.datasets.get(dataset_id)  # DatasetUnknown, and the hash to verify, from the chain
-    out_dir.mkdir(parents=True, exist_ok=True)
+    created = _make_dirs(out_dir)  # removed again if the fetch fails for good
     partial = out_dir / f".aitrail-gateway-{dataset_id}-{record.content_hash.hex()[:16]}.part"
     cipher = _PartialCipher(bytes(session.key.key), dataset_id, record.content_hash)
     http = requests.Session()
@@ -161,15 +161,20 @@ def fetch_via_gateway(
                 log(f"{exc}; retrying")
                 time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
                 continue
-            if exc.status != 503:
+            if exc.status != 503:  # a final answer: nothing to resume, nothing left behind
                 partial.unlink(missing_ok=True)
+                _remove_dirs(created)
             raise
     else:
         raise GatewayError(
             f"dataset {dataset_id}: the transfer did not complete in {ATTEMPTS} attempts "
             f"(partial kept encrypted, run again to resume)"
         )
-    result = _finish(partial, cipher, out_dir / name, record.content_hash, str(record.cid))
+    try:
+        result = _finish(partial, cipher, out_dir / name, record.content_hash, str(record.cid))
+    except ContentHashMismatchError:
+        _remove_dirs(created)
+        raise
     return GatewayFetch(result, len(txs), resumed, [t for t in txs if t])
 
 

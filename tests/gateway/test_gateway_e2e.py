@@ -630,7 +630,7 @@ def test_corrupt_block_names_the_cid_and_cuts_before_bad_bytes(
                 timeout=200,
             )
             assert str(bad) in refused
-            assert not out.exists() or list(out.iterdir()) == []
+            assert not out.exists()  # not even the folder the fetch created
         finally:
             second.stop()
     finally:
