@@ -171,6 +171,50 @@ class Decryptor:
         return plain
 
 
+class SegmentOpener:
+    """Random access into a ciphertext of known size: which segment holds a plaintext offset, where it
+    starts in the ciphertext, and opening any one segment alone (the final flag follows from the size).
+    This is what lets the gateway answer an HTTP Range request without decrypting from the start."""
+
+    def __init__(self, data_key: bytes, header: bytes, cipher_size: int, what: str = "data") -> None:
+        self.what = what
+        if len(header) != HEADER_SIZE or header[:4] != MAGIC:
+            raise DecryptionError(what, "not aitrail ciphertext (bad magic)")
+        if header[4] != VERSION:
+            raise DecryptionError(what, f"unsupported format version {header[4]}")
+        if not 10 <= header[5] <= 24:
+            raise DecryptionError(what, "bad segment size in header")
+        self.header = header
+        self.segment_size = 1 << header[5]
+        self.sealed_size = self.segment_size + TAG_SIZE
+        body = cipher_size - HEADER_SIZE
+        self.segments = max(1, -(-body // self.sealed_size))
+        self.plain_size = body - self.segments * TAG_SIZE
+        if body - (self.segments - 1) * self.sealed_size < TAG_SIZE:  # the last segment shorter than a tag
+            raise DecryptionError(what, f"a ciphertext of {cipher_size} bytes cannot hold whole segments")
+        self._aead = _file_key(data_key, header[6:22])
+
+    def locate(self, plain_offset: int) -> tuple[int, int, int]:
+        """(segment index, its ciphertext offset, bytes of its plaintext before `plain_offset`)."""
+        index = min(plain_offset // self.segment_size, self.segments - 1)
+        return index, HEADER_SIZE + index * self.sealed_size, plain_offset - index * self.segment_size
+
+    def sealed_length(self, index: int) -> int:
+        if index < self.segments - 1:
+            return self.sealed_size
+        return self.plain_size - index * self.segment_size + TAG_SIZE
+
+    def open(self, index: int, sealed: bytes) -> bytes:
+        final = index == self.segments - 1
+        nonce, aad = _nonce_aad(self.header, index, final)
+        try:
+            return self._aead.decrypt(nonce, sealed, aad)
+        except InvalidTag:
+            raise DecryptionError(
+                self.what, f"wrong key, or the ciphertext was modified (segment {index} fails authentication)"
+            ) from None
+
+
 def encrypt_stream(data_key: bytes, src: Readable, dst: BinaryIO,
                    segment_size: int = DEFAULT_SEGMENT_SIZE) -> int:
     """Encrypt `src` into `dst`; returns the ciphertext size."""

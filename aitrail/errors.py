@@ -365,3 +365,20 @@ class ModelSignatureError(AitrailError):
         super().__init__(f"signature {bundle}: {reason}")
         self.bundle = bundle
         self.reason = reason
+
+
+# --- the access gateway (issue 13) ---
+
+
+class SiweError(AitrailError):
+    """A Sign-In with Ethereum message that is malformed, or does not bind what the gateway requires."""
+
+
+class GatewayError(AitrailError):
+    """The gateway refused a request or broke off a transfer; `status` is the HTTP status (0: none)."""
+
+    def __init__(self, message: str, status: int = 0, tx_hash: str | None = None) -> None:
+        on_record = f" (recorded in transaction {tx_hash})" if tx_hash else ""
+        super().__init__(message + on_record)
+        self.status = status
+        self.tx_hash = tx_hash

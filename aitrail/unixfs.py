@@ -363,6 +363,40 @@ def read_file(get_block: GetBlock, root: CID) -> Iterator[bytes]:
         stack.extend(link.cid for link in reversed(node.links))
 
 
+def read_file_from(get_block: GetBlock, root: CID, offset: int) -> Iterator[bytes]:
+    """The file bytes under `root` from byte `offset` on: whole subtrees before it are skipped by their
+    `blocksizes`, so a ranged read fetches only the blocks on the path to `offset` and after it."""
+    stack: list[tuple[CID, int]] = [(root, offset)]
+    while stack:
+        cid, skip = stack.pop()
+        block = get_block(cid)
+        if cid.codec == RAW:
+            if skip < len(block):
+                yield block[skip:]
+            continue
+        try:
+            node = dagpb.decode_node(block)
+            fs = dagpb.decode_unixfs(node.data or b"")
+        except (CidError, UnicodeDecodeError) as exc:
+            raise DagFormatError(str(cid), str(exc)) from None
+        if fs.type not in (dagpb.T_FILE, dagpb.T_RAW):
+            raise DagFormatError(str(cid), f"UnixFS type {fs.type} is not a file")
+        own = fs.data or b""
+        if skip < len(own):
+            yield own[skip:]
+        skip = max(0, skip - len(own))
+        if len(fs.blocksizes) != len(node.links):
+            raise DagFormatError(str(cid), "blocksizes do not match the links")
+        children: list[tuple[CID, int]] = []
+        for link, size in zip(node.links, fs.blocksizes, strict=True):
+            if skip >= size:
+                skip -= size
+                continue
+            children.append((link.cid, skip))
+            skip = 0
+        stack.extend(reversed(children))
+
+
 def walk_dag(get_block: GetBlock, root: CID) -> Iterator[tuple[CID, bytes]]:
     """Every block reachable from `root` (depth first, each once), for export and pinning."""
     seen: set[bytes] = set()

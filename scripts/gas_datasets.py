@@ -68,6 +68,9 @@ ANCHORS: dict[str, tuple[str, int] | None] = {
     "new version withdrawing 1 record": None,
     "new version withdrawing 10 records": None,
     "deliver key": ("ERC-4907 setUser overwrite", 31_428),
+    "authorise gateway": None,
+    "gateway record allowed": ("Ocean startOrder", 135_048),
+    "gateway record denied": ("event only", 23_736),
 }
 
 # Targets of issue 3 (at most this much gas).
@@ -184,6 +187,11 @@ def measure(txs: dict[str, str] | None = None, calls: dict[str, str] | None = No
     live = committed_register(registry, dataset_input(owner, "deliver-base"), [], owner).return_value
     registry.grantAccess(live, researcher, 0, bytes(32), {"from": owner})
     record("deliver key", registry.deliverKey(live, researcher, h("key-delivered"), {"from": owner}))
+    # The gateway's per-request record (issue 13): the registry decides, the gateway only sends.
+    gateway = accounts[5]
+    record("authorise gateway", registry.setGateway(live, gateway, h("gateway-key"), {"from": owner}))
+    record("gateway record allowed", registry.recordGatewayAccess(live, researcher, {"from": gateway}))
+    record("gateway record denied", registry.recordGatewayAccess(live, outsider, {"from": gateway}))
     return {name: gas[name] for name in ANCHORS}
 
 

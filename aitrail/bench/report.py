@@ -269,6 +269,42 @@ def e2e_md(e: dict[str, Any], demo: dict[str, Any] | None) -> list[str]:
 # ------------------------------------------------------------------------------------------ growth
 
 
+def _gateway_rows(g: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    header = ["clients", "gateway MiB/s", "static MiB/s", "ratio"]
+    rows = [["1 (cold cache)", f"{g['cold_bytes_per_s'] / 2**20:,.1f}", "-", "-"]]
+    rows += [[str(r["clients"]), f"{r['gateway_bytes_per_s'] / 2**20:,.1f}",
+              f"{r['static_bytes_per_s'] / 2**20:,.1f}", _r(r["ratio"])] for r in g["rows"]]
+    return header, rows
+
+
+def _gateway_summary(g: dict[str, Any]) -> str:
+    gas = g["gas_per_recorded_attempt"]
+    spent = f"{gas['min']:,}-{gas['max']:,}" if gas else "-"
+    return (f"gateway peak RSS {g['gateway_peak_rss_bytes'] / 2**20:,.0f} MiB; gas per recorded attempt "
+            f"{spent} (Ocean startOrder 135,048; event only 23,736); a stranger's {g['stranger_requests']} "
+            f"requests during the largest run, {g['stranger_served']} served")
+
+
+def gateway_text(g: dict[str, Any]) -> str:
+    header, rows = _gateway_rows(g)
+    head = f"Access gateway vs python -m http.server, {g['size_bytes'] / 2**20:,.0f} MiB per client"
+    return "\n".join([head, *text_table(header, rows), _gateway_summary(g)])
+
+
+def gateway_md(g: dict[str, Any]) -> list[str]:
+    header, rows = _gateway_rows(g)
+    return [
+        f"Concurrent researchers each fetching the {g['size_bytes'] / 2**20:,.0f} MiB dataset through "
+        "`aitrail gateway serve` (SIWE sign-in, an on-chain record per request, AES-GCM decryption), "
+        "against `python -m http.server` serving the same plaintext, in the same run and with the same "
+        "client. The first transfer fills the gateway's block cache from the IPFS node (cold).",
+        "",
+        *_md_table(header, rows, {1, 2, 3}),
+        "",
+        _gateway_summary(g) + ".",
+    ]
+
+
 def _growth_rows(g: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     sizes = g["sizes"]
     header = ["operation", *[f"gas N={n:,}" for n in sizes], *[f"time N={n:,}" for n in sizes], "gas grows"]
@@ -345,6 +381,14 @@ def targets_rows(sections: dict[str, Any]) -> list[list[str]]:
     if "e2e" in sections and sections["e2e"]["result"].get("demo_seconds"):
         d = sections["e2e"]["result"]["demo_seconds"]
         add(f"`make demo` < {DEMO_TARGET_S:.0f} s after set-up", _s(d["min"]), d["min"] < DEMO_TARGET_S)
+    if "gateway" in sections:
+        g = sections["gateway"]["result"]
+        top = max(g["rows"], key=lambda r: r["clients"])
+        add(f"gateway ≥ 0.5x the static server's throughput at {top['clients']} clients",
+            f"{top['ratio']:.2f}x", top["ratio"] >= 0.5)
+        rss = g["gateway_peak_rss_bytes"] / 2**20
+        add("gateway peak RSS < 256 MiB", f"{rss:.0f} MiB", rss < 256)
+        add("no request without a grant served", str(g["stranger_served"]), g["stranger_served"] == 0)
     return rows
 
 
@@ -372,6 +416,7 @@ def readme_section(results: dict[str, Any]) -> str:
         ("merkle", "### Merkle tree vs @openzeppelin/merkle-tree", lambda r: merkle_md(r)),
         ("e2e", "### End-to-end latency", lambda r: e2e_md(r["flows"], r.get("demo_seconds"))),
         ("growth", "### How cost grows", lambda r: growth_md(r)),
+        ("gateway", "### Access gateway", lambda r: gateway_md(r)),
     ]
     targets = targets_rows(sections)
     if targets:

@@ -246,6 +246,28 @@ class DatasetRegistryClient(_Client):
         (event,) = self.receipt_events(receipt, "AccessLogged")
         return bool(event["args"]["allowed"]), receipt
 
+    def publish_gateway_key(self, public_key: bytes) -> TxReceipt:
+        return self.send("publish the gateway's public key", "publishGatewayKey", public_key)
+
+    def set_gateway(self, dataset_id: int, gateway: str, key_ref: bytes) -> TxReceipt:
+        action = "authorise" if key_ref != bytes(32) else "remove"
+        return self.send(
+            f"{action} gateway {gateway} for dataset {dataset_id}", "setGateway", dataset_id,
+            address(gateway), key_ref,
+        )
+
+    def is_gateway(self, dataset_id: int, gateway: str) -> bool:
+        return bool(self.call("isGateway", dataset_id, address(gateway)))
+
+    def record_gateway_access(self, dataset_id: int, researcher: str) -> tuple[bool, int, TxReceipt]:
+        """(allowed, reason code, receipt): the registry decides at the block the record is mined in."""
+        receipt = self.send(
+            f"record {researcher}'s attempt on dataset {dataset_id}", "recordGatewayAccess", dataset_id,
+            address(researcher),
+        )
+        (event,) = self.receipt_events(receipt, "GatewayAccessRecorded")
+        return bool(event["args"]["allowed"]), int(event["args"]["reason"]), receipt
+
     def limits(self) -> tuple[int, int, int]:
         """(default, min, max) grant duration in seconds."""
         return (

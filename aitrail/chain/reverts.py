@@ -76,6 +76,8 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     "AccessGrantExpired": lambda v: (
         f"the grant of {v[1]} on dataset {v[0]} expired on {date(v[2])}; grant access again first"
     ),
+    "GatewayUnauthorized": lambda v: f"{v[1]} is not an authorised gateway of dataset {v[0]}",
+    "GatewayZero": lambda v: f"the gateway of dataset {v[0]} cannot be the zero address",
     "AccessBatchSizeInvalid": lambda v: f"a batch of {v[0]} grantees is outside 1..{v[1]}",
     "AccessBatchLengthMismatch": lambda v: f"{v[0]} grantees but {v[1]} key references",
     "AccessPublicKeyInvalid": lambda v: "the public key is not 64 bytes (x ‖ y)",

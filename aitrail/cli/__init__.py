@@ -94,6 +94,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "records": ("records", "Prove that a record is in a dataset version, and verify such proofs on-chain."),
     "rewards": ("rewards", "Reward token balance, claimable rewards, claims."),
     "audit": ("audit", "Rebuild the trail of a dataset or a model from chain events alone."),
+    "gateway": (
+        "gateway",
+        "Serve datasets through a gateway that checks and records every attempt on-chain.",
+    ),
 }
 
 

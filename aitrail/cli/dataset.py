@@ -246,9 +246,25 @@ def withdraw_records_(
     show_default=True,
     help="Directory to write the file into.",
 )
+@click.option("--gateway", "gateway_url", metavar="URL",
+              help="Fetch through this access gateway (SIWE sign-in; resumes after a cut).")
 @click.pass_obj
-def fetch(ctx: CliContext, dataset_id: int, out_dir: Path) -> None:
+def fetch(ctx: CliContext, dataset_id: int, out_dir: Path, gateway_url: str | None) -> None:
     """Log the attempt on-chain, then fetch, decrypt, verify against the on-chain hash, write atomically."""
+    if gateway_url:
+        from aitrail.gateway.client import fetch_via_gateway
+
+        g = fetch_via_gateway(ctx.session, dataset_id, gateway_url, out_dir,
+                              log=lambda line: click.echo(line, err=True))
+        r = g.result
+        ctx.emit(
+            {"id": dataset_id, "path": str(r.path), "size": r.size, "sha256": "0x" + r.sha256.hex(),
+             "gateway": gateway_url, "attempts": g.attempts, "resumedAt": g.resumed_at,
+             "recordTxs": g.record_txs},
+            f"dataset {dataset_id} → {r.path} ({r.size} bytes via the gateway, sha256 verified against the "
+            "chain)",
+        )
+        return
     r = fetch_dataset(ctx.session, dataset_id, out_dir)
     ctx.emit(
         {"id": dataset_id, "path": str(r.path), "size": r.size, "sha256": "0x" + r.sha256.hex()},

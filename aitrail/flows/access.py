@@ -140,8 +140,15 @@ def grant_access(
     days: int = 30,
     public_key: bytes | None = None,
 ) -> Grant:
+    from aitrail.flows.gateway import gateway_served  # deferred: that module builds on this one
+
     grantee = checked_address(account)
-    key_ref = _wrapped_key_ref(session, dataset_id, grantee, public_key)
+    # A gateway-served dataset is delivered by its gateway: the researcher never receives the data key.
+    if gateway_served(session, dataset_id):
+        _check_grantor(session, dataset_id)
+        key_ref = ZERO32
+    else:
+        key_ref = _wrapped_key_ref(session, dataset_id, grantee, public_key)
     expires, receipt = session.suite.datasets.grant(dataset_id, grantee, days * DAY, key_ref)
     return Grant(dataset_id, grantee, expires, key_ref, receipt["transactionHash"].to_0x_hex())
 
@@ -149,9 +156,16 @@ def grant_access(
 def deliver_key(session: Session, dataset_id: int, account: str) -> Grant:
     """Deliver the data key to a grantee whose grant carries none (one bought through the market): the
     registry's `deliverKey` records the key reference in an event and leaves the expiry as it was."""
+    from aitrail.flows.gateway import gateway_served  # deferred: that module builds on this one
+
     grantee = checked_address(account)
     registry = session.suite.datasets
     _check_grantor(session, dataset_id)
+    if gateway_served(session, dataset_id):
+        raise AitrailError(
+            f"dataset {dataset_id} is served by a gateway: its researchers fetch through the gateway "
+            "(`dataset fetch --gateway URL`) and never receive the data key"
+        )
     # Checked before the wrapped key is stored, so a refused delivery leaves no block behind.
     if registry.is_withdrawn(dataset_id):
         raise ContractRevertError(MESSAGES["DatasetIsWithdrawn"]((dataset_id,)), "DatasetIsWithdrawn", {})

@@ -19,6 +19,7 @@ from web3.types import EventData
 from aitrail.chain.contracts import _Client
 from aitrail.flows._common import BlockClock, tokens, when
 from aitrail.flows.access import purpose_text
+from aitrail.flows.gateway import REASONS
 from aitrail.flows.models import _model_name, resolve_model
 from aitrail.flows.records import stale_citations
 from aitrail.flows.session import Session
@@ -114,6 +115,16 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         row["account"], row["allowed"] = str(log["args"]["account"]), bool(log["args"]["allowed"])
     rows += logged
     rows += _rows(
+        session, reg, "GatewaySet",
+        lambda a: f"gateway {a['gateway']} " + (
+            "authorised (data key wrapped for it)" if bytes(a["keyRef"]) != bytes(32) else "removed"
+        ),
+        **d,
+    )
+    # Recorded by an authorised gateway, decided by the registry: not self-reported, so never summarised
+    # away as a stranger's noise.
+    rows += _rows(session, reg, "GatewayAccessRecorded", _gateway_attempt, **d)
+    rows += _rows(
         session,
         reg,
         "RecordsWithdrawn",
@@ -152,6 +163,11 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         "strangerAttempts": strangers,
         "flags": stale_citations(session, dataset_id),
     }
+
+
+def _gateway_attempt(a: dict[str, Any]) -> str:
+    verdict = "ALLOWED" if a["allowed"] else f"DENIED, {REASONS.get(int(a['reason']), a['reason'])}"
+    return f"{a['researcher']} via gateway {a['gateway']}: {verdict} (recorded by the gateway)"
 
 
 def _mark_key_deliveries(session: Session, reg: _Client, rows: list[dict[str, Any]], dataset_id: int) -> None:

@@ -168,6 +168,11 @@ abstract contract AccessGrants is DatasetCatalog {
 
     // ---------------------------------------------------------------- internal
 
+    /// @dev The stored expiry of a grant (0: none); the dataset must exist.
+    function _grantExpiresAt(uint256 datasetId, address account) internal view returns (uint256) {
+        return _grants[_grantKey(datasetId, account)].expiresAt;
+    }
+
     function _hasAccess(uint256 datasetId, address account) private view returns (bool) {
         (address owner, bool withdrawn) = _ownerAndStatus(datasetId);
         if (owner == address(0) || withdrawn) return false;
@@ -207,7 +212,7 @@ abstract contract AccessGrants is DatasetCatalog {
     /// @dev Dataset id in the high 96 bits, grantee in the low 160: distinct pairs give distinct keys for
     ///      every registered id (ids are consecutive from 1, far below 2^96; unknown ids never reach here
     ///      with a write, and reads for them return before using the key).
-    function _grantKey(uint256 datasetId, address grantee) private pure returns (uint256) {
+    function _grantKey(uint256 datasetId, address grantee) internal pure returns (uint256) {
         return (datasetId << 160) | uint256(uint160(grantee));
     }
 
@@ -230,7 +235,7 @@ abstract contract AccessGrants is DatasetCatalog {
 
     /// @dev 64 bytes x ‖ y whose Ethereum address (last 20 bytes of its keccak256) is the sender. That
     ///      also makes it a curve point: finding other bytes with the sender's address is a preimage attack.
-    function _checkPublicKey(bytes calldata publicKey) private view {
+    function _checkPublicKey(bytes calldata publicKey) internal view {
         if (publicKey.length != 64) revert AccessPublicKeyInvalid(publicKey);
         address keyAddress = address(uint160(uint256(keccak256(publicKey))));
         if (keyAddress != msg.sender) revert AccessPublicKeyNotSender(keyAddress, msg.sender);
