@@ -5,8 +5,9 @@ Public providers refuse a range with too many blocks or results, each in its own
   Alchemy    -32602 "Log response size exceeded. ... this block range should work: [0x.., 0x..]"
              -32600/-32602 "eth_getLogs is limited to a 2000 block range" (free tier)
   QuickNode  -32614 "eth_getLogs is limited to a 10000 range" (5 on the free plan)
-A refused range is halved (or cut to the range the provider suggests), and the span doubles again after
-each accepted one, up to MAX_SPAN. Other errors are not range errors and stop the read.
+A refused range is halved (or cut to the range the provider suggests); the span doubles again after
+GROW_AFTER accepted ranges in a row, up to MAX_SPAN (doubling after each one would have every other call
+refused on a provider whose limit sits between the two sizes). Other errors are not range errors and stop the read.
 
 Requests go out raw (`provider.make_request`): web3's log formatters cost more than the index's own
 decoding, and the rows are stored raw anyway.
@@ -23,6 +24,7 @@ from aitrail.errors import ChainError
 
 START_SPAN = 2_000
 MAX_SPAN = 100_000
+GROW_AFTER = 4
 
 RANGE_PATTERNS = re.compile(
     r"query returned more than|log response size exceeded|block range|range is too (large|wide)|"
@@ -69,6 +71,7 @@ class AdaptiveLogReader:
         self.max_span = max_span
         self.refusals = 0
         self.calls = 0
+        self.streak = 0
 
     def chunks(self, addresses: list[str], start: int, end: int) -> Iterator[Chunk]:
         """Consecutive accepted ranges covering start..end, each with its logs (`removed` ones dropped)."""
@@ -82,6 +85,7 @@ class AdaptiveLogReader:
                 if not is_range_refusal(exc):
                     raise
                 self.refusals += 1
+                self.streak = 0
                 if hi == start:
                     raise ChainError(
                         f"the RPC endpoint refuses eth_getLogs even for the single block {start}: "
@@ -95,4 +99,6 @@ class AdaptiveLogReader:
                 self.calls += 1
             yield Chunk(start, hi, [log for log in logs if not log.get("removed")])
             start = hi + 1
-            self.span = min(self.max_span, self.span * 2)
+            self.streak += 1
+            if self.streak >= GROW_AFTER:
+                self.span, self.streak = min(self.max_span, self.span * 2), 0
