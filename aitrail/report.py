@@ -49,7 +49,9 @@ def to_html(title: str, result: dict[str, Any], facts: list[tuple[str, str]]) ->
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        # No script, no fetch: even markup that slipped past escaping could not run or call out.
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         '<table class="facts">',
@@ -126,7 +128,8 @@ def lineage_svg(graph: dict[str, Any]) -> str:
         (x1, y1), (x2, y2) = at[edge["from"]], at[edge["to"]]
         out.append(
             f'<line x1="{x1 + NODE_W}" y1="{y1 + NODE_H // 2}" x2="{x2}" y2="{y2 + NODE_H // 2}" '
-            f'stroke="#555" stroke-width="1.5" marker-end="url(#arrow)"><title>{escape(edge["kind"])}</title></line>'
+            f'stroke="#555" stroke-width="1.5" marker-end="url(#arrow)">'
+            f"<title>{escape(edge['kind'])}</title></line>"
         )
     for node in graph["nodes"]:
         x, y = at[node["id"]]
@@ -138,9 +141,11 @@ def lineage_svg(graph: dict[str, Any]) -> str:
         out += [
             f'<g class="node {escape(node["kind"])}{" flagged" if node["flagged"] else ""}" '
             f'data-id="{escape(node["id"])}">',
-            f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" stroke="{stroke}" '
+            f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" '
+            f'stroke="{stroke}" '
             f'stroke-width="{width_line}"{dash}/>',
-            f'<text x="{x + 8}" y="{y + 18}" font-size="13" font-weight="bold">{escape(_short(node["label"]))}</text>',
+            f'<text x="{x + 8}" y="{y + 18}" font-size="13" font-weight="bold">'
+            f"{escape(_short(node['label']))}</text>",
             f'<text x="{x + 8}" y="{y + 36}" font-size="11" fill="{"#a00" if node["flagged"] else "#333"}">'
             f"{escape(_short(notes))}</text>",
             f"<title>{escape(node['label'])}: {escape(notes)}</title></g>",

@@ -54,8 +54,9 @@ class _Chain:
         self.url, self.http = url, requests.Session()
 
     def call(self, method: str, params: list[Any]) -> Any:
-        answer = self.http.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
-                                timeout=300).json()
+        answer = self.http.post(
+            self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=300
+        ).json()
         if "error" in answer:
             raise SystemExit(f"error: {method}: {answer['error']}")
         return answer["result"]
@@ -78,8 +79,13 @@ class _Chain:
 
 def _cli(env: dict[str, str], *args: str) -> tuple[dict[str, Any] | None, float]:
     t0 = time.perf_counter()
-    proc = subprocess.run([str(Path(sys.executable).with_name("aitrail")), "--json", *args], env=env,
-                          capture_output=True, text=True, cwd=env["AITRAIL_HOME"])
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("aitrail")), "--json", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=env["AITRAIL_HOME"],
+    )
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"error: aitrail {' '.join(args)}: {proc.stderr.strip()[-500:]}")
@@ -88,8 +94,9 @@ def _cli(env: dict[str, str], *args: str) -> tuple[dict[str, Any] | None, float]
 
 
 def _child(env: dict[str, str], code: str) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          cwd=env["AITRAIL_HOME"])
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=env["AITRAIL_HOME"]
+    )
     if proc.returncode != 0:
         raise SystemExit(f"error: bench child failed: {proc.stderr.strip()[-800:]}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -152,7 +159,7 @@ def _events(chain: _Chain, registry: str, burst: str, count: int, salt: int) -> 
 
 
 def _selector(signature: str) -> str:
-    from eth_utils import keccak
+    from eth_utils.crypto import keccak
 
     return keccak(text=signature)[:4].hex()
 
@@ -176,16 +183,34 @@ def run_size(n: int, env_base: dict[str, str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="aitrail-bench-index-") as tmp:
         home = Path(tmp)
         port = _free_port()
-        env = {**env_base, "AITRAIL_HOME": str(home), "AITRAIL_LOCAL_PORT": str(port), "AITRAIL_NO_PROGRESS": "1"}
+        env = {
+            **env_base,
+            "AITRAIL_HOME": str(home),
+            "AITRAIL_LOCAL_PORT": str(port),
+            "AITRAIL_NO_PROGRESS": "1",
+        }
         try:
             _cli(env, "deploy")
             (home / "d.csv").write_text("id,age\np1,54\np2,61\n")
-            _cli(env, "--account", "anvil1", "dataset", "register", "d.csv", "--name", "bench", "--license", "CC0")
+            _cli(
+                env,
+                "--account",
+                "anvil1",
+                "dataset",
+                "register",
+                "d.csv",
+                "--name",
+                "bench",
+                "--license",
+                "CC0",
+            )
             chain = _Chain(f"http://127.0.0.1:{port}")
             book = json.loads(next((home / "deployments").glob("*.json")).read_text())
             registry = book["DatasetRegistry"]
             artifact = json.loads(BURST_ARTIFACT.read_text())
-            code = artifact["bytecode"] if artifact["bytecode"].startswith("0x") else "0x" + artifact["bytecode"]
+            code = (
+                artifact["bytecode"] if artifact["bytecode"].startswith("0x") else "0x" + artifact["bytecode"]
+            )
             burst = chain.send(SENDER, None, code)["contractAddress"]
             t0 = time.perf_counter()
             _events(chain, registry, burst, max(0, n - 1), salt=1)  # + the registration itself
@@ -223,7 +248,8 @@ def run_size(n: int, env_base: dict[str, str]) -> dict[str, Any]:
                 "rescan_library_seconds": rescan["seconds"],
                 "rescan_rows": rescan["rows"],
                 "library_rows": library["rows"],
-                "same_trail_size": rescan["rows"] == library["rows"] and rescan["strangers"] == library["strangers"],
+                "same_trail_size": rescan["rows"] == library["rows"]
+                and rescan["strangers"] == library["strangers"],
                 "startup_wall": startup_wall,
             }
         finally:
@@ -232,10 +258,16 @@ def run_size(n: int, env_base: dict[str, str]) -> dict[str, Any]:
 
 def run(sizes: list[int]) -> dict[str, Any]:
     if not BURST_ARTIFACT.is_file():
-        subprocess.run([str(Path(sys.executable).with_name("brownie")), "compile"], cwd=ROOT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [str(Path(sys.executable).with_name("brownie")), "compile"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     env = dict(os.environ)
-    for var in [v for v in env if v.startswith("AITRAIL_PASSWORD") or v in ("AITRAIL_ACCOUNT", "AITRAIL_RPC_URL")]:
+    for var in [
+        v for v in env if v.startswith("AITRAIL_PASSWORD") or v in ("AITRAIL_ACCOUNT", "AITRAIL_RPC_URL")
+    ]:
         env.pop(var)
     rows = []
     for n in sizes:

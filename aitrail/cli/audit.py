@@ -28,7 +28,10 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
         help="text (a table), json (as --json), csv (one row per event), html (report with lineage).",
     )(command)
     return click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to FILE instead of stdout.",
     )(command)
 
 
@@ -37,8 +40,15 @@ def audit() -> None:
     """Rebuild the trail of a dataset or a model from chain events alone."""
 
 
-def _emit(ctx: CliContext, r: dict[str, Any], head: str, title: str, facts: list[tuple[str, str]],
-          fmt: str, output: Path | None) -> None:
+def _emit(
+    ctx: CliContext,
+    r: dict[str, Any],
+    head: str,
+    title: str,
+    facts: list[tuple[str, str]],
+    fmt: str,
+    output: Path | None,
+) -> None:
     from aitrail.flows import trail_table
 
     index = r["index"]
@@ -105,7 +115,9 @@ def model(
     """Registration, versions, datasets cited, parents, deprecations, aliases, rewards paid."""
     from aitrail.flows import model_trail
 
-    r = model_trail(ctx.session, reference, sync=not no_sync, confirmations=confirmations, lineage=fmt == "html")
+    r = model_trail(
+        ctx.session, reference, sync=not no_sync, confirmations=confirmations, lineage=fmt == "html"
+    )
     head = f"model {r['model']!r} (id {r['modelId']}), owner {r['owner']}"
     facts = [("model", str(r["model"])), ("model id", str(r["modelId"])), ("owner", str(r["owner"]))]
     _emit(ctx, r, head, f"Audit trail of model {r['model']}", facts, fmt, output)

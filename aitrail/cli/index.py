@@ -37,7 +37,9 @@ def sync(ctx: CliContext, confirmations: int | None) -> None:
         f"{r.calls} eth_getLogs calls, {r.refusals} refused for their size; next range {r.span} blocks",
     ]
     if r.reorg_at is not None:
-        lines.append(f"reorg: blocks from {r.reorg_at} were replaced; {r.dropped_logs} events dropped and re-read")
+        lines.append(
+            f"reorg: blocks from {r.reorg_at} were replaced; {r.dropped_logs} events dropped and re-read"
+        )
     ctx.emit(r.as_dict(), "\n".join(lines))
 
 

@@ -24,12 +24,17 @@ class _Graph:
         if key not in self.nodes:
             reg = self.session.suite.datasets
             withdrawn = bool(reg.events("DatasetWithdrawn", datasetId=dataset_id))
-            records = sum(len(e["args"]["leaves"]) for e in reg.events("RecordsWithdrawn", datasetId=dataset_id))
+            records = sum(
+                len(e["args"]["leaves"]) for e in reg.events("RecordsWithdrawn", datasetId=dataset_id)
+            )
             notes = (["WITHDRAWN"] if withdrawn else []) + (
                 [f"{records} record(s) withdrawn"] if records else []
             )
             self.nodes[key] = {
-                "id": key, "kind": "dataset", "label": f"dataset {dataset_id}", "notes": notes,
+                "id": key,
+                "kind": "dataset",
+                "label": f"dataset {dataset_id}",
+                "notes": notes,
                 "flagged": withdrawn or records > 0,
             }
         return key
@@ -42,7 +47,9 @@ class _Graph:
             if model_id not in self._names:
                 self._names[model_id] = _model_name(self.session, model_id)
             self.nodes[key] = {
-                "id": key, "kind": "model", "label": f"{self._names[model_id]} v{version['number']}",
+                "id": key,
+                "kind": "model",
+                "label": f"{self._names[model_id]} v{version['number']}",
                 "notes": [f"version id {version_id}"] + (["deprecated"] if version["deprecated"] else []),
                 "flagged": False,
             }

@@ -7,7 +7,8 @@ Public providers refuse a range with too many blocks or results, each in its own
   QuickNode  -32614 "eth_getLogs is limited to a 10000 range" (5 on the free plan)
 A refused range is halved (or cut to the range the provider suggests); the span doubles again after
 GROW_AFTER accepted ranges in a row, up to MAX_SPAN (doubling after each one would have every other call
-refused on a provider whose limit sits between the two sizes). Other errors are not range errors and stop the read.
+refused on a provider whose limit sits between the two sizes). Other errors are not range errors and stop
+the read.
 
 Requests go out raw (`provider.make_request`): web3's log formatters cost more than the index's own
 decoding, and the rows are stored raw anyway.
@@ -92,7 +93,9 @@ class AdaptiveLogReader:
                         f"{exc.message}"
                     ) from None
                 proposed = suggested_end(exc, start)
-                smaller = proposed - start + 1 if proposed is not None and proposed < hi else (hi - start + 1) // 2
+                smaller = (
+                    proposed - start + 1 if proposed is not None and proposed < hi else (hi - start + 1) // 2
+                )
                 self.span = max(1, smaller)
                 continue
             finally:

@@ -63,7 +63,8 @@ class IndexStore:
 
     def add_source(self, address: str, contract: str, from_block: int) -> None:
         self.db.execute(
-            "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?)", (address, contract, from_block, from_block - 1)
+            "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?)",
+            (address, contract, from_block, from_block - 1),
         )
 
     def commit_range(
@@ -122,7 +123,9 @@ class IndexStore:
         try:
             dropped = cur.execute("DELETE FROM logs WHERE block > ?", (block,)).rowcount
             cur.execute("DELETE FROM blocks WHERE number > ?", (block,))
-            cur.execute("UPDATE sources SET synced_to = max(from_block - 1, ?) WHERE synced_to > ?", (block, block))
+            cur.execute(
+                "UPDATE sources SET synced_to = max(from_block - 1, ?) WHERE synced_to > ?", (block, block)
+            )
             cur.execute("DELETE FROM tx_to WHERE tx_hash NOT IN (SELECT tx_hash FROM logs)")
             cur.execute("COMMIT")
         except BaseException:

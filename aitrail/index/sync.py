@@ -126,7 +126,9 @@ class EventIndex:
         start = int(book.get("deployedAtBlock", "0"))
         shipped = set(abi.names())
         contracts = {
-            str(at): (name, start) for name, at in book.items() if name in shipped and str(at).startswith("0x")
+            str(at): (name, start)
+            for name, at in book.items()
+            if name in shipped and str(at).startswith("0x")
         }
         session.suite  # noqa: B018 - NotDeployedError before an empty index is created
         return cls(
@@ -216,8 +218,7 @@ class EventIndex:
                 continue
             stamp = log.get("blockTimestamp")
             if stamp is None:  # nodes older than the blockTimestamp field: one header per block
-                header = self._header(number) or {}
-                stamp = header.get("timestamp")
+                stamp = (self._header(number) or {}).get("timestamp")
             blocks[number] = (bytes.fromhex(log["blockHash"][2:]), None if stamp is None else int(stamp, 16))
         if chunk.end not in blocks:
             header = self._header(chunk.end)

@@ -27,7 +27,7 @@ def home(tmp_path_factory):
         data = root / "cohort.csv"
         data.write_text("id,age\np1,54\np2,61\np3,70\n")
         cli("dataset", "register", data, "--name", EVIL, "--license", "CC0", account=OWNER)
-        cli("access", "request", 1, "--days", "3", "--purpose", "=HYPERLINK(\"x\")", account=RESEARCHER)
+        cli("access", "request", 1, "--days", "3", "--purpose", '=HYPERLINK("x")', account=RESEARCHER)
         cli("access", "grant", 1, dev_account(RESEARCHER).address, "--days", "3", account=OWNER)
         weights = root / "weights.bin"
         weights.write_bytes(b"weights v1")
@@ -129,18 +129,30 @@ def _png_variance(path):
     return sum((g - mean) ** 2 for g in greys) / len(greys)
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def test_chromium_renders_the_report(home, tmp_path):
     browser = shutil.which("chromium")
     if browser is None:
-        pytest.skip("chromium is not installed (make setup installs the Debian package as root; it could not)")
+        pytest.skip(
+            "chromium is not installed (make setup installs the Debian package as root; it could not)"
+        )
     report = home / "report.html"
     cli("audit", "dataset", 1, "--format", "html", "-o", report)
     common = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([*common, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120)
+    dom = subprocess.run(
+        [*common, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     trail = cli("audit", "dataset", 1, "--no-sync")["trail"]
     rendered = [a for t, a in _elements(dom.stdout) if t == "tr" and "data-event" in a]
@@ -148,7 +160,11 @@ def test_chromium_renders_the_report(home, tmp_path):
     assert 'id="lineage"' in dom.stdout and "alert(1)" in dom.stdout  # the name is there, as text
     assert not [t for t, _ in _elements(dom.stdout) if t in ("script", "img")]
     shot = tmp_path / "shot.png"
-    run = subprocess.run([*common, f"--screenshot={shot}", "--window-size=1200,900", report.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [*common, f"--screenshot={shot}", "--window-size=1200,900", report.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
     assert _png_variance(shot) > 100  # text, table and drawing, not a blank page

@@ -5,6 +5,7 @@ blocks); a sync killed with SIGKILL mid-way; incremental syncs; the audit readin
 Tests in this module share one chain and run in file order: a later one builds on earlier state.
 """
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -53,8 +54,11 @@ def log_attempts(count, accounts=LOGGERS):
 
 
 def rpc(method, params):
-    answer = requests.post(Settings.resolve(None, None).rpc_url, json={
-        "jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30).json()
+    answer = requests.post(
+        Settings.resolve(None, None).rpc_url,
+        json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+        timeout=30,
+    ).json()
     return answer["result"]
 
 
@@ -85,7 +89,7 @@ def test_sync_through_a_capped_provider_adapts_its_ranges_and_misses_nothing(hom
     covered = sorted(accepted)
     start = int(session().book.load(31337)["deployedAtBlock"])
     assert covered[0][0] == start and covered[-1][1] == r["syncedTo"]
-    assert all(b[0] == a[1] + 1 for a, b in zip(covered, covered[1:], strict=False))
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(covered))
     assert indexed_logs(home) == raw_logs(r["syncedTo"])
     assert r["totalLogs"] == len(raw_logs(r["syncedTo"]))
 
@@ -97,8 +101,13 @@ def test_alchemy_shaped_refusals_are_understood_too(home, tmp_path):
     (tmp_path / "deployments" / "31337.json").write_text((home / "deployments" / "31337.json").read_text())
     with CappedRpc(upstream, max_blocks=6, max_results=2, style="alchemy") as proxy:
         env = {**os.environ, "AITRAIL_HOME": str(tmp_path)}
-        out = subprocess.run([AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
-                             env=env, capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert out.returncode == 0, out.stderr
     assert {why for _, _, why in proxy.refused} == {"blocks", "results"}
     assert indexed_logs(tmp_path) == raw_logs(int(rpc("eth_blockNumber", []), 16))
@@ -177,8 +186,12 @@ def test_a_sync_killed_mid_way_is_completed_by_the_next_with_no_gap_and_no_dupli
                 return 0
 
     with CappedRpc(upstream, max_blocks=3, max_results=1000, delay=0.15) as proxy:
-        child = subprocess.Popen([AITRAIL, "--rpc-url", proxy.url, "index", "sync"],
-                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        child = subprocess.Popen(
+            [AITRAIL, "--rpc-url", proxy.url, "index", "sync"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         wait_until(lambda: stored_ranges() >= 4)
         os.kill(child.pid, signal.SIGKILL)
         child.wait(10)
@@ -186,8 +199,13 @@ def test_a_sync_killed_mid_way_is_completed_by_the_next_with_no_gap_and_no_dupli
         killed_at = len(proxy.ranges)
         latest = int(rpc("eth_blockNumber", []), 16)
         assert stored_ranges() < latest  # killed before the end
-        out = subprocess.run([AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
-                             env=env, capture_output=True, text=True, timeout=300)
+        out = subprocess.run(
+            [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert out.returncode == 0, out.stderr
     assert indexed_logs(tmp_path) == raw_logs(latest)  # no gap, no duplicate
     resumed = proxy.ranges[killed_at:]
