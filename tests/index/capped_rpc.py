@@ -6,6 +6,11 @@ QuickNode's or Alchemy's block-range error) or whose answer holds more than `max
 with Infura's -32005, or Alchemy's "Log response size exceeded", each with a suggested range as they give
 one). It records every eth_getLogs range it was asked for, and can slow each one down (`delay`) so a test
 can kill a sync mid-way.
+
+Two more provider behaviours Anvil cannot produce itself, injected (stand-ins, named as such):
+`removed_copies` adds to each answer a copy of every log marked `"removed": true` (what a node returns
+for a log of a block reorganised away while it answers), and `no_finalized` answers the `finalized` block
+tag with the error of a node that does not know it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ class CappedRpc:
         assert style in STYLES
         self.upstream, self.max_blocks, self.max_results = upstream, max_blocks, max_results
         self.style, self.delay = style, delay
+        self.removed_copies = False
+        self.no_finalized = False
         self.ranges: list[tuple[int, int]] = []  # every eth_getLogs range asked for
         self.refused: list[tuple[int, int, str]] = []
         self.url = ""
@@ -67,6 +74,18 @@ class CappedRpc:
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = json.loads(await request.read())
+        if (
+            self.no_finalized
+            and body.get("method") == "eth_getBlockByNumber"
+            and body["params"][0] == "finalized"
+        ):
+            return web.json_response(
+                {
+                    "jsonrpc": "2.0",
+                    "id": body.get("id"),
+                    "error": {"code": -32602, "message": "invalid block tag"},
+                }
+            )
         if body.get("method") != "eth_getLogs":
             return web.json_response(await self._forward(body))
         query = body["params"][0]
@@ -83,6 +102,12 @@ class CappedRpc:
             # Providers suggest a range that would have fit: up to the block before the cap was reached.
             last = int(answer["result"][self.max_results]["blockNumber"], 16)
             return self._error(body, self._result_error(lo, max(lo, last - 1)), lo, hi, "results")
+        if self.removed_copies and "result" in answer:
+            ghosts = [
+                {**log, "removed": True, "logIndex": hex(int(log["logIndex"], 16) + 1000)}
+                for log in answer["result"]
+            ]
+            answer["result"] = answer["result"] + ghosts
         return web.json_response(answer)
 
     def _error(self, body: dict[str, Any], error: dict[str, Any], lo: int, hi: int, why: str) -> web.Response:

@@ -6,6 +6,7 @@ Tests in this module share one chain and run in file order: a later one builds o
 """
 
 import itertools
+import json
 import os
 import signal
 import sqlite3
@@ -20,6 +21,8 @@ from aitrail.chain.accounts import dev_account
 from aitrail.config import Settings
 from aitrail.flows import Session
 from aitrail.flows.audit import _dataset_trail
+from aitrail.index import EventIndex
+from aitrail.index.logs import RpcError
 from tests.cli_support import cli, private_home
 from tests.index.capped_rpc import CappedRpc, wait_until
 
@@ -128,8 +131,6 @@ def test_the_audit_from_the_index_equals_the_full_rescan_and_a_resync_reads_only
 
 
 def _json(rows):
-    import json
-
     return json.loads(json.dumps(rows, default=str))
 
 
@@ -210,3 +211,84 @@ def test_a_sync_killed_mid_way_is_completed_by_the_next_with_no_gap_and_no_dupli
     assert indexed_logs(tmp_path) == raw_logs(latest)  # no gap, no duplicate
     resumed = proxy.ranges[killed_at:]
     assert min(lo for lo, _ in resumed) > 0  # the second run started from the checkpoint, not block 0
+
+
+def _fresh_home(home, tmp_path):
+    """A second home on the same chain (the same address book), with an empty index."""
+    (tmp_path / "deployments").mkdir(exist_ok=True)
+    (tmp_path / "deployments" / "31337.json").write_text((home / "deployments" / "31337.json").read_text())
+    return {**os.environ, "AITRAIL_HOME": str(tmp_path)}
+
+
+def _request(url):
+    def request(method, params):
+        answer = requests.post(
+            url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30
+        ).json()
+        if "error" in answer:
+            raise RpcError(method, answer["error"]["code"], answer["error"]["message"])
+        return answer["result"]
+
+    return request
+
+
+def test_logs_marked_removed_are_not_indexed(home, tmp_path):
+    env = _fresh_home(home, tmp_path)
+    with CappedRpc(Settings.resolve(None, None).rpc_url, max_blocks=10_000, max_results=10_000) as proxy:
+        proxy.removed_copies = True
+        out = subprocess.run(
+            [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert out.returncode == 0, out.stderr
+    assert indexed_logs(tmp_path) == raw_logs(json.loads(out.stdout)["syncedTo"])
+
+
+def test_finality_on_a_public_chain_is_the_finalized_tag_or_twelve_confirmations(home, tmp_path):
+    upstream = Settings.resolve(None, None).rpc_url
+    book = json.loads((home / "deployments" / "31337.json").read_text())
+    contracts = {book["DatasetRegistry"]: ("DatasetRegistry", 0)}
+    # As if the chain were Sepolia (not a development chain): the node's `finalized` block is the head.
+    public = EventIndex(tmp_path / "a.sqlite", _request(upstream), 11155111, contracts)
+    finalized = int(rpc("eth_getBlockByNumber", ["finalized", False])["number"], 16)
+    assert public.finality_head() == (finalized, "finalized block")
+    with CappedRpc(upstream, max_blocks=10_000, max_results=10_000) as proxy:
+        proxy.no_finalized = True
+        older = EventIndex(tmp_path / "b.sqlite", _request(proxy.url), 11155111, contracts)
+        latest = int(rpc("eth_blockNumber", []), 16)
+        assert older.finality_head() == (latest - 12, "12 confirmations (no finalized tag)")
+
+
+def test_a_contract_added_to_the_address_book_later_is_caught_up_alone(home, tmp_path):
+    upstream = Settings.resolve(None, None).rpc_url
+    book = json.loads((home / "deployments" / "31337.json").read_text())
+    start = int(book["deployedAtBlock"])
+    first = {book["DatasetRegistry"]: ("DatasetRegistry", start)}
+    EventIndex(tmp_path / "i.sqlite", _request(upstream), 31337, first).sync()
+    log_attempts(2)
+    everything = {
+        book[n]: (n, start)
+        for n in ("DatasetRegistry", "ModelRegistry", "Rewards", "AccessMarket", "RewardToken")
+    }
+    result = EventIndex(tmp_path / "i.sqlite", _request(upstream), 31337, everything).sync()
+    with sqlite3.connect(tmp_path / "i.sqlite") as db:
+        rows = db.execute("SELECT block, log_index, tx_hash FROM logs ORDER BY block, log_index").fetchall()
+    assert [(b, i, "0x" + bytes(t).hex()) for b, i, t in rows] == raw_logs(result.synced_to)
+
+
+def test_two_syncs_at_once_store_each_log_once(home, tmp_path):
+    env = _fresh_home(home, tmp_path)
+    with CappedRpc(Settings.resolve(None, None).rpc_url, max_blocks=4, max_results=1000, delay=0.02) as proxy:
+        command = [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"]
+        children = [
+            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outs = [c.communicate(timeout=300) for c in children]
+    assert [c.returncode for c in children] == [0, 0], outs
+    synced = [json.loads(out)["syncedTo"] for out, _ in outs]
+    assert indexed_logs(tmp_path) == raw_logs(max(synced))
+    assert sorted(json.loads(out)["newLogs"] for out, _ in outs)[0] == 0  # the second found it done
