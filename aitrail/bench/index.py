@@ -253,7 +253,7 @@ def run_size(n: int, env_base: dict[str, str]) -> dict[str, Any]:
                 "startup_wall": startup_wall,
             }
         finally:
-            LocalChain(home).stop()
+            LocalChain(home, port=port).stop()
 
 
 def run(sizes: list[int]) -> dict[str, Any]:
