@@ -18,7 +18,8 @@ STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111;background:#fff}
 h1{font-size:20px} h2{font-size:16px;margin-top:2em}
 table{border-collapse:collapse;width:100%} th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;
-vertical-align:top} th{background:#eef} #timeline td:first-child{white-space:nowrap} tr.denied td{background:#fdd} tr.withdrawal td{background:#fec}
+vertical-align:top} th{background:#eef} #timeline td:first-child{white-space:nowrap}
+tr.denied td{background:#fdd} tr.withdrawal td{background:#fec}
 .flag{color:#a00;font-weight:bold} code{font-size:12px} .meta{color:#555}
 """
 
