@@ -15,7 +15,7 @@ the file holds either the whole range or none of it, so the next sync neither sk
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,12 +109,14 @@ class IndexStore:
 
     # --- reorgs ---
 
-    def recorded_blocks(self, at_most: int) -> list[tuple[int, bytes]]:
-        """Stored block hashes from `at_most` down, newest first."""
+    def recorded_blocks(self, at_most: int) -> Generator[tuple[int, bytes], None, None]:
+        """Stored block hashes from `at_most` down, newest first, read lazily: a reorg check usually
+        needs only the first."""
         rows = self.db.execute(
             "SELECT number, hash FROM blocks WHERE number <= ? ORDER BY number DESC", (at_most,)
         )
-        return [(int(n), bytes(h)) for n, h in rows]
+        for number, digest in rows:
+            yield int(number), bytes(digest)
 
     def roll_back_to(self, block: int) -> int:
         """Forget everything after `block` (the last block still on the chain); returns the logs dropped."""

@@ -232,12 +232,14 @@ class EventIndex:
             return 0, None
         keep = -1
         changed = False
-        for number, stored in self.store.recorded_blocks(max(marks)):
+        recorded = self.store.recorded_blocks(max(marks))
+        for number, stored in recorded:
             header = self._header(number)
             if header is not None and bytes.fromhex(header["hash"][2:]) == stored:
                 keep = number
                 break
             changed = True
+        recorded.close()  # its read ends before the rollback writes
         if not changed:
             return 0, None
         return self.store.roll_back_to(keep), keep + 1
