@@ -77,7 +77,10 @@ def _emit(
         return
     from aitrail._files import write_private
 
-    write_private(output, body)
+    try:
+        write_private(output, body)
+    except OSError as exc:
+        raise click.FileError(str(output), hint=exc.strerror or str(exc)) from None
     click.echo(f"wrote {output} ({fmt}, {len(r['trail'])} events; {state})", err=ctx.as_json)
 
 

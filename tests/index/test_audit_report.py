@@ -168,3 +168,10 @@ def test_chromium_renders_the_report(home, tmp_path):
     )
     assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
     assert _png_variance(shot) > 100  # text, table and drawing, not a blank page
+
+
+def test_an_unwritable_report_path_is_one_error_line(home):
+    # under a file, not a folder: nothing can create it
+    line = cli("audit", "dataset", 1, "--format", "html", "-o", home / "cohort.csv" / "r.html", ok=False)
+    assert line.startswith("Could not open file") and "cohort.csv" in line
+    assert "7" in cli("audit", "dataset", "7", ok=False)
