@@ -36,21 +36,30 @@ Describe = Callable[[dict[str, Any]], str]
 
 
 def _rows(
-    session: Session, client: _Client, event: str, describe: Describe, **filters: Any
+    session: Session,
+    client: _Client,
+    event: str,
+    describe: Describe,
+    extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    **filters: Any,
 ) -> list[dict[str, Any]]:
     clock = client.log_source.block_time if client.log_source is not None else BlockClock(session.w3)
     rows = []
     for log in client.events(event, **filters):
-        rows.append(
-            {
-                "block": int(log["blockNumber"]),
-                "logIndex": int(log["logIndex"]),
-                "time": clock(int(log["blockNumber"])),
-                "event": event,
-                "detail": describe(dict(log["args"])),
-                "tx": log["transactionHash"].to_0x_hex(),
-            }
-        )
+        args = dict(log["args"])
+        # The index returns each log's block time with it (one query, not one per row).
+        stamp: Any = log.get("blockTimestamp")
+        row = {
+            "block": int(log["blockNumber"]),
+            "logIndex": int(log["logIndex"]),
+            "time": int(stamp) if stamp is not None else clock(int(log["blockNumber"])),
+            "event": event,
+            "detail": describe(args),
+            "tx": log["transactionHash"].to_0x_hex(),
+        }
+        if extra is not None:
+            row.update(extra(args))
+        rows.append(row)
     return rows
 
 
@@ -107,7 +116,7 @@ def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
     purpose = lru_cache(maxsize=None)(lambda ref: purpose_text(session, ref))
     reg, models, rewards, market = suite.datasets, suite.models, suite.rewards, suite.market
     record = reg.get(dataset_id)  # DatasetUnknown for a bad id
-    d = {"datasetId": dataset_id}
+    d: dict[str, Any] = {"datasetId": dataset_id}
     rows = _rows(
         session,
         reg,
@@ -157,10 +166,9 @@ def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         # The chain sees the access check, not the download: an allowed attempt may still have failed
         # (store unreachable, corrupt block, no key delivered, interrupted), so no "fetched" claim.
         lambda a: f"{a['account']} fetch attempt: access check {'ALLOWED' if a['allowed'] else 'DENIED'}",
+        lambda a: {"account": str(a["account"]), "allowed": bool(a["allowed"])},
         **d,
     )
-    for row, log in zip(logged, reg.events("AccessLogged", **d), strict=True):
-        row["account"], row["allowed"] = str(log["args"]["account"]), bool(log["args"]["allowed"])
     rows += logged
     rows += _rows(
         session,
@@ -294,7 +302,7 @@ def _model_trail(session: Session, reference: str) -> dict[str, Any]:
     model_id, _ = resolve_model(session, reference)
     suite = session.suite
     models, rewards = suite.models, suite.rewards
-    m = {"modelId": model_id}
+    m: dict[str, Any] = {"modelId": model_id}
     rows = _rows(
         session, models, "ModelRegistered", lambda a: f"model {a['name']!r} registered by {a['owner']}", **m
     )
@@ -313,7 +321,7 @@ def _model_trail(session: Session, reference: str) -> dict[str, Any]:
         **m,
     )
     for version_id in versions:
-        v = {"versionId": version_id}
+        v: dict[str, Any] = {"versionId": version_id}
         rows += _rows(
             session,
             models,

@@ -140,7 +140,10 @@ class IndexStore:
     def select(
         self, address: str, topic0: bytes, topics: dict[int, bytes], up_to: int | None = None
     ) -> list[Row]:
-        sql = "SELECT block, log_index, block_hash, tx_hash, topic0, topic1, topic2, topic3, data FROM logs"
+        sql = (
+            "SELECT block, log_index, block_hash, tx_hash, topic0, topic1, topic2, topic3, data, "
+            "(SELECT time FROM blocks WHERE number = block) FROM logs"
+        )
         where = ["topic0 = ?", "address = ?"]
         params: list[Any] = [topic0, address.lower()]
         for position, value in sorted(topics.items()):

@@ -263,7 +263,7 @@ class EventIndex:
             else:
                 topics[position] = encode_topic(kinds[arg], value)
         out = []
-        for block, index, block_hash, tx, *topic_values, data in self.store.select(
+        for block, index, block_hash, tx, *topic_values, data, stamp in self.store.select(
             client.address, shape.topic0, topics
         ):
             args = shape.decode(topic_values, data)
@@ -278,6 +278,7 @@ class EventIndex:
                     "logIndex": index,
                     "blockHash": HexBytes(block_hash),
                     "transactionHash": HexBytes(tx),
+                    "blockTimestamp": stamp,
                 }
             )
         return out
