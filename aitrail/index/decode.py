@@ -8,7 +8,8 @@ Static values (uintN, intN, address, bool, bytesN) are read straight from their 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
@@ -24,17 +25,22 @@ def _checksum(raw: bytes) -> str:
     return str(to_checksum_address(raw))
 
 
-def _static_word(kind: str, word: bytes) -> Any:
+WordDecoder = Callable[[bytes], Any]
+
+
+def word_decoder(kind: str) -> WordDecoder:
+    """How to read one 32-byte word of a static ABI type, chosen once per event argument."""
     if kind == "address":
-        return _checksum(word[12:])
+        return lambda word: _checksum(word[12:])
     if kind == "bool":
-        return word[-1] != 0
+        return lambda word: word[-1] != 0
     if kind.startswith("uint"):
-        return int.from_bytes(word, "big")
+        return lambda word: int.from_bytes(word, "big")
     if kind.startswith("int"):
-        return int.from_bytes(word, "big", signed=True)
+        return lambda word: int.from_bytes(word, "big", signed=True)
     if kind.startswith("bytes") and kind != "bytes":
-        return word[: int(kind[5:])]
+        size = int(kind[5:])
+        return lambda word: word[:size]
     raise TypeError(kind)
 
 
@@ -69,10 +75,18 @@ class EventShape:
     indexed: tuple[tuple[str, str], ...]  # (name, type) in topic order
     data: tuple[tuple[str, str], ...]  # (name, type) in data order
     order: tuple[str, ...]  # argument names as declared
+    # Chosen once: for each topic, a word decoder (None for a dynamic value, of which the topic is only
+    # the keccak, kept as those 32 bytes); for the data, word decoders when every value is static.
+    _topics: tuple[WordDecoder | None, ...] = field(init=False, repr=False, compare=False)
+    _words: tuple[WordDecoder, ...] | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def data_static(self) -> bool:
-        return all(_is_static(kind) for _, kind in self.data)
+    def __post_init__(self) -> None:
+        topics = tuple(word_decoder(k) if _is_static(k) else None for _, k in self.indexed)
+        words = (
+            tuple(word_decoder(k) for _, k in self.data) if all(_is_static(k) for _, k in self.data) else None
+        )
+        object.__setattr__(self, "_topics", topics)
+        object.__setattr__(self, "_words", words)
 
     def topic_position(self, arg: str) -> int | None:
         """1..3 for an indexed argument, None for one in the data."""
@@ -83,13 +97,12 @@ class EventShape:
 
     def decode(self, topics: list[bytes | None], data: bytes) -> dict[str, Any]:
         args: dict[str, Any] = {}
-        for (name, kind), topic in zip(self.indexed, topics[1:], strict=False):
-            # A dynamic indexed value is only its keccak in the topic: kept as those 32 bytes.
-            args[name] = _static_word(kind, topic) if topic is not None and _is_static(kind) else topic
+        for (name, _), read, topic in zip(self.indexed, self._topics, topics[1:], strict=False):
+            args[name] = read(topic) if read is not None and topic is not None else topic
         if self.data:
-            if self.data_static:
-                for i, (name, kind) in enumerate(self.data):
-                    args[name] = _static_word(kind, data[32 * i : 32 * i + 32])
+            if self._words is not None:
+                for i, ((name, _), read) in enumerate(zip(self.data, self._words, strict=True)):
+                    args[name] = read(data[32 * i : 32 * i + 32])
             else:
                 values = abi_decode([kind for _, kind in self.data], data)
                 for (name, _), value in zip(self.data, values, strict=True):

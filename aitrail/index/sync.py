@@ -119,6 +119,7 @@ class EventIndex:
         self.contracts = {a.lower(): v for a, v in contracts.items()}  # address -> (contract, from block)
         self.confirmations = confirmations
         self.reader = AdaptiveLogReader(request)
+        self._served: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[dict[str, Any]]] | None = None
 
     @classmethod
     def for_session(cls, session: Session, confirmations: int | None = None) -> EventIndex:
@@ -251,7 +252,17 @@ class EventIndex:
     # --- reading ---
 
     def events(self, client: _Client, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        """What `client.events(name, **filters)` returns, from the index."""
+        """What `client.events(name, **filters)` returns, from the index. While serving, the same query
+        is answered once (an audit asks for a dataset's grants three times): nothing is written then."""
+        key = (client.address, name, tuple(sorted((k, str(v)) for k, v in filters.items())))
+        if self._served is not None and key in self._served:
+            return list(self._served[key])  # a copy: a caller may extend or sort what it got
+        found = self._read(client, name, filters)
+        if self._served is not None:
+            self._served[key] = found
+        return list(found)
+
+    def _read(self, client: _Client, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
         shape = shape_by_name(client.name, name)
         topics: dict[int, bytes] = {}
         later: dict[str, Any] = {}
@@ -276,7 +287,7 @@ class EventIndex:
                     "address": client.address,
                     "blockNumber": block,
                     "logIndex": index,
-                    "blockHash": HexBytes(block_hash),
+                    "blockHash": block_hash,
                     "transactionHash": HexBytes(tx),
                     "blockTimestamp": stamp,
                 }
@@ -307,8 +318,10 @@ class EventIndex:
         clients = [suite.datasets, suite.models, suite.token, suite.rewards, suite.market]
         for client in clients:
             client.log_source = self
+        self._served = {}
         try:
             yield
         finally:
+            self._served = None
             for client in clients:
                 client.log_source = None
