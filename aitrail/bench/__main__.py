@@ -1,6 +1,6 @@
 """`make bench`: every figure aitrail claims, each beside its anchor measured in the same run.
 
-    python -m aitrail.bench [--quick] [--only gas,cid,startup,merkle,e2e,growth,gateway] [--json PATH]
+    python -m aitrail.bench [--quick] [--only gas,cid,startup,merkle,e2e,growth,gateway,index] [--json PATH]
                             [--readme]
     python -m aitrail.bench --readme --no-run     # regenerate the README section from the JSON only
 
@@ -8,9 +8,9 @@ Sections: gas (per operation, beside the anchors and the floor), cid (1 GiB vs K
 (each command's whole-process start-up, and the whole `aitrail cid` process on the same 1 GiB),
 merkle (1,000,000 records vs @openzeppelin/merkle-tree), e2e (SDK flows on a local Anvil, and
 `make demo`), growth (gas and time at 1, 10, 100, 1,000), gateway (1, 10, 50 researchers through
-the access gateway vs `python -m http.server`, its peak RSS, gas per recorded attempt). Each section
-runs in child processes, so peak memory is each side's own and every Anvil the bench starts is stopped
-with its child.
+the access gateway vs `python -m http.server`, its peak RSS, gas per recorded attempt), index (event
+index sync and audits at 1 to 100,000 events vs the full re-scan). Each section runs in child processes,
+so peak memory is each side's own and every Anvil the bench starts is stopped with its child.
 
 Results are merged into the JSON file section by section (default bench/results.json; a --quick run
 writes no JSON unless --json is given), each section with its own date, commit and wall time.
@@ -35,7 +35,7 @@ from typing import Any
 from aitrail.bench import report
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("gas", "cid", "startup", "merkle", "e2e", "growth", "gateway")
+SECTIONS = ("gas", "cid", "startup", "merkle", "e2e", "growth", "gateway", "index")
 DEFAULT_JSON = ROOT / "bench" / "results.json"
 
 FULL = {
@@ -44,6 +44,7 @@ FULL = {
     "e2e_mib": 100, "e2e_runs": 5, "demo_runs": 3,
     "growth_sizes": "1,10,100,1000", "growth_samples": 5,
     "gateway_mib": 100, "gateway_clients": "1,10,50",
+    "index_sizes": "1,100,10000,100000",
 }
 QUICK = {
     "cid_mib": 4, "cid_runs": 1, "startup_runs": 1,
@@ -51,6 +52,7 @@ QUICK = {
     "e2e_mib": 1, "e2e_runs": 1, "demo_runs": 0,
     "growth_sizes": "1,3", "growth_samples": 2,
     "gateway_mib": 4, "gateway_clients": "1,3",
+    "index_sizes": "1,100",
 }
 
 
@@ -178,6 +180,11 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
         res = _child_json(["aitrail.bench.gateway", "--json", "--size-mib", str(p["gateway_mib"]),
                            "--clients", p["gateway_clients"]])
         keep("gateway", res, time.perf_counter() - t0, report.gateway_text(res))
+    if "index" in sections:
+        start("index")
+        t0 = time.perf_counter()
+        res = _child_json(["aitrail.bench.index", "--json", "--sizes", p["index_sizes"]])
+        keep("index", res, time.perf_counter() - t0, report.index_text(res))
     return done
 
 
@@ -198,6 +205,9 @@ def failures(done: dict[str, dict[str, Any]]) -> list[str]:
             bad.append("merkle: root or proofs differ from @openzeppelin/merkle-tree")
     if "gateway" in done and done["gateway"]["result"]["stranger_served"]:
         bad.append("gateway: a request without a grant was served")
+    if "index" in done:
+        bad += [f"index: the indexed audit of {r['events']:,} events differs in size from the full re-scan"
+                for r in done["index"]["result"]["rows"] if not r["same_trail_size"]]
     return bad
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from eth_typing import ChecksumAddress
 from web3 import Web3
@@ -48,11 +48,22 @@ class DatasetRecord:
     tx_hash: str
 
 
+class LogSource(Protocol):
+    """Somewhere else to read a contract's events from (the event index, aitrail/index)."""
+
+    def events(self, client: _Client, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def block_time(self, number: int) -> int: ...
+
+    def tx_to(self, tx_hash: bytes) -> str: ...
+
+
 class _Client:
     name = ""
 
     def __init__(self, w3: Web3, at: str, sender: Transactor, from_block: int = 0) -> None:
         self.w3 = w3
+        self.log_source: LogSource | None = None
         self.contract: Contract = w3.eth.contract(address=address(at), abi=abi.abi(self.name))
         self.sender = sender
         self.from_block = from_block
@@ -68,7 +79,10 @@ class _Client:
         return self.sender.transact(getattr(self.contract.functions, fn)(*args), action)
 
     def events(self, name: str, **filters: Any) -> list[EventData]:
-        """Matching logs from the deployment block on, in windows public RPC providers accept."""
+        """Matching logs from the deployment block on, in windows public RPC providers accept; from the
+        log source instead while one is set (an audit reading the event index)."""
+        if self.log_source is not None:
+            return cast(list[EventData], self.log_source.events(self, name, filters))
         event = getattr(self.contract.events, name)()
         latest = int(self.sender.rpc(lambda: self.w3.eth.block_number))
         logs: list[EventData] = []

@@ -98,6 +98,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "gateway",
         "Serve datasets through a gateway that checks and records every attempt on-chain.",
     ),
+    "index": ("index", "The event index the audits read: sync it from the chain, see how far it goes."),
 }
 
 

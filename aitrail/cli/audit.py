@@ -1,12 +1,38 @@
-"""`aitrail audit dataset|model`: the whole trail, rebuilt from chain events."""
+"""`aitrail audit dataset|model`: the whole trail, from the event index (synced first), as text, JSON,
+CSV or a self-contained HTML report."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 
 from aitrail.cli._params import DATASET_ID
 from aitrail.cli.context import CliContext
-from aitrail.flows import dataset_trail, model_trail, trail_table
+from aitrail.cli.index import CONFIRMATIONS
+
+
+def _options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--no-sync", is_flag=True, help="Read the index as it is (says up to which block) instead of syncing."
+    )(command)
+    command = CONFIRMATIONS(command)
+    command = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json", "csv", "html"]),
+        default="text",
+        show_default=True,
+        help="text (a table), json (as --json), csv (one row per event), html (report with lineage).",
+    )(command)
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to FILE instead of stdout.",
+    )(command)
 
 
 @click.group()
@@ -14,21 +40,87 @@ def audit() -> None:
     """Rebuild the trail of a dataset or a model from chain events alone."""
 
 
+def _emit(
+    ctx: CliContext,
+    r: dict[str, Any],
+    head: str,
+    title: str,
+    facts: list[tuple[str, str]],
+    fmt: str,
+    output: Path | None,
+) -> None:
+    from aitrail.flows import trail_table
+
+    index = r["index"]
+    state = f"index complete up to block {index['syncedTo']} ({index['finality']})"
+    if fmt == "text" and not ctx.as_json:
+        text = head + "\n" + trail_table(r["trail"], r["flags"]) + "\n" + state
+        if output is None:
+            ctx.emit(r, text)
+            return
+        body = text + "\n"
+    elif fmt == "csv":
+        from aitrail.report import to_csv
+
+        body = to_csv(r["trail"])
+    elif fmt == "html":
+        from aitrail.report import to_html
+
+        body = to_html(title, r, facts)
+    else:
+        import json
+
+        body = json.dumps(r, indent=2, sort_keys=True, default=str) + "\n"
+    ctx.save_local_chain()
+    if output is None:
+        click.echo(body, nl=False)
+        return
+    from aitrail._files import write_private
+
+    try:
+        write_private(output, body)
+    except OSError as exc:
+        raise click.FileError(str(output), hint=exc.strerror or str(exc)) from None
+    click.echo(f"wrote {output} ({fmt}, {len(r['trail'])} events; {state})", err=ctx.as_json)
+
+
 @audit.command()
 @click.argument("dataset_id", type=DATASET_ID)
+@_options
 @click.pass_obj
-def dataset(ctx: CliContext, dataset_id: int) -> None:
+def dataset(
+    ctx: CliContext, dataset_id: int, no_sync: bool, confirmations: int | None, fmt: str, output: Path | None
+) -> None:
     """Registration, versions, requests, grants, revocations, every access attempt, models, rewards."""
-    r = dataset_trail(ctx.session, dataset_id)
+    from aitrail.flows import dataset_trail
+
+    r = dataset_trail(
+        ctx.session, dataset_id, sync=not no_sync, confirmations=confirmations, lineage=fmt == "html"
+    )
     head = f"dataset {dataset_id}, owner {r['owner']}" + (" (WITHDRAWN)" if r["withdrawn"] else "")
-    ctx.emit(r, head + "\n" + trail_table(r["trail"], r["flags"]))
+    facts = [
+        ("dataset", str(dataset_id)),
+        ("name", str(r.get("name") or "(metadata not in this store)")),
+        ("owner", str(r["owner"])),
+        ("status", "WITHDRAWN" if r["withdrawn"] else "active"),
+        ("denied attempts by strangers", str(r["strangerAttempts"]["attempts"])),
+    ]
+    _emit(ctx, r, head, f"Audit trail of dataset {dataset_id}", facts, fmt, output)
 
 
 @audit.command()
 @click.argument("reference")
+@_options
 @click.pass_obj
-def model(ctx: CliContext, reference: str) -> None:
+def model(
+    ctx: CliContext, reference: str, no_sync: bool, confirmations: int | None, fmt: str, output: Path | None
+) -> None:
     """Registration, versions, datasets cited, parents, deprecations, aliases, rewards paid."""
-    r = model_trail(ctx.session, reference)
+    from aitrail.flows import model_trail
+
+    r = model_trail(
+        ctx.session, reference, sync=not no_sync, confirmations=confirmations, lineage=fmt == "html"
+    )
     head = f"model {r['model']!r} (id {r['modelId']}), owner {r['owner']}"
-    ctx.emit(r, head + "\n" + trail_table(r["trail"], r["flags"]))
+    facts = [("model", str(r["model"])), ("model id", str(r["modelId"])), ("owner", str(r["owner"]))]
+    _emit(ctx, r, head, f"Audit trail of model {r['model']}", facts, fmt, output)

@@ -7,11 +7,16 @@ dataset's trail in denied entries. The trail lists attempts by accounts that req
 dataset; denied attempts by accounts that never did are summarised in one row (and `strangerAttempts`).
 A key ref in `AccessGranted` counts as "data key delivered" only when the grant transaction was sent to
 the registry itself (the owner, an operator, or the owner's signed grant); a grant made through another
-contract (the market) carries the caller's choice, not a delivery by the owner."""
+contract (the market) carries the caller's choice, not a delivery by the owner.
+
+Both audits read the event index (aitrail/index), synced first unless `sync=False`: a re-audit reads only
+the blocks that are new since the last one, and an audit of one dataset or model only that one's rows
+(topic columns of the index). The result's "index" entry says up to which block the trail is complete."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from web3.types import EventData
@@ -19,31 +24,43 @@ from web3.types import EventData
 from aitrail.chain.contracts import _Client
 from aitrail.flows._common import BlockClock, tokens, when
 from aitrail.flows.access import purpose_text
+from aitrail.flows.datasets import metadata_of
 from aitrail.flows.gateway import REASONS
+from aitrail.flows.lineage_graph import dataset_lineage, model_lineage
 from aitrail.flows.models import _model_name, resolve_model
 from aitrail.flows.records import stale_citations
 from aitrail.flows.session import Session
+from aitrail.index import EventIndex
 
 DAY = 86_400
 Describe = Callable[[dict[str, Any]], str]
 
 
 def _rows(
-    session: Session, client: _Client, event: str, describe: Describe, **filters: Any
+    session: Session,
+    client: _Client,
+    event: str,
+    describe: Describe,
+    extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    **filters: Any,
 ) -> list[dict[str, Any]]:
-    clock = BlockClock(session.w3)
+    clock = client.log_source.block_time if client.log_source is not None else BlockClock(session.w3)
     rows = []
     for log in client.events(event, **filters):
-        rows.append(
-            {
-                "block": int(log["blockNumber"]),
-                "logIndex": int(log["logIndex"]),
-                "time": clock(int(log["blockNumber"])),
-                "event": event,
-                "detail": describe(dict(log["args"])),
-                "tx": log["transactionHash"].to_0x_hex(),
-            }
-        )
+        args = dict(log["args"])
+        # The index returns each log's block time with it (one query, not one per row).
+        stamp: Any = log.get("blockTimestamp")
+        row = {
+            "block": int(log["blockNumber"]),
+            "logIndex": int(log["logIndex"]),
+            "time": int(stamp) if stamp is not None else clock(int(log["blockNumber"])),
+            "event": event,
+            "detail": describe(args),
+            "tx": log["transactionHash"].to_0x_hex(),
+        }
+        if extra is not None:
+            row.update(extra(args))
+        rows.append(row)
     return rows
 
 
@@ -55,11 +72,52 @@ def _ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
+def indexed(
+    session: Session, build: Callable[[], dict[str, Any]], sync: bool, confirmations: int | None
+) -> dict[str, Any]:
+    """Run `build` with the suite's event queries served by the index (synced first when `sync`)."""
+    index = EventIndex.for_session(session, confirmations)
+    try:
+        if sync:
+            result = index.sync()
+            state = {"synced": True, "syncedTo": result.synced_to, "finality": result.finality,
+                     "newLogs": result.new_logs}
+        else:
+            state = {"synced": False, "syncedTo": index.synced_to(), "finality": "not synced by this audit"}
+        with index.serving(session.suite):
+            trail = build()
+        trail["index"] = state
+        return trail
+    finally:
+        index.close()
+
+
+def dataset_trail(
+    session: Session,
+    dataset_id: int,
+    *,
+    sync: bool = True,
+    confirmations: int | None = None,
+    lineage: bool = False,
+) -> dict[str, Any]:
+    """The dataset's trail from the event index (see the module's docstring); with `lineage`, also the
+    graph a report draws (dataset versions, models trained on them, derived models)."""
+
+    def build() -> dict[str, Any]:
+        trail = _dataset_trail(session, dataset_id)
+        if lineage:
+            trail["lineage"] = dataset_lineage(session, dataset_id, trail["flags"])
+        return trail
+
+    return indexed(session, build, sync, confirmations)
+
+
+def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
     suite = session.suite
+    purpose = lru_cache(maxsize=None)(lambda ref: purpose_text(session, ref))
     reg, models, rewards, market = suite.datasets, suite.models, suite.rewards, suite.market
     record = reg.get(dataset_id)  # DatasetUnknown for a bad id
-    d = {"datasetId": dataset_id}
+    d: dict[str, Any] = {"datasetId": dataset_id}
     rows = _rows(
         session,
         reg,
@@ -86,7 +144,7 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         "AccessRequested",
         lambda a: (
             f"{a['researcher']} requested {int(a['duration']) // DAY} days, purpose: "
-            f"{purpose_text(session, bytes(a['purpose']))!r}"
+            f"{purpose(bytes(a['purpose']))!r}"
         ),
         **d,
     )
@@ -109,10 +167,9 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         # The chain sees the access check, not the download: an allowed attempt may still have failed
         # (store unreachable, corrupt block, no key delivered, interrupted), so no "fetched" claim.
         lambda a: f"{a['account']} fetch attempt: access check {'ALLOWED' if a['allowed'] else 'DENIED'}",
+        lambda a: {"account": str(a["account"]), "allowed": bool(a["allowed"])},
         **d,
     )
-    for row, log in zip(logged, reg.events("AccessLogged", **d), strict=True):
-        row["account"], row["allowed"] = str(log["args"]["account"]), bool(log["args"]["allowed"])
     rows += logged
     rows += _rows(
         session, reg, "GatewaySet",
@@ -157,6 +214,7 @@ def dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
     rows, strangers = _summarise_strangers(session, reg, rows, dataset_id)
     return {
         "dataset": dataset_id,
+        "name": metadata_of(session, record).get("name"),
         "owner": record.owner,
         "withdrawn": record.withdrawn,
         "trail": _ordered(rows),
@@ -176,10 +234,11 @@ def _mark_key_deliveries(session: Session, reg: _Client, rows: list[dict[str, An
     for log in reg.events("AccessGranted", datasetId=dataset_id):
         if bytes(log["args"]["keyRef"]) == bytes(32):
             continue
-        tx = session.w3.eth.get_transaction(log["transactionHash"])
-        delivered[(int(log["blockNumber"]), int(log["logIndex"]))] = (
-            str(tx.get("to") or "").lower() == reg.address.lower()
-        )
+        if reg.log_source is not None:
+            to = reg.log_source.tx_to(bytes(log["transactionHash"]))
+        else:
+            to = str(session.w3.eth.get_transaction(log["transactionHash"]).get("to") or "")
+        delivered[(int(log["blockNumber"]), int(log["logIndex"]))] = to.lower() == reg.address.lower()
     for row in rows:
         if row["event"] != "AccessGranted" or (row["block"], row["logIndex"]) not in delivered:
             continue
@@ -236,11 +295,30 @@ def _citation(session: Session, version_id: int) -> str:
     )
 
 
-def model_trail(session: Session, reference: str) -> dict[str, Any]:
+def model_trail(
+    session: Session,
+    reference: str,
+    *,
+    sync: bool = True,
+    confirmations: int | None = None,
+    lineage: bool = False,
+) -> dict[str, Any]:
+    """The model's trail from the event index (see the module's docstring); with `lineage`, the graph."""
+
+    def build() -> dict[str, Any]:
+        trail = _model_trail(session, reference)
+        if lineage:
+            trail["lineage"] = model_lineage(session, trail["modelId"], trail["flags"])
+        return trail
+
+    return indexed(session, build, sync, confirmations)
+
+
+def _model_trail(session: Session, reference: str) -> dict[str, Any]:
     model_id, _ = resolve_model(session, reference)
     suite = session.suite
     models, rewards = suite.models, suite.rewards
-    m = {"modelId": model_id}
+    m: dict[str, Any] = {"modelId": model_id}
     rows = _rows(
         session, models, "ModelRegistered", lambda a: f"model {a['name']!r} registered by {a['owner']}", **m
     )
@@ -259,7 +337,7 @@ def model_trail(session: Session, reference: str) -> dict[str, Any]:
         **m,
     )
     for version_id in versions:
-        v = {"versionId": version_id}
+        v: dict[str, Any] = {"versionId": version_id}
         rows += _rows(
             session,
             models,

@@ -1,0 +1,327 @@
+"""Keeping the event index up to date with the chain, and reading the suite's events back from it.
+
+    index = EventIndex.for_session(session)      # AITRAIL_HOME/index/<chain id>.sqlite
+    result = index.sync()                         # new final blocks only
+    with index.serving(session.suite):            # the suite's event queries now read the index
+        ...
+
+What is indexed: every contract in this chain's address book for which the package ships an ABI, from the
+address book's `deployedAtBlock`; a contract added to the book later is caught up on its own checkpoint.
+Every log of those addresses is stored, whatever its event, and decoded from the ABI when read.
+
+Finality: the index holds only blocks that are not expected to change. `confirmations` set (the
+`--confirmations` option or AITRAIL_INDEX_CONFIRMATIONS) stops that many blocks below the latest. Unset:
+a development chain (chain id 31337/1337: one node, nobody to reorganise it) is read to its latest block,
+any other chain to its `finalized` block, or DEFAULT_CONFIRMATIONS below the latest where the node knows
+no `finalized` tag.
+
+Reorgs: each sync first compares the hash of the last block it recorded with the chain's. On a mismatch it
+walks back through the recorded hashes to the newest block still on the chain, drops every log after it and
+reads from there again.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hexbytes import HexBytes
+
+from aitrail import abi
+from aitrail.chain.accounts import DEV_CHAIN_IDS
+from aitrail.errors import ConfigError
+from aitrail.index.decode import encode_topic, shape_by_name
+from aitrail.index.logs import AdaptiveLogReader, Request, RpcError
+from aitrail.index.store import IndexStore
+
+if TYPE_CHECKING:
+    from aitrail.chain.contracts import Suite, _Client
+    from aitrail.flows.session import Session
+
+DEFAULT_CONFIRMATIONS = 12
+CONFIRMATIONS_ENV = "AITRAIL_INDEX_CONFIRMATIONS"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    synced_to: int
+    finality: str
+    new_logs: int
+    dropped_logs: int
+    reorg_at: int | None
+    ranges: int
+    calls: int
+    refusals: int
+    span: int
+    seconds: float
+    total_logs: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "syncedTo": self.synced_to,
+            "finality": self.finality,
+            "newLogs": self.new_logs,
+            "droppedLogs": self.dropped_logs,
+            "reorgAt": self.reorg_at,
+            "ranges": self.ranges,
+            "getLogsCalls": self.calls,
+            "refusals": self.refusals,
+            "span": self.span,
+            "seconds": round(self.seconds, 3),
+            "totalLogs": self.total_logs,
+        }
+
+
+def confirmations_from_env() -> int | None:
+    raw = os.environ.get(CONFIRMATIONS_ENV)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise ConfigError(f"{CONFIRMATIONS_ENV} must be a whole number of blocks, not {raw!r}")
+    return int(raw)
+
+
+def raw_request(session: Session) -> Request:
+    """JSON-RPC without web3's result formatting, connection faults retried like every other read."""
+    provider = session.w3.provider
+
+    def request(method: str, params: list[Any]) -> Any:
+        response = session.sender.rpc(lambda: provider.make_request(method, params))  # type: ignore[arg-type]
+        if "error" in response:
+            error = response["error"]
+            if isinstance(error, dict):
+                raise RpcError(method, int(error.get("code", 0)), str(error.get("message", error)))
+            raise RpcError(method, 0, str(error))
+        return response.get("result")
+
+    return request
+
+
+class EventIndex:
+    def __init__(
+        self,
+        path: Path,
+        request: Request,
+        chain_id: int,
+        contracts: dict[str, tuple[str, int]],
+        confirmations: int | None = None,
+    ) -> None:
+        self.store = IndexStore(path)
+        self.lock_path = path.with_suffix(".lock")
+        self.request = request
+        self.chain_id = chain_id
+        self.contracts = {a.lower(): v for a, v in contracts.items()}  # address -> (contract, from block)
+        self.confirmations = confirmations
+        self.reader = AdaptiveLogReader(request)
+        self._served: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[dict[str, Any]]] | None = None
+
+    @classmethod
+    def for_session(cls, session: Session, confirmations: int | None = None) -> EventIndex:
+        book = session.book.load(session.chain_id)
+        start = int(book.get("deployedAtBlock", "0"))
+        shipped = set(abi.names())
+        contracts = {
+            str(at): (name, start)
+            for name, at in book.items()
+            if name in shipped and str(at).startswith("0x")
+        }
+        session.suite  # noqa: B018 - NotDeployedError before an empty index is created
+        return cls(
+            session.home / "index" / f"{session.chain_id}.sqlite",
+            raw_request(session),
+            session.chain_id,
+            contracts,
+            confirmations if confirmations is not None else confirmations_from_env(),
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- syncing ---
+
+    def finality_head(self) -> tuple[int, str]:
+        latest = int(self.request("eth_blockNumber", []), 16)
+        if self.confirmations is not None:
+            return latest - self.confirmations, f"{self.confirmations} confirmations"
+        if self.chain_id in DEV_CHAIN_IDS:
+            return latest, "latest block (development chain)"
+        try:
+            block = self.request("eth_getBlockByNumber", ["finalized", False])
+        except RpcError:
+            block = None
+        if block:
+            return int(block["number"], 16), "finalized block"
+        return latest - DEFAULT_CONFIRMATIONS, f"{DEFAULT_CONFIRMATIONS} confirmations (no finalized tag)"
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One sync of a home's index at a time: two would read the same range."""
+        with open(self.lock_path, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def sync(self, up_to: int | None = None) -> SyncResult:
+        began = time.perf_counter()
+        calls, refusals = self.reader.calls, self.reader.refusals
+        with self._locked():
+            for address, (contract, start) in self.contracts.items():
+                self.store.add_source(address, contract, start)
+            dropped, reorg_at = self._undo_reorg()
+            head, finality = self.finality_head()
+            if up_to is not None:
+                head = min(head, up_to)
+            new_logs = ranges = 0
+            while True:
+                marks = {a: s for a, (_, _, s) in self.store.sources().items() if a in self.contracts}
+                behind = {a: s for a, s in marks.items() if s < head}
+                if not behind:
+                    break
+                low = min(behind.values())
+                group = sorted(a for a, s in behind.items() if s == low)
+                ahead = [s for s in behind.values() if s > low]
+                end = min([head, *ahead])  # catch up to the others, then read together
+                for chunk in self.reader.chunks(group, low + 1, end):
+                    new_logs += self.store.commit_range(group, chunk.end, chunk.logs, self._blocks(chunk))
+                    ranges += 1
+        return SyncResult(
+            synced_to=self.synced_to(),
+            finality=finality,
+            new_logs=new_logs,
+            dropped_logs=dropped,
+            reorg_at=reorg_at,
+            ranges=ranges,
+            calls=self.reader.calls - calls,
+            refusals=self.reader.refusals - refusals,
+            span=self.reader.span,
+            seconds=time.perf_counter() - began,
+            total_logs=self.store.count(),
+        )
+
+    def _header(self, number: int) -> dict[str, Any] | None:
+        header: dict[str, Any] | None = self.request("eth_getBlockByNumber", [hex(number), False])
+        return header
+
+    def _blocks(self, chunk: Any) -> dict[int, tuple[bytes, int | None]]:
+        """Hash and time of each block a log came from, and of the range's last block (the checkpoint)."""
+        blocks: dict[int, tuple[bytes, int | None]] = {}
+        for log in chunk.logs:
+            number = int(log["blockNumber"], 16)
+            if number in blocks:
+                continue
+            stamp = log.get("blockTimestamp")
+            if stamp is None:  # nodes older than the blockTimestamp field: one header per block
+                stamp = (self._header(number) or {}).get("timestamp")
+            blocks[number] = (bytes.fromhex(log["blockHash"][2:]), None if stamp is None else int(stamp, 16))
+        if chunk.end not in blocks:
+            header = self._header(chunk.end)
+            if header is not None:
+                blocks[chunk.end] = (bytes.fromhex(header["hash"][2:]), int(header["timestamp"], 16))
+        return blocks
+
+    def _undo_reorg(self) -> tuple[int, int | None]:
+        marks = [s for _, _, s in self.store.sources().values()]
+        if not marks:
+            return 0, None
+        keep = -1
+        changed = False
+        recorded = self.store.recorded_blocks(max(marks))
+        for number, stored in recorded:
+            header = self._header(number)
+            if header is not None and bytes.fromhex(header["hash"][2:]) == stored:
+                keep = number
+                break
+            changed = True
+        recorded.close()  # its read ends before the rollback writes
+        if not changed:
+            return 0, None
+        return self.store.roll_back_to(keep), keep + 1
+
+    def synced_to(self) -> int:
+        marks = [s for a, (_, _, s) in self.store.sources().items() if a in self.contracts]
+        return min(marks) if marks else -1
+
+    # --- reading ---
+
+    def events(self, client: _Client, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """What `client.events(name, **filters)` returns, from the index. While serving, the same query
+        is answered once (an audit asks for a dataset's grants three times): nothing is written then."""
+        key = (client.address, name, tuple(sorted((k, str(v)) for k, v in filters.items())))
+        if self._served is not None and key in self._served:
+            return list(self._served[key])  # a copy: a caller may extend or sort what it got
+        found = self._read(client, name, filters)
+        if self._served is not None:
+            self._served[key] = found
+        return list(found)
+
+    def _read(self, client: _Client, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        shape = shape_by_name(client.name, name)
+        topics: dict[int, bytes] = {}
+        later: dict[str, Any] = {}
+        kinds = dict(shape.indexed)
+        for arg, value in filters.items():
+            position = shape.topic_position(arg)
+            if position is None:
+                later[arg] = value
+            else:
+                topics[position] = encode_topic(kinds[arg], value)
+        out = []
+        for block, index, block_hash, tx, *topic_values, data, stamp in self.store.select(
+            client.address, shape.topic0, topics
+        ):
+            args = shape.decode(topic_values, data)
+            if any(args.get(k) != v for k, v in later.items()):
+                continue
+            out.append(
+                {
+                    "args": args,
+                    "event": name,
+                    "address": client.address,
+                    "blockNumber": block,
+                    "logIndex": index,
+                    "blockHash": block_hash,
+                    "transactionHash": HexBytes(tx),
+                    "blockTimestamp": stamp,
+                }
+            )
+        return out
+
+    def block_time(self, number: int) -> int:
+        stamp = self.store.block_time(number)
+        if stamp is None:
+            header = self._header(number)
+            if header is None:
+                raise ConfigError(f"block {number} is not on the chain")
+            stamp = int(header["timestamp"], 16)
+        return stamp
+
+    def tx_to(self, tx_hash: bytes) -> str:
+        cached = self.store.tx_to(tx_hash)
+        if cached is not None:
+            return cached
+        tx = self.request("eth_getTransactionByHash", ["0x" + tx_hash.hex()]) or {}
+        to = str(tx.get("to") or "")
+        self.store.remember_tx_to(tx_hash, to)
+        return to
+
+    @contextmanager
+    def serving(self, suite: Suite) -> Iterator[None]:
+        """Within the block, every event query of the suite's clients reads the index."""
+        clients = [suite.datasets, suite.models, suite.token, suite.rewards, suite.market]
+        for client in clients:
+            client.log_source = self
+        self._served = {}
+        try:
+            yield
+        finally:
+            self._served = None
+            for client in clients:
+                client.log_source = None

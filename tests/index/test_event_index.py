@@ -1,0 +1,294 @@
+"""Issue 16: the event index against a real Anvil (the embedded chain of a private home), read through a
+proxy that refuses eth_getLogs like public providers do; a reorg (evm_snapshot/evm_revert, then other
+blocks); a sync killed with SIGKILL mid-way; incremental syncs; the audit reading the index.
+
+Tests in this module share one chain and run in file order: a later one builds on earlier state.
+"""
+
+import itertools
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from aitrail.chain.accounts import dev_account
+from aitrail.config import Settings
+from aitrail.flows import Session
+from aitrail.flows.audit import _dataset_trail
+from aitrail.index import EventIndex
+from aitrail.index.logs import RpcError
+from tests.cli_support import cli, private_home
+from tests.index.capped_rpc import CappedRpc, wait_until
+
+OWNER, RESEARCHER = "anvil1", "anvil2"
+AITRAIL = str(Path(sys.executable).with_name("aitrail"))
+LOGGERS = ("anvil3", "anvil4", "anvil5")
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    with private_home(tmp_path_factory.mktemp("aitrail-index")) as root:
+        cli("deploy", "--treasury", "1000")
+        data = root / "cohort.csv"
+        data.write_text("id,age\np1,54\np2,61\n")
+        cli("dataset", "register", data, "--name", "cohort", "--license", "CC0", account=OWNER)
+        cli("access", "request", 1, "--days", "3", "--purpose", "survival study", account=RESEARCHER)
+        cli("access", "grant", 1, dev_account(RESEARCHER).address, "--days", "3", account=OWNER)
+        log_attempts(24)
+        yield root
+
+
+def session(account=None):
+    return Session.open(Settings.resolve(None, None), account)
+
+
+def log_attempts(count, accounts=LOGGERS):
+    """`count` self-reported access attempts on dataset 1 (denied: these accounts hold no grant), one
+    transaction and so one block each on the automining chain."""
+    sessions = [session(a) for a in accounts]
+    for i in range(count):
+        sessions[i % len(sessions)].suite.datasets.send("log access", "logAccess", 1)
+
+
+def rpc(method, params):
+    answer = requests.post(
+        Settings.resolve(None, None).rpc_url,
+        json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+        timeout=30,
+    ).json()
+    return answer["result"]
+
+
+def raw_logs(up_to):
+    """Every log of the suite from the chain itself, in one unrestricted eth_getLogs: the reference."""
+    book = session().book.load(31337)
+    addresses = [v for v in book.values() if str(v).startswith("0x")]
+    logs = rpc("eth_getLogs", [{"address": addresses, "fromBlock": "0x0", "toBlock": hex(up_to)}])
+    return sorted((int(x["blockNumber"], 16), int(x["logIndex"], 16), x["transactionHash"]) for x in logs)
+
+
+def indexed_logs(home):
+    with sqlite3.connect(home / "index" / "31337.sqlite") as db:
+        rows = db.execute("SELECT block, log_index, tx_hash FROM logs ORDER BY block, log_index").fetchall()
+    return [(b, i, "0x" + bytes(t).hex()) for b, i, t in rows]
+
+
+def test_sync_through_a_capped_provider_adapts_its_ranges_and_misses_nothing(home):
+    upstream = Settings.resolve(None, None).rpc_url
+    with CappedRpc(upstream, max_blocks=8, max_results=3, style="infura") as proxy:
+        r = cli("--rpc-url", proxy.url, "index", "sync")
+    reasons = {why for _, _, why in proxy.refused}
+    assert reasons == {"blocks", "results"}, proxy.refused  # both caps were hit and answered as refusals
+    assert r["refusals"] == len(proxy.refused) > 0
+    # Every range the sync finally relied on fit both caps, and together they cover every block once.
+    accepted = [rg for rg in proxy.ranges if rg not in {(lo, hi) for lo, hi, _ in proxy.refused}]
+    assert all(hi - lo + 1 <= 8 for lo, hi in accepted)
+    covered = sorted(accepted)
+    start = int(session().book.load(31337)["deployedAtBlock"])
+    assert covered[0][0] == start and covered[-1][1] == r["syncedTo"]
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(covered))
+    assert indexed_logs(home) == raw_logs(r["syncedTo"])
+    assert r["totalLogs"] == len(raw_logs(r["syncedTo"]))
+
+
+def test_alchemy_shaped_refusals_are_understood_too(home, tmp_path):
+    # A second home on the same chain starts an empty index, read through Alchemy's messages.
+    upstream = Settings.resolve(None, None).rpc_url
+    (tmp_path / "deployments").mkdir()
+    (tmp_path / "deployments" / "31337.json").write_text((home / "deployments" / "31337.json").read_text())
+    with CappedRpc(upstream, max_blocks=6, max_results=2, style="alchemy") as proxy:
+        env = {**os.environ, "AITRAIL_HOME": str(tmp_path)}
+        out = subprocess.run(
+            [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert out.returncode == 0, out.stderr
+    assert {why for _, _, why in proxy.refused} == {"blocks", "results"}
+    assert indexed_logs(tmp_path) == raw_logs(int(rpc("eth_blockNumber", []), 16))
+
+
+def test_the_audit_from_the_index_equals_the_full_rescan_and_a_resync_reads_only_new_blocks(home):
+    upstream = Settings.resolve(None, None).rpc_url
+    before = cli("index", "status")["syncedTo"]
+    log_attempts(5)
+    with CappedRpc(upstream, max_blocks=1000, max_results=1000) as proxy:
+        audit = cli("--rpc-url", proxy.url, "audit", "dataset", 1)
+    assert audit["index"]["newLogs"] == 5
+    assert min(lo for lo, _ in proxy.ranges) == before + 1  # nothing before the checkpoint was read again
+    # The same trail as the pre-index audit, which re-scanned the chain with eth_getLogs.
+    rescan = _dataset_trail(session(), 1)
+    assert audit["trail"] == _json(rescan["trail"])
+    assert audit["strangerAttempts"] == rescan["strangerAttempts"]
+
+
+def _json(rows):
+    return json.loads(json.dumps(rows, default=str))
+
+
+def test_no_sync_reads_what_is_there_and_says_up_to_which_block(home):
+    synced = cli("index", "status")["syncedTo"]
+    log_attempts(2)
+    r = cli("audit", "dataset", 1, "--no-sync")
+    assert r["index"] == {"synced": False, "syncedTo": synced, "finality": "not synced by this audit"}
+    assert max(row["block"] for row in r["trail"]) <= synced
+    assert cli("audit", "dataset", 1)["index"]["newLogs"] == 2
+
+
+def test_confirmations_keep_the_newest_blocks_out(home):
+    log_attempts(3)
+    latest = int(rpc("eth_blockNumber", []), 16)
+    r = cli("index", "sync", "--confirmations", 2)
+    assert r["syncedTo"] == latest - 2 and r["finality"] == "2 confirmations"
+    assert indexed_logs(home) == raw_logs(latest - 2)
+    assert cli("index", "sync")["syncedTo"] == latest
+
+
+def test_a_reorg_rolls_the_index_back_and_reads_the_new_blocks(home):
+    cli("index", "sync")
+    snapshot = rpc("evm_snapshot", [])
+    log_attempts(3, accounts=("anvil6",))  # these blocks will be replaced
+    first = cli("index", "sync")
+    gone = dev_account("anvil6").address
+    assert gone in cli("audit", "dataset", 1, "--no-sync")["strangerAttempts"]["accounts"]
+    assert rpc("evm_revert", [snapshot]) is True
+    log_attempts(5, accounts=("anvil7",))  # a longer fork: the chain moves past the old height
+    second = cli("index", "sync")
+    assert second["reorgAt"] is not None and second["reorgAt"] <= first["syncedTo"]
+    assert second["droppedLogs"] == 3
+    assert indexed_logs(home) == raw_logs(second["syncedTo"])
+    accounts = cli("audit", "dataset", 1, "--no-sync")["strangerAttempts"]["accounts"]
+    assert gone not in accounts and dev_account("anvil7").address in accounts
+
+
+def test_a_sync_killed_mid_way_is_completed_by_the_next_with_no_gap_and_no_duplicate(home, tmp_path):
+    # A fresh home on the same chain, read slowly in small ranges, killed once some ranges are stored.
+    (tmp_path / "deployments").mkdir()
+    (tmp_path / "deployments" / "31337.json").write_text((home / "deployments" / "31337.json").read_text())
+    upstream = Settings.resolve(None, None).rpc_url
+    env = {**os.environ, "AITRAIL_HOME": str(tmp_path)}
+    database = tmp_path / "index" / "31337.sqlite"
+
+    def stored_ranges():
+        if not database.exists():
+            return 0
+        with sqlite3.connect(database, timeout=5) as db:
+            try:
+                return db.execute("SELECT count(*) FROM blocks").fetchone()[0]
+            except sqlite3.OperationalError:
+                return 0
+
+    with CappedRpc(upstream, max_blocks=3, max_results=1000, delay=0.15) as proxy:
+        child = subprocess.Popen(
+            [AITRAIL, "--rpc-url", proxy.url, "index", "sync"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        wait_until(lambda: stored_ranges() >= 4)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+        assert child.returncode == -signal.SIGKILL
+        killed_at = len(proxy.ranges)
+        latest = int(rpc("eth_blockNumber", []), 16)
+        assert stored_ranges() < latest  # killed before the end
+        out = subprocess.run(
+            [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert out.returncode == 0, out.stderr
+    assert indexed_logs(tmp_path) == raw_logs(latest)  # no gap, no duplicate
+    resumed = proxy.ranges[killed_at:]
+    assert min(lo for lo, _ in resumed) > 0  # the second run started from the checkpoint, not block 0
+
+
+def _fresh_home(home, tmp_path):
+    """A second home on the same chain (the same address book), with an empty index."""
+    (tmp_path / "deployments").mkdir(exist_ok=True)
+    (tmp_path / "deployments" / "31337.json").write_text((home / "deployments" / "31337.json").read_text())
+    return {**os.environ, "AITRAIL_HOME": str(tmp_path)}
+
+
+def _request(url):
+    def request(method, params):
+        answer = requests.post(
+            url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30
+        ).json()
+        if "error" in answer:
+            raise RpcError(method, answer["error"]["code"], answer["error"]["message"])
+        return answer["result"]
+
+    return request
+
+
+def test_logs_marked_removed_are_not_indexed(home, tmp_path):
+    env = _fresh_home(home, tmp_path)
+    with CappedRpc(Settings.resolve(None, None).rpc_url, max_blocks=10_000, max_results=10_000) as proxy:
+        proxy.removed_copies = True
+        out = subprocess.run(
+            [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert out.returncode == 0, out.stderr
+    assert indexed_logs(tmp_path) == raw_logs(json.loads(out.stdout)["syncedTo"])
+
+
+def test_finality_on_a_public_chain_is_the_finalized_tag_or_twelve_confirmations(home, tmp_path):
+    upstream = Settings.resolve(None, None).rpc_url
+    book = json.loads((home / "deployments" / "31337.json").read_text())
+    contracts = {book["DatasetRegistry"]: ("DatasetRegistry", 0)}
+    # As if the chain were Sepolia (not a development chain): the node's `finalized` block is the head.
+    public = EventIndex(tmp_path / "a.sqlite", _request(upstream), 11155111, contracts)
+    finalized = int(rpc("eth_getBlockByNumber", ["finalized", False])["number"], 16)
+    assert public.finality_head() == (finalized, "finalized block")
+    with CappedRpc(upstream, max_blocks=10_000, max_results=10_000) as proxy:
+        proxy.no_finalized = True
+        older = EventIndex(tmp_path / "b.sqlite", _request(proxy.url), 11155111, contracts)
+        latest = int(rpc("eth_blockNumber", []), 16)
+        assert older.finality_head() == (latest - 12, "12 confirmations (no finalized tag)")
+
+
+def test_a_contract_added_to_the_address_book_later_is_caught_up_alone(home, tmp_path):
+    upstream = Settings.resolve(None, None).rpc_url
+    book = json.loads((home / "deployments" / "31337.json").read_text())
+    start = int(book["deployedAtBlock"])
+    first = {book["DatasetRegistry"]: ("DatasetRegistry", start)}
+    EventIndex(tmp_path / "i.sqlite", _request(upstream), 31337, first).sync()
+    log_attempts(2)
+    everything = {
+        book[n]: (n, start)
+        for n in ("DatasetRegistry", "ModelRegistry", "Rewards", "AccessMarket", "RewardToken")
+    }
+    result = EventIndex(tmp_path / "i.sqlite", _request(upstream), 31337, everything).sync()
+    with sqlite3.connect(tmp_path / "i.sqlite") as db:
+        rows = db.execute("SELECT block, log_index, tx_hash FROM logs ORDER BY block, log_index").fetchall()
+    assert [(b, i, "0x" + bytes(t).hex()) for b, i, t in rows] == raw_logs(result.synced_to)
+
+
+def test_two_syncs_at_once_store_each_log_once(home, tmp_path):
+    env = _fresh_home(home, tmp_path)
+    with CappedRpc(Settings.resolve(None, None).rpc_url, max_blocks=4, max_results=1000, delay=0.02) as proxy:
+        command = [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"]
+        children = [
+            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outs = [c.communicate(timeout=300) for c in children]
+    assert [c.returncode for c in children] == [0, 0], outs
+    synced = [json.loads(out)["syncedTo"] for out, _ in outs]
+    assert indexed_logs(tmp_path) == raw_logs(max(synced))
+    assert sorted(json.loads(out)["newLogs"] for out, _ in outs)[0] == 0  # the second found it done
