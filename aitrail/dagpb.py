@@ -59,9 +59,9 @@ def leaf_framing(chunk_len: int) -> tuple[bytes, bytes]:
     return head, tail
 
 
-def leaf_chunk(block: bytes) -> bytes | None:
-    """The chunk of a CIDv0 leaf framed exactly as `leaf_framing` (this importer's and Kubo's), taken
-    with one copy and no protobuf walk; None for any other node (the caller decodes it in full)."""
+def leaf_chunk(block: bytes) -> memoryview | None:
+    """The chunk of a CIDv0 leaf framed exactly as `leaf_framing` (this importer's and Kubo's): a view
+    into the block, no copy and no protobuf walk; None for any other node (the caller decodes it)."""
     if len(block) < 8 or block[0] != 0x0A:
         return None
     try:
@@ -74,7 +74,7 @@ def leaf_chunk(block: bytes) -> bytes | None:
     head, tail = leaf_framing(n)
     if len(block) != len(head) + n + len(tail) or not block.startswith(head) or not block.endswith(tail):
         return None
-    return block[len(head) : len(head) + n]
+    return memoryview(block)[len(head) : len(head) + n]
 
 
 UNIXFS_DIRECTORY = b"\x08\x01"

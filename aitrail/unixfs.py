@@ -323,8 +323,9 @@ def iter_blocks(
 # --- reading ----------------------------------------------------------------------------------
 
 
-def read_file(get_block: GetBlock, root: CID, ahead: int = 0) -> Iterator[bytes]:
-    """The file bytes under `root`, in order; `get_block` must return verified bytes.
+def read_file(get_block: GetBlock, root: CID, ahead: int = 0) -> Iterator[bytes | memoryview]:
+    """The file bytes under `root`, in order (a leaf's chunk as a view into its block, not a copy);
+    `get_block` must return verified bytes.
 
     With `ahead` > 0, the next `ahead` blocks in reading order are fetched (and verified by `get_block`)
     on as many worker threads while the caller consumes this one: hashing and file reads drop the GIL and

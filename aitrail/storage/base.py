@@ -69,7 +69,7 @@ class Store(ABC):
                  show_progress: bool | None = None) -> CID:
         return self.add_path(path, cid_version, pin=pin, show_progress=show_progress)
 
-    def cat(self, cid: CID) -> Iterator[bytes]:
+    def cat(self, cid: CID) -> Iterator[bytes | memoryview]:
         """A UnixFS file's bytes, in order, each block verified before its bytes are yielded."""
         return unixfs.read_file(self.get_block, cid, self.read_ahead)
 
