@@ -267,18 +267,17 @@ class EncryptingReader:
         return n
 
     def read(self, n: int = -1) -> bytes:
-        """Up to `n` bytes (-1: all that is left); short only at a segment's end, empty only at the end."""
-        if n < 0:
-            parts = [bytes(self._pending)]
-            while sealed := self.next_segment():
-                parts.append(sealed)
-            self._pending = memoryview(b"")
-            return b"".join(parts)
-        while not self._pending and not self._eof:
-            self._pending = memoryview(self.next_segment())
-        out = bytes(self._pending[:n])
-        self._pending = self._pending[n:]
-        return out
+        """`n` bytes (-1: all that is left), fewer only at the end: an upload sent in `read(n)` pieces
+        (the node's multipart body) gets full pieces, never a 16-byte tag on its own."""
+        parts = [bytes(self._pending[:n] if n >= 0 else self._pending)]
+        got = len(parts[0])
+        self._pending = self._pending[got:]
+        while (n < 0 or got < n) and (sealed := self.next_segment()):
+            take = len(sealed) if n < 0 else min(len(sealed), n - got)
+            parts.append(sealed if take == len(sealed) else sealed[:take])
+            self._pending = memoryview(sealed)[take:]
+            got += take
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def encrypt_file(data_key: bytes, src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> int:
