@@ -64,7 +64,8 @@ $(TOOLCHAIN)/network.ok: tools/brownie_network.py $(VENV)/.installed
 TEST_WORKERS ?= auto
 
 test: setup
-	$(VENV)/bin/brownie test $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS)) $(TEST_ARGS)
+	@# paths first: brownie reads the words after `-n N` as options, so `-n` goes last
+	$(VENV)/bin/brownie test $(TEST_ARGS) $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 demo: setup
 	$(VENV)/bin/python -m aitrail.demo
