@@ -62,8 +62,15 @@ $(TOOLCHAIN)/network.ok: tools/brownie_network.py $(VENV)/.installed
 	$(VENV)/bin/python tools/brownie_network.py
 	@touch $@
 
+# Test modules are spread over TEST_WORKERS processes (pytest-xdist inside brownie: a whole module per
+# worker, each worker with its own Anvil on the network's port + its number, and its own js-ipfs node).
+# `auto` is one per core; TEST_WORKERS=0 runs everything in one process, as before. Worker N's Anvil
+# takes port+N, and brownie attaches to whatever already answers there: keep those ports free.
+TEST_WORKERS ?= auto
+
 test: setup
-	$(VENV)/bin/brownie test $(TEST_ARGS)
+	@# paths first: brownie reads the words after `-n N` as options, so `-n` goes last
+	$(VENV)/bin/brownie test $(TEST_ARGS) $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 demo: setup
 	$(VENV)/bin/python -m aitrail.demo

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from aitrail._types import Readable
+from aitrail._types import Buffer, Readable, read_full
 from aitrail.errors import CryptoError, DecryptionError, KeyUnwrapError
 
 MAGIC = b"AITE"
@@ -68,7 +68,11 @@ def encrypted_size(plain_size: int, segment_size: int = DEFAULT_SEGMENT_SIZE) ->
 
 
 class Encryptor:
-    """Push plaintext in, get ciphertext out; `finish()` seals the final segment."""
+    """Push plaintext in, get ciphertext out; `finish()` seals the final segment.
+
+    Plaintext collects in one preallocated segment buffer and each sealed segment is returned as it is
+    (no joining), so a byte is copied once on the way in and written once by AES-GCM on the way out.
+    """
 
     def __init__(self, data_key: bytes, segment_size: int = DEFAULT_SEGMENT_SIZE) -> None:
         if segment_size < 1024 or segment_size & (segment_size - 1) or segment_size > 1 << 24:
@@ -77,52 +81,69 @@ class Encryptor:
         file_id = secrets.token_bytes(16)
         self.header = MAGIC + bytes((VERSION, segment_size.bit_length() - 1)) + file_id
         self._aead = _file_key(data_key, file_id)
-        self._buf = bytearray()
+        self._segment = memoryview(bytearray(segment_size))
+        self._filled = 0
         self._index = 0
         self._started = False
 
-    def _seal(self, chunk: bytes, final: bool) -> bytes:
+    def seal(self, plain: Buffer, final: bool) -> bytes:
+        """One segment's ciphertext (the header first, before segment 0); the caller says which is last."""
         nonce, aad = _nonce_aad(self.header, self._index, final)
         self._index += 1
-        return self._aead.encrypt(nonce, chunk, aad)
-
-    def update(self, data: bytes) -> bytes:
-        out = bytearray()
+        sealed = self._aead.encrypt(nonce, plain, aad)
         if not self._started:
-            out += self.header
             self._started = True
-        self._buf += data
-        # Keep at least one byte back: only finish() knows which segment is the last.
-        while len(self._buf) > self.segment_size:
-            out += self._seal(bytes(self._buf[: self.segment_size]), final=False)
-            del self._buf[: self.segment_size]
-        return bytes(out)
+            return self.header + sealed
+        return sealed
+
+    def segments(self, data: Buffer) -> list[bytes]:
+        """The segments `data` completes. One byte is always kept back: only finish() knows the last."""
+        view = memoryview(data).cast("B")
+        out = []
+        while view:
+            if self._filled == self.segment_size:
+                out.append(self.seal(self._segment, final=False))
+                self._filled = 0
+            take = min(self.segment_size - self._filled, len(view))
+            self._segment[self._filled : self._filled + take] = view[:take]
+            self._filled += take
+            view = view[take:]
+        return out
+
+    def update(self, data: Buffer) -> bytes:
+        out = self.segments(data)
+        if not self._started:
+            out.insert(0, self.header)
+            self._started = True
+        return out[0] if len(out) == 1 else b"".join(out)
 
     def finish(self) -> bytes:
-        head = b"" if self._started else self.header
-        self._started = True
-        out = head + self._seal(bytes(self._buf), final=True)
-        self._buf.clear()
+        out = self.seal(self._segment[: self._filled], final=True)
+        self._filled = 0
         return out
 
 
 class Decryptor:
-    """Push ciphertext in, get authenticated plaintext out; `finish()` checks the stream was complete."""
+    """Push ciphertext in, get authenticated plaintext out; `finish()` checks the stream was complete.
+
+    Ciphertext collects in one preallocated segment buffer (one copy), then AES-GCM writes the plaintext
+    once; segments come out one by one (`segments`) or joined (`update`)."""
 
     def __init__(self, data_key: bytes, what: str = "data") -> None:
         self._key = data_key
         self.what = what
-        self._buf = bytearray()
+        self._head = bytearray()
         self._aead: AESGCM | None = None
         self.header = b""
-        self._seg = 0
+        self._segment = memoryview(bytearray(0))
+        self._filled = 0
         self._index = 0
         self._done = False
 
     def _fail(self, reason: str) -> DecryptionError:
         return DecryptionError(self.what, reason)
 
-    def _open(self, chunk: bytes, final: bool) -> bytes:
+    def _open(self, chunk: Buffer, final: bool) -> bytes:
         assert self._aead is not None
         nonce, aad = _nonce_aad(self.header, self._index, final)
         try:
@@ -135,38 +156,54 @@ class Decryptor:
         self._index += 1
         return plain
 
-    def update(self, data: bytes) -> bytes:
+    def _read_header(self, view: memoryview) -> memoryview:
+        take = min(HEADER_SIZE - len(self._head), len(view))
+        self._head += view[:take]
+        if len(self._head) < HEADER_SIZE:
+            return view[take:]
+        header = bytes(self._head)
+        if header[:4] != MAGIC:
+            raise self._fail("not aitrail ciphertext (bad magic)")
+        if header[4] != VERSION:
+            raise self._fail(f"unsupported format version {header[4]}")
+        if not 10 <= header[5] <= 24:
+            raise self._fail("bad segment size in header")
+        self.header = header
+        self._segment = memoryview(bytearray((1 << header[5]) + TAG_SIZE))
+        self._aead = _file_key(self._key, header[6:22])
+        return view[take:]
+
+    def segments(self, data: Buffer) -> list[bytes]:
+        """The plaintext of each segment `data` completes, authenticated."""
         if self._done:
             raise self._fail("data after the final segment")
-        self._buf += data
+        view = memoryview(data).cast("B")
         if self._aead is None:
-            if len(self._buf) < HEADER_SIZE:
-                return b""
-            header = bytes(self._buf[:HEADER_SIZE])
-            if header[:4] != MAGIC:
-                raise self._fail("not aitrail ciphertext (bad magic)")
-            if header[4] != VERSION:
-                raise self._fail(f"unsupported format version {header[4]}")
-            if not 10 <= header[5] <= 24:
-                raise self._fail("bad segment size in header")
-            self.header = header
-            self._seg = (1 << header[5]) + TAG_SIZE
-            self._aead = _file_key(self._key, header[6:22])
-            del self._buf[:HEADER_SIZE]
-        out = bytearray()
-        # A full segment followed by more bytes cannot be the final one.
-        while len(self._buf) > self._seg:
-            out += self._open(bytes(self._buf[: self._seg]), final=False)
-            del self._buf[: self._seg]
-        return bytes(out)
+            view = self._read_header(view)
+        out = []
+        size = len(self._segment)
+        while view:
+            # A full segment followed by more bytes cannot be the final one.
+            if self._filled == size:
+                out.append(self._open(self._segment, final=False))
+                self._filled = 0
+            take = min(size - self._filled, len(view))
+            self._segment[self._filled : self._filled + take] = view[:take]
+            self._filled += take
+            view = view[take:]
+        return out
+
+    def update(self, data: Buffer) -> bytes:
+        out = self.segments(data)
+        return out[0] if len(out) == 1 else b"".join(out)
 
     def finish(self) -> bytes:
         if self._aead is None:
             raise self._fail("truncated before the end of the header")
-        if len(self._buf) < TAG_SIZE:
+        if self._filled < TAG_SIZE:
             raise self._fail("truncated (final segment missing)")
-        plain = self._open(bytes(self._buf), final=True)
-        self._buf.clear()
+        plain = self._open(self._segment[: self._filled], final=True)
+        self._filled = 0
         self._done = True
         return plain
 
@@ -218,49 +255,73 @@ class SegmentOpener:
 def encrypt_stream(data_key: bytes, src: Readable, dst: BinaryIO,
                    segment_size: int = DEFAULT_SEGMENT_SIZE) -> int:
     """Encrypt `src` into `dst`; returns the ciphertext size."""
-    enc = Encryptor(data_key, segment_size)
+    reader = EncryptingReader(data_key, src, segment_size)
     written = 0
-    while chunk := src.read(segment_size):
-        written += dst.write(enc.update(chunk))
-    written += dst.write(enc.finish())
+    while sealed := reader.next_segment():
+        written += dst.write(sealed)
     return written
 
 
-def decrypt_chunks(data_key: bytes, chunks: Iterable[bytes], what: str = "data") -> Iterator[bytes]:
-    """Plaintext from ciphertext chunks. Bytes come out only after their segment authenticates, but a
-    caller must still treat output as provisional until the iterator ends (truncation shows last)."""
+def decrypt_chunks(data_key: bytes, chunks: Iterable[Buffer], what: str = "data") -> Iterator[bytes]:
+    """Plaintext from ciphertext chunks, one authenticated segment at a time. A caller must still treat
+    output as provisional until the iterator ends (truncation shows last)."""
     dec = Decryptor(data_key, what)
     for chunk in chunks:
-        out = dec.update(chunk)
-        if out:
-            yield out
+        yield from dec.segments(chunk)
     tail = dec.finish()
     if tail:
         yield tail
 
 
 class EncryptingReader:
-    """A read()-able view of `src` encrypted: feed it to an importer, nothing touches the disk."""
+    """A read()/readinto()-able view of `src` encrypted: feed it to an importer, nothing touches the disk.
+
+    Reads `src` one segment ahead into two alternating buffers (the segment just read is the final one
+    exactly when the next read comes back empty), seals each with AES-GCM, and hands the ciphertext out
+    by slices, so the importer's `readinto` gets each byte with one copy."""
 
     def __init__(self, data_key: bytes, src: Readable, segment_size: int = DEFAULT_SEGMENT_SIZE) -> None:
         self._enc = Encryptor(data_key, segment_size)
         self._src = src
-        self._pending = bytearray()
+        self._buffers = [memoryview(bytearray(segment_size)), memoryview(bytearray(segment_size))]
+        self._ahead = -1  # bytes in the look-ahead buffer (-1: nothing read yet)
+        self._pending = memoryview(b"")
         self._eof = False
 
+    def next_segment(self) -> bytes:
+        """The next sealed segment (the first one carries the header); b"" after the final one."""
+        if self._eof:
+            return b""
+        if self._ahead < 0:
+            self._ahead = read_full(self._src, self._buffers[0])
+        current, self._buffers = self._buffers[0], self._buffers[::-1]
+        size = self._ahead
+        self._ahead = read_full(self._src, self._buffers[0]) if size == len(current) else 0
+        final = self._ahead == 0
+        self._eof = final
+        return self._enc.seal(current[:size], final)
+
+    def readinto(self, target: Buffer) -> int:
+        view = memoryview(target).cast("B")
+        while not self._pending and not self._eof:
+            self._pending = memoryview(self.next_segment())
+        n = min(len(view), len(self._pending))
+        view[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
     def read(self, n: int = -1) -> bytes:
-        while not self._eof and (n < 0 or len(self._pending) < n):
-            chunk = self._src.read(self._enc.segment_size)
-            if chunk:
-                self._pending += self._enc.update(chunk)
-            else:
-                self._pending += self._enc.finish()
-                self._eof = True
-        if n < 0:
-            n = len(self._pending)
-        out = bytes(self._pending[:n])
-        del self._pending[:n]
-        return out
+        """`n` bytes (-1: all that is left), fewer only at the end: an upload sent in `read(n)` pieces
+        (the node's multipart body) gets full pieces, never a 16-byte tag on its own."""
+        parts = [bytes(self._pending[:n] if n >= 0 else self._pending)]
+        got = len(parts[0])
+        self._pending = self._pending[got:]
+        while (n < 0 or got < n) and (sealed := self.next_segment()):
+            take = len(sealed) if n < 0 else min(len(sealed), n - got)
+            parts.append(sealed if take == len(sealed) else sealed[:take])
+            self._pending = memoryview(sealed)[take:]
+            got += take
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def encrypt_file(data_key: bytes, src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> int:

@@ -59,6 +59,24 @@ def leaf_framing(chunk_len: int) -> tuple[bytes, bytes]:
     return head, tail
 
 
+def leaf_chunk(block: bytes) -> memoryview | None:
+    """The chunk of a CIDv0 leaf framed exactly as `leaf_framing` (this importer's and Kubo's): a view
+    into the block, no copy and no protobuf walk; None for any other node (the caller decodes it)."""
+    if len(block) < 8 or block[0] != 0x0A:
+        return None
+    try:
+        _, i = varint_decode(block, 1)
+        if block[i : i + 3] != b"\x08\x02\x12":
+            return None
+        n, _ = varint_decode(block, i + 3)
+    except CidError:
+        return None
+    head, tail = leaf_framing(n)
+    if len(block) != len(head) + n + len(tail) or not block.startswith(head) or not block.endswith(tail):
+        return None
+    return memoryview(block)[len(head) : len(head) + n]
+
+
 UNIXFS_DIRECTORY = b"\x08\x01"
 EMPTY_FILE_LEAF = encode_node((), unixfs_file(0))
 

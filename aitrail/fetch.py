@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aitrail._files import fsync_dir
+from aitrail._types import Buffer
 from aitrail.cid import CID
 from aitrail.crypto import decrypt_chunks
 from aitrail.errors import AitrailError, ContentHashMismatchError, StorageError
@@ -76,7 +77,7 @@ def fetch(
     size = 0
     try:
         with os.fdopen(fd, "wb") as out, progress(_file_size(store, root), "fetch", show_progress) as update:
-            chunks: Iterator[bytes] = store.cat(root)
+            chunks: Iterator[Buffer] = store.cat(root)
             if update is not None:
                 chunks = _counting(chunks, update)
             if data_key is not None:
@@ -118,7 +119,7 @@ def _remove_dirs(created: list[Path]) -> None:
             return
 
 
-def _counting(chunks: Iterator[bytes], update: Callable[[int], object]) -> Iterator[bytes]:
+def _counting(chunks: Iterator[Buffer], update: Callable[[int], object]) -> Iterator[Buffer]:
     for chunk in chunks:
         update(len(chunk))
         yield chunk

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from aitrail._types import Readable
+from aitrail._types import Readable, read_full
 from aitrail.cid import CID
 from aitrail.crypto import EncryptingReader, encrypted_size
 from aitrail.errors import ImportInputError
@@ -28,7 +28,7 @@ class Published:
 
 
 class HashingReader:
-    """Passes `src` through, keeping the SHA-256 and size of what went by."""
+    """Passes `src` through, keeping the SHA-256 and size of what went by (`readinto`: no copy)."""
 
     def __init__(self, src: Readable) -> None:
         self.src = src
@@ -40,6 +40,12 @@ class HashingReader:
         self.sha256.update(data)
         self.size += len(data)
         return data
+
+    def readinto(self, target: memoryview) -> int:
+        n = read_full(self.src, target)
+        self.sha256.update(target[:n])
+        self.size += n
+        return n
 
 
 def publish_file(store: Store, path: str | os.PathLike[str], data_key: bytes | None, *,

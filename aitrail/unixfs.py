@@ -29,7 +29,7 @@ from pathlib import Path
 
 from aitrail import dagpb
 from aitrail._murmur3 import murmur3_x64_64
-from aitrail._types import Readable
+from aitrail._types import Readable, read_full
 from aitrail.cid import CID, DAG_PB, RAW
 from aitrail.errors import CidError, DagFormatError, ImportInputError
 
@@ -68,7 +68,7 @@ def _hash_leaf(version: int, chunk: memoryview, want_block: bool) -> tuple[Node,
     h.update(chunk)
     h.update(tail)
     node = Node(CID(0, DAG_PB, h.digest()), len(head) + n + len(tail), n)
-    return node, (head + bytes(chunk) + tail if want_block else None)
+    return node, (b"".join((head, chunk, tail)) if want_block else None)  # one copy
 
 
 class _Balanced:
@@ -141,25 +141,6 @@ def _check_version(cid_version: int) -> None:
         raise CidError(f"cid version must be 0 or 1, got {cid_version}")
 
 
-def _fill(stream: Readable, view: memoryview) -> int:
-    """Read until `view` is full or the stream ends: Kubo's size splitter uses io.ReadFull, so a
-    short read must never cut a chunk early."""
-    readinto = getattr(stream, "readinto", None)
-    filled = 0
-    size = len(view)
-    while filled < size:
-        if readinto is not None:
-            got = readinto(view[filled:])
-        else:
-            data = stream.read(size - filled)
-            got = len(data)
-            view[filled : filled + got] = data
-        if not got:
-            break
-        filled += got
-    return filled
-
-
 def add_stream(
     stream: Readable,
     cid_version: int = 0,
@@ -179,7 +160,7 @@ def add_stream(
     want = emit is not None
     if workers == 1:
         single = memoryview(bytearray(CHUNK_SIZE))
-        while filled := _fill(stream, single):
+        while filled := read_full(stream, single):
             builder.add_leaf(*_hash_leaf(cid_version, single[:filled], want))
             if progress is not None:
                 progress(filled)
@@ -194,7 +175,7 @@ def add_stream(
             while True:
                 buf = free.pop() if free else bytearray(CHUNK_SIZE)
                 view = memoryview(buf)
-                filled = _fill(stream, view)
+                filled = read_full(stream, view)
                 if filled:
                     pending.append((pool.submit(_hash_leaf, cid_version, view[:filled], want), buf))
                     if progress is not None:
@@ -342,25 +323,45 @@ def iter_blocks(
 # --- reading ----------------------------------------------------------------------------------
 
 
-def read_file(get_block: GetBlock, root: CID) -> Iterator[bytes]:
-    """The file bytes under `root`, in order; `get_block` must return verified bytes."""
-    stack: list[CID] = [root]
-    while stack:
-        cid = stack.pop()
-        block = get_block(cid)
-        if cid.codec == RAW:
-            yield block
-            continue
-        try:
-            node = dagpb.decode_node(block)
-            fs = dagpb.decode_unixfs(node.data or b"")
-        except (CidError, UnicodeDecodeError) as exc:
-            raise DagFormatError(str(cid), str(exc)) from None
-        if fs.type not in (dagpb.T_FILE, dagpb.T_RAW):
-            raise DagFormatError(str(cid), f"UnixFS type {fs.type} is not a file")
-        if fs.data:
-            yield fs.data
-        stack.extend(link.cid for link in reversed(node.links))
+def read_file(get_block: GetBlock, root: CID, ahead: int = 0) -> Iterator[bytes | memoryview]:
+    """The file bytes under `root`, in order (a leaf's chunk as a view into its block, not a copy);
+    `get_block` must return verified bytes.
+
+    With `ahead` > 0, the next `ahead` blocks in reading order are fetched (and verified by `get_block`)
+    on as many worker threads while the caller consumes this one: hashing and file reads drop the GIL and
+    a node's HTTP round trips overlap. A failure still surfaces at the block it belongs to, in order.
+    """
+    # The blocks still to read, last first; each with its prefetch, once one is started.
+    stack: list[tuple[CID, Future[bytes] | None]] = [(root, None)]
+    pool = ThreadPoolExecutor(ahead, thread_name_prefix="aitrail-read") if ahead > 0 else None
+    try:
+        while stack:
+            if pool is not None:
+                for i in range(max(0, len(stack) - ahead), len(stack)):
+                    if stack[i][1] is None:
+                        stack[i] = (stack[i][0], pool.submit(get_block, stack[i][0]))
+            cid, pending = stack.pop()
+            block = get_block(cid) if pending is None else pending.result()
+            if cid.codec == RAW:
+                yield block
+                continue
+            chunk = dagpb.leaf_chunk(block)
+            if chunk is not None:
+                yield chunk
+                continue
+            try:
+                node = dagpb.decode_node(block)
+                fs = dagpb.decode_unixfs(node.data or b"")
+            except (CidError, UnicodeDecodeError) as exc:
+                raise DagFormatError(str(cid), str(exc)) from None
+            if fs.type not in (dagpb.T_FILE, dagpb.T_RAW):
+                raise DagFormatError(str(cid), f"UnixFS type {fs.type} is not a file")
+            if fs.data:
+                yield fs.data
+            stack.extend((link.cid, None) for link in reversed(node.links))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def read_file_from(get_block: GetBlock, root: CID, offset: int) -> Iterator[bytes]:

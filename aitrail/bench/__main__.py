@@ -1,11 +1,12 @@
 """`make bench`: every figure aitrail claims, each beside its anchor measured in the same run.
 
-    python -m aitrail.bench [--quick] [--only gas,cid,startup,merkle,e2e,growth,gateway,index] [--json PATH]
-                            [--readme]
+    python -m aitrail.bench [--quick] [--only gas,cid,startup,stream,merkle,e2e,growth,gateway,index]
+                            [--json PATH] [--readme]
     python -m aitrail.bench --readme --no-run     # regenerate the README section from the JSON only
 
 Sections: gas (per operation, beside the anchors and the floor), cid (1 GiB vs Kubo's importer), startup
-(each command's whole-process start-up, and the whole `aitrail cid` process on the same 1 GiB),
+(each command's whole-process start-up, and the whole `aitrail cid` process on the same 1 GiB), stream
+(1 GiB register and fetch as whole CLI processes beside a one-pass SHA-256 + AES-256-GCM floor, peak RSS),
 merkle (1,000,000 records vs @openzeppelin/merkle-tree), e2e (SDK flows on a local Anvil, and
 `make demo`), growth (gas and time at 1, 10, 100, 1,000), gateway (1, 10, 50 researchers through
 the access gateway vs `python -m http.server`, its peak RSS, gas per recorded attempt), index (event
@@ -35,11 +36,11 @@ from typing import Any
 from aitrail.bench import report
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("gas", "cid", "startup", "merkle", "e2e", "growth", "gateway", "index")
+SECTIONS = ("gas", "cid", "startup", "stream", "merkle", "e2e", "growth", "gateway", "index")
 DEFAULT_JSON = ROOT / "bench" / "results.json"
 
 FULL = {
-    "cid_mib": 1024, "cid_runs": 3, "startup_runs": 5,
+    "cid_mib": 1024, "cid_runs": 3, "startup_runs": 5, "stream_mib": 1024, "stream_runs": 2,
     "merkle_records": 1_000_000, "merkle_npm_proofs": "sample",
     "e2e_mib": 100, "e2e_runs": 5, "demo_runs": 3,
     "growth_sizes": "1,10,100,1000", "growth_samples": 5,
@@ -47,7 +48,7 @@ FULL = {
     "index_sizes": "1,100,10000,100000",
 }
 QUICK = {
-    "cid_mib": 4, "cid_runs": 1, "startup_runs": 1,
+    "cid_mib": 4, "cid_runs": 1, "startup_runs": 1, "stream_mib": 4, "stream_runs": 1,
     "merkle_records": 1000, "merkle_npm_proofs": "all",
     "e2e_mib": 1, "e2e_runs": 1, "demo_runs": 0,
     "growth_sizes": "1,3", "growth_samples": 2,
@@ -159,6 +160,12 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
         res = _child_json(["aitrail.bench.startup", "--json", "--runs", str(p["startup_runs"]),
                            "--cid-mib", str(p["cid_mib"])])
         keep("startup", res, time.perf_counter() - t0, report.startup_text(res))
+    if "stream" in sections:
+        start("stream")
+        t0 = time.perf_counter()
+        res = _child_json(["aitrail.bench.stream", "--json", "--size-mib", str(p["stream_mib"]),
+                           "--runs", str(p["stream_runs"])])
+        keep("stream", res, time.perf_counter() - t0, report.stream_text(res))
     if "merkle" in sections:
         start("merkle")
         t0 = time.perf_counter()

@@ -8,6 +8,14 @@ creator, the owner key opening with this owner's key, every block present and in
 the same upload: the data is uploaded once and registered once. A failure before the entry is written
 discards what was stored; a directory is streamed as a tar, never written out in clear.
 
+A first registration reads the file once: plaintext SHA-256, encryption and the store's import in one
+pass, so the content hash is known only after the upload. Once the journal is written, a note of the
+file's stat (`<home>/sources/<deployment>/<owner>/<path hash>.json`) tells a re-run to hash first and
+find its journal entry or its registration without uploading again. A re-run without the note (a
+directory, a file moved or touched) uploads again, then finds the earlier upload or registration by
+content hash and discards its own copy: registered once, one upload kept. A record dataset (CSV, JSON
+Lines) is hashed first, as its records tree is read from the file anyway.
+
 Registration is commit-reveal on-chain (against squatting from the mempool, see IDatasetRegistry): one
 call here commits to (owner, content hash, salt), waits the registry's REGISTRATION_DELAY, and registers.
 The salt is an HMAC of the content hash under the owner's private key (with the chain and registry), so
@@ -60,6 +68,8 @@ RECORD_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 # decrypted copy or --from FILE), which costs about as much as reading the dump back.
 SAVED_TREE_MAX_RECORDS = 100_000
 UPLOADS = "uploads"
+# notes of which files were uploaded (their stat), so a re-run knows to look for its journal first
+SOURCES = "sources"
 
 
 @dataclass(frozen=True)
@@ -95,28 +105,18 @@ def register_dataset(
     source = source_of(path)
     key = session.key
     registry = session.suite.datasets
-    content_hash = source.sha256()
-    existing = registry.id_of(content_hash)
-    if existing:
-        record = registry.get(existing)
-        if record.owner.lower() != session.address.lower():
-            raise AitrailError(f"this content is already registered as dataset {existing} by {record.owner}")
-        return Registered(
-            existing,
-            record.cid,
-            record.metadata_cid,
-            content_hash,
-            record.records_count,
-            record.tx_hash,
-            reused_upload=True,
-            already_registered=True,
-        )
-
-    journal = upload_journal(session, content_hash)
-    upload = _load_upload(session, journal, content_hash)
+    # The content hash is needed up front only to find an earlier attempt: a re-run of this file (its
+    # stat remembered), or a record dataset (whose salted tree is tied to the upload's data key). Any
+    # other file is read once: hashed, encrypted and stored in the same pass.
+    content_hash = source.sha256() if source.records or _seen_before(session, source) else None
+    upload = None
+    if content_hash is not None:
+        if done := _already_registered(session, content_hash):
+            return done
+        upload = _load_upload(session, upload_journal(session, content_hash), content_hash)
     reused = upload is not None
     if upload is None:
-        upload = _upload(
+        upload, tree = _upload(
             session,
             source,
             key,
@@ -129,7 +129,32 @@ def register_dataset(
             show_progress=show_progress,
             extra_metadata=extra_metadata,
         )
-        _save_upload(journal, upload)
+        first_pass = content_hash is None
+        content_hash = bytes.fromhex(upload["contentHash"])
+        journal = upload_journal(session, content_hash)
+        earlier = _load_upload(session, journal, content_hash) if first_pass else None
+        if earlier is not None:  # learnt only now: an earlier upload of the same bytes wins over this one
+            _discard(session, upload)
+            upload, tree, reused = earlier, None, True
+        else:
+            # Kept so the owner can prove any record later without decrypting the data (`records prove`).
+            if tree is not None and int(upload["recordsCount"]) <= SAVED_TREE_MAX_RECORDS:
+                save_tree(session, content_hash, tree)
+            _save_upload(journal, upload)
+        if first_pass:
+            # Learnt only now: the same bytes may be registered already (a re-run of a registration that
+            # went through, or another owner's). A chain that is down here leaves the journal: a re-run
+            # resumes from it.
+            existing = registry.id_of(content_hash)
+            if existing:
+                record = registry.get(existing)
+                journal.unlink(missing_ok=True)
+                if record.cid.to_v1() != CID.decode(upload["cid"]).to_v1():
+                    _discard(session, upload)
+                return _registered_copy(session, existing, content_hash)
+    content_hash = bytes.fromhex(upload["contentHash"])
+    _remember_source(session, source)
+    journal = upload_journal(session, content_hash)
     cid = CID.decode(upload["cid"])
     metadata_cid = CID.decode(upload["metadataCid"])
     root = bytes.fromhex(upload["recordsRoot"])
@@ -149,6 +174,66 @@ def register_dataset(
     )
 
 
+def _discard(session: Session, upload: dict[str, Any]) -> None:
+    """Remove an upload this run made and will not use (the same bytes were found uploaded before)."""
+    session.store.discard([CID.decode(upload[k]) for k in ("cid", "ownerKey", "metadataCid")])
+
+
+def _already_registered(session: Session, content_hash: bytes) -> Registered | None:
+    """This owner's existing registration of the content; another owner's is an error."""
+    existing = session.suite.datasets.id_of(content_hash)
+    return _registered_copy(session, existing, content_hash) if existing else None
+
+
+def _registered_copy(session: Session, existing: int, content_hash: bytes) -> Registered:
+    record = session.suite.datasets.get(existing)
+    if record.owner.lower() != session.address.lower():
+        raise AitrailError(f"this content is already registered as dataset {existing} by {record.owner}")
+    return Registered(
+        existing,
+        record.cid,
+        record.metadata_cid,
+        content_hash,
+        record.records_count,
+        record.tx_hash,
+        reused_upload=True,
+        already_registered=True,
+    )
+
+
+def _source_note(session: Session, source: Source) -> Path | None:
+    """Where this owner's deployment notes that a file was uploaded (keyed by its resolved path)."""
+    if source.file is None:
+        return None
+    deployment = f"{session.chain_id}-{session.suite.datasets.address.lower()}"
+    key = hashlib.sha256(str(source.file.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+    return session.home / SOURCES / deployment / session.address.lower() / f"{key}.json"
+
+
+def _stat_key(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def _seen_before(session: Session, source: Source) -> bool:
+    """True when this file, unchanged by its stat, was uploaded by this owner on this deployment: a
+    re-run, which hashes first to find its journal or registration instead of uploading again. Only a
+    hint: the hash is what decides, so a file edited in place without a stat change is still right."""
+    note = _source_note(session, source)
+    if note is None or source.file is None:
+        return False
+    try:
+        return bool(json.loads(note.read_text()) == _stat_key(source.file))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+
+
+def _remember_source(session: Session, source: Source) -> None:
+    note = _source_note(session, source)
+    if note is not None and source.file is not None:
+        write_private(note, json.dumps(_stat_key(source.file)))
+
+
 @dataclass(frozen=True)
 class Source:
     """What is registered: a regular file, or a directory streamed as one tar (never written out)."""
@@ -157,6 +242,11 @@ class Source:
     size: int
     open: Callable[[], AbstractContextManager[Readable]]
     file: Path | None = None  # a regular file: record datasets build their tree from it
+
+    @property
+    def records(self) -> bool:
+        """A record dataset (CSV, JSON Lines): its Merkle tree of records is built from the file."""
+        return self.file is not None and self.file.suffix.lower() in RECORD_SUFFIXES
 
     def sha256(self) -> bytes:
         with self.open() as stream:
@@ -201,7 +291,7 @@ def _upload(
     session: Session,
     source: Source,
     key: Any,
-    content_hash: bytes,
+    content_hash: bytes | None,
     *,
     name: str,
     license: str,
@@ -210,17 +300,18 @@ def _upload(
     cid_version: int,
     show_progress: bool | None,
     extra_metadata: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Encrypt and store the data, the owner's wrapped key and the metadata. On any failure the roots
-    this added are discarded again (`Store.discard`), so a failed register leaves no orphan behind;
-    `aitrail store gc` finds what a crash (SIGKILL) left."""
+) -> tuple[dict[str, Any], records.RecordsTree | None]:
+    """Encrypt and store the data, the owner's wrapped key and the metadata, hashing the plaintext in
+    the same pass (`content_hash`, when known already, must match it); the upload and the records tree.
+    On any failure the roots this added are discarded again (`Store.discard`), so a failed register
+    leaves no orphan behind; `aitrail store gc` finds what a crash (SIGKILL) left."""
     store = session.store
     # Read before the upload: a chain that is down fails here, before hundreds of MB are stored.
     created = day(session.block_time())
     root, count = bytes(32), 0
     tree = None
     data_key = crypto.generate_data_key()
-    if source.file is not None and source.file.suffix.lower() in RECORD_SUFFIXES:
+    if source.file is not None and source.records:
         # Salted with the dataset secret derived from this data key (see aitrail.records).
         root, count, tree = records.build_records_tree(source.file, secret=records.records_secret(data_key))
     added: list[CID] = []
@@ -234,7 +325,9 @@ def _upload(
                 show_progress=show_progress,
             )
         added.append(cid)
-        if hashing.sha256.digest() != content_hash:
+        if content_hash is None:
+            content_hash = hashing.sha256.digest()
+        elif hashing.sha256.digest() != content_hash:
             raise InputFileError(source.name, "changed while it was being registered; try again")
         owner_public = crypto.public_key_from_private(bytes(key.key))
         owner_key_cid = store.add_bytes(crypto.wrap_key(data_key, owner_public), cid_version=1)
@@ -270,9 +363,6 @@ def _upload(
     except BaseException:
         store.discard(added)
         raise
-    # Kept so the owner can prove any record later without decrypting the data (`records prove`).
-    if tree is not None and count <= SAVED_TREE_MAX_RECORDS:
-        save_tree(session, content_hash, tree)
     return {
         "chainId": session.chain_id,
         "registry": session.suite.datasets.address,
@@ -284,7 +374,7 @@ def _upload(
         "recordsRoot": root.hex(),
         "recordsCount": count,
         "file": source.name,
-    }
+    }, tree
 
 
 def tree_path(session: Session, content_hash: bytes) -> Path:

@@ -23,6 +23,8 @@ class Store(ABC):
 
     #: short name shown in messages ("local", "kubo")
     name: str = "store"
+    #: blocks `cat` fetches ahead on worker threads (see unixfs.read_file); 0 reads one at a time
+    read_ahead: int = 0
 
     # --- primitives each backend provides ----------------------------------------------------------
     @abstractmethod
@@ -67,9 +69,9 @@ class Store(ABC):
                  show_progress: bool | None = None) -> CID:
         return self.add_path(path, cid_version, pin=pin, show_progress=show_progress)
 
-    def cat(self, cid: CID) -> Iterator[bytes]:
+    def cat(self, cid: CID) -> Iterator[bytes | memoryview]:
         """A UnixFS file's bytes, in order, each block verified before its bytes are yielded."""
-        return unixfs.read_file(self.get_block, cid)
+        return unixfs.read_file(self.get_block, cid, self.read_ahead)
 
     def read_all(self, cid: CID) -> bytes:
         return b"".join(self.cat(cid))

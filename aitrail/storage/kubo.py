@@ -91,6 +91,8 @@ def _multipart(stream: Readable, boundary: str, filename: str, update: Any = Non
 
 class KuboStore(Store):
     name = "kubo"
+    # one `block/get` round trip per block: keep several in flight (requests' pool is thread-safe)
+    read_ahead = 8
 
     def __init__(self, api_url: str = DEFAULT_API, timeout: float = 60.0, read_timeout: float = 30.0) -> None:
         """`timeout`: how long the client waits for any answer; `read_timeout`: how long the node may look

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,9 @@ from aitrail.cid import CID, DAG_PB
 from aitrail.errors import AitrailError, BlockCorruptedError, BlockNotFoundError, StorageError
 from aitrail.progress import progress
 from aitrail.storage.base import Store
+
+# blocks queued for the writer thread at most (256 KiB each): memory stays a few MiB whatever the size
+_WRITES_IN_FLIGHT = 8
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,14 @@ class GcPlan:
 
 class LocalStore(Store):
     name = "local"
+    # reading and re-hashing the next blocks overlaps the caller's decryption (both drop the GIL)
+    read_ahead = 4
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self.blocks_dir = self.root / "blocks"
         self.pins_dir = self.root / "pins"
+        self._folders: set[Path] = set()  # block folders known to exist (one mkdir each, not one per block)
         try:
             self.blocks_dir.mkdir(parents=True, exist_ok=True)
             self.pins_dir.mkdir(parents=True, exist_ok=True)
@@ -101,12 +110,21 @@ class LocalStore(Store):
     def _emit(self, cid: CID, block: bytes) -> None:
         # put_block re-hashes; the importer just hashed these bytes itself, so skip the check here.
         path = self._path(cid)
-        if path.exists():
+        if os.path.exists(path):
             return
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        folder = path.parent
+        if folder not in self._folders:
+            folder.mkdir(exist_ok=True)
+            self._folders.add(folder)
+        tmp = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
-            tmp.write_bytes(block)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                view = memoryview(block)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -114,8 +132,24 @@ class LocalStore(Store):
 
     def add_stream(self, stream: Readable, cid_version: int = 0, *, pin: bool = True,
                    total: int | None = None, show_progress: bool | None = None) -> CID:
-        with progress(total, "add", show_progress) as update:
-            node = unixfs.add_stream(stream, cid_version, self._emit, update)
+        # Block files are written on one background thread while the next chunks are read, encrypted
+        # and hashed; every write has finished (or its error is raised) before the pin marks the root.
+        writes: deque[Future[None]] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="aitrail-write") as writer:
+
+            def emit(cid: CID, block: bytes) -> None:
+                writes.append(writer.submit(self._emit, cid, block))
+                while len(writes) > _WRITES_IN_FLIGHT or (writes and writes[0].done()):
+                    writes.popleft().result()
+
+            try:
+                with progress(total, "add", show_progress) as update:
+                    node = unixfs.add_stream(stream, cid_version, emit, update)
+                while writes:
+                    writes.popleft().result()
+            finally:
+                for pending in writes:
+                    pending.cancel()
         if pin:
             self._mark_pinned(node.cid)
         return node.cid

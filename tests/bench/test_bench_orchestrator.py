@@ -107,3 +107,26 @@ def test_startup_section_measures_every_command_and_the_whole_cid_process(tmp_pa
     assert all(r["seconds_min"] <= r["seconds_median"] and r["peak_rss_mib"] > 0 for r in figures)
     rows = report.targets_rows({"startup": {"result": st}})
     assert [r[0] for r in rows][:2] == ["`aitrail --help` ≤ 0.35 s", "`aitrail --version` ≤ 0.35 s"]
+
+
+def test_stream_section_times_whole_register_and_fetch_processes_beside_the_floor(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# project\n")
+    results = tmp_path / "results.json"
+
+    run = bench("--quick", "--only", "stream", "--json", str(results), "--readme",
+                "--readme-file", str(readme))
+
+    assert run.returncode == 0, run.stderr
+    st = json.loads(results.read_text())["sections"]["stream"]["result"]
+    assert st["size_bytes"] == 4 << 20 and st["runs"] == 1
+    for key in ("register", "fetch"):
+        r = st[key]
+        # a whole CLI process imports web3 and talks to the chain: it cannot beat the bare floor process
+        assert r["seconds_min"] > st["floor"]["seconds_min"] > 0
+        assert r["vs_floor"] == r["seconds_min"] / st["floor"]["seconds_min"]
+        assert r["peak_rss_mib"] > st["floor"]["peak_rss_mib"] > 0
+    rows = [r[0] for r in report.targets_rows({"stream": {"result": st}})]
+    assert rows == ["register of 4 MiB within 2x the one-pass floor", "register of 4 MiB, peak RSS ≤ 128 MiB",
+                    "fetch of 4 MiB within 2x the one-pass floor", "fetch of 4 MiB, peak RSS ≤ 128 MiB"]
+    assert "### Register and fetch vs the one-pass floor" in readme.read_text()

@@ -129,6 +129,82 @@ def test_a_register_failing_before_its_journal_is_written_discards_its_blocks(
     assert _blocks(home) == blocks and _pins(home) == pins
 
 
+def _count_opens(monkeypatch):
+    """Every time the register flow opens its source (a pass over the file), appended to a list."""
+    import dataclasses
+
+    import aitrail.flows.datasets as datasets
+
+    opened = []
+    real = datasets.source_of
+
+    def counted(path):
+        source = real(path)
+
+        def open_counted():
+            opened.append(path)
+            return source.open()
+
+        return dataclasses.replace(source, open=open_counted)
+
+    monkeypatch.setattr(datasets, "source_of", counted)
+    return opened
+
+
+def test_a_first_register_reads_the_file_once_and_a_rerun_finds_it_without_uploading(
+    home, tmp_path, monkeypatch
+):
+    data = tmp_path / "once.bin"
+    data.write_bytes(os.urandom(900_000))
+    opened = _count_opens(monkeypatch)
+    args = ("dataset", "register", data, "--name", "once", "--license", "CC0")
+
+    first = cli(*args, account=OWNER)
+
+    assert len(opened) == 1  # hashed, encrypted and stored in one pass
+    assert first["alreadyRegistered"] is False
+    blocks = _blocks(home)
+    opened.clear()
+
+    again = cli(*args, account=OWNER)
+
+    assert len(opened) == 1  # the stat note: hashed first, found registered, nothing uploaded
+    assert again["alreadyRegistered"] is True and again["id"] == first["id"]
+    assert _blocks(home) == blocks
+
+
+def test_a_rerun_that_uploads_again_keeps_one_upload(home, tmp_path, monkeypatch):
+    """Without the note (the file touched, so its stat changed) the one pass uploads again before the
+    content hash is known; the copy is discarded once the registration is found."""
+    data = tmp_path / "touched.bin"
+    data.write_bytes(os.urandom(700_000))
+    args = ("dataset", "register", data, "--name", "touched", "--license", "CC0")
+    first = cli(*args, account=OWNER)
+    blocks = _blocks(home)
+    os.utime(data, ns=(1, 1))
+
+    again = cli(*args, account=OWNER)
+
+    assert again["alreadyRegistered"] is True and again["cid"] == first["cid"]
+    assert _blocks(home) == blocks
+    assert cli("store", "gc")["orphans"] == []
+
+
+def test_content_another_owner_registered_is_refused_and_its_upload_discarded(home, tmp_path):
+    data = tmp_path / "theirs.bin"
+    data.write_bytes(os.urandom(500_000))
+    args = ("dataset", "register", data, "--name", "theirs", "--license", "CC0")
+    first = cli(*args, account=OWNER)
+    blocks = _blocks(home)
+
+    line = cli(*args, account=RESEARCHER, ok=False)
+
+    owner = cli("dataset", "show", first["id"])["owner"]
+    assert line.lower() == f"this content is already registered as dataset {first['id']} by {owner}".lower()
+    assert _blocks(home) == blocks
+    assert cli("store", "gc")["orphans"] == []
+
+
 def test_store_gc_lists_orphans_with_sizes_and_deletes_them_only_when_asked(home, tmp_path):
     store = _store(home)
     # Stand-ins for what a SIGKILLed register leaves: an encrypted upload, pinned, that nothing
