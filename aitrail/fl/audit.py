@@ -33,6 +33,8 @@ class RoundReport:
     excluded: list[str]
     reward_each: int
     problems: list[str] = field(default_factory=list)
+    # Updates that fail their checks (participant, why): correctly excluded ones are not problems.
+    invalid: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -97,8 +99,9 @@ def _report(session: Session, task_id: int, check: bool) -> TaskReport:
             int(args["rewardEach"]),
         )
         if check:
-            report.problems = _check_round(session, task_id, round_, rules.parse(rule_text), manifest_cid,
-                                           bytes(args["digest"]), included_mask)
+            report.problems, report.invalid = _check_round(
+                session, task_id, round_, rules.parse(rule_text), manifest_cid, bytes(args["digest"]),
+                included_mask)
         reports.append(report)
     return TaskReport(task_id, rule_text, str(task["coordinator"]), int(task["modelId"]), int(task["rounds"]),
                       int(task["aggregatedRounds"]), bool(task["closed"]), int(task["pool"]),
@@ -106,7 +109,15 @@ def _report(session: Session, task_id: int, check: bool) -> TaskReport:
 
 
 def _check_round(session: Session, task_id: int, round_: int, rule: rules.Rule, manifest_cid: CID,
-                 aggregate_digest: bytes, included_mask: int) -> list[str]:
+                 aggregate_digest: bytes, included_mask: int) -> tuple[list[str], list[tuple[str, str]]]:
+    problems: list[str] = []
+    updates: list[UpdateCheck] = []
+    problems = _recompute(session, task_id, round_, rule, manifest_cid, aggregate_digest, included_mask, updates)
+    return problems, [(u.participant, u.problem) for u in updates if u.problem]
+
+
+def _recompute(session: Session, task_id: int, round_: int, rule: rules.Rule, manifest_cid: CID,
+               aggregate_digest: bytes, included_mask: int, updates: list[UpdateCheck]) -> list[str]:
     store = session.store
     contract = fl_client(session)
     problems: list[str] = []
@@ -115,7 +126,7 @@ def _check_round(session: Session, task_id: int, round_: int, rule: rules.Rule, 
     except AitrailError as exc:
         return [f"round {round_}: {exc}"]
     keys = {int(u["index"]): u.get("dataKey") for u in manifest.get("updates", [])}
-    updates: list[UpdateCheck] = committed_updates(contract, task_id, round_)
+    updates.extend(committed_updates(contract, task_id, round_))
     for update in updates:
         key = keys.get(update.index)
         if not key:

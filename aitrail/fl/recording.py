@@ -103,12 +103,16 @@ class RecordingClient(NumPyClient):  # type: ignore[misc]
         arrays, num_examples, metrics = self.inner.fit(parameters, config)
         arrays = [a.astype(encoding.DTYPE) for a in arrays]
         data = self.encode(round_, arrays, num_examples)
+        self.publish(round_, data, public_key)
+        return arrays, num_examples, {**metrics, METRIC_PARTICIPANT: self.session.address.lower()}
+
+    def publish(self, round_: int, data: bytes, public_key: bytes) -> None:
+        """Encrypt for the coordinator, add to IPFS, commit digest and CID: all before Flower sees it."""
         envelope, _ = seal(data, public_key)
         cid = self.store.add_bytes(envelope)
         digest = encoding.digest(data)
-        contract.commit_update(self.task_id, round_, digest, cid)
+        fl_client(self.session).commit_update(self.task_id, round_, digest, cid)
         self.committed[round_] = (digest, cid)
-        return arrays, num_examples, {**metrics, METRIC_PARTICIPANT: self.session.address.lower()}
 
     def encode(self, round_: int, arrays: list[NDArray[Any]], num_examples: int) -> bytes:
         header = encoding.header_for("update", self.task_id, round_, self.session.address, num_examples, arrays)
@@ -217,8 +221,8 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
         if not valid:
             raise AitrailError(f"round {server_round}: no valid committed update to aggregate")
         pairs = [(list(u.arrays or []), u.num_examples) for u in valid]
-        output = rules.aggregate(self.rule, server_round, pairs)
-        included = [valid[i].index for i in rules.included_positions(self.rule, pairs, output)]
+        output, positions = self.aggregate_updates(server_round, pairs)
+        included = [valid[i].index for i in positions]
         header = encoding.header_for("aggregate", self.task_id, server_round, self.session.address,
                                      sum(u.num_examples for u in valid if u.index in included), output)
         data = encoding.encode(header, output)
@@ -244,6 +248,11 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
         contract.commit_aggregate(self.task_id, server_round, digest, manifest, mask)
         self.rounds.append(RoundRecord(server_round, updates, included, digest, manifest, output))
         return ndarrays_to_parameters(output), {"included": len(included), "committed": len(updates)}
+
+    def aggregate_updates(self, server_round: int, pairs: list[tuple[list[Any], int]]) -> tuple[list[Any], list[int]]:
+        """Flower's strategy on the valid updates in committed order: (output, positions it included)."""
+        output = rules.aggregate(self.rule, server_round, pairs)
+        return output, rules.included_positions(self.rule, pairs, output)
 
     def _check(self, update: UpdateCheck, round_: int, sent: list[Any] | None) -> None:
         import numpy as np
