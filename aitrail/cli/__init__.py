@@ -91,6 +91,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "records": ("records", "Prove that a record is in a dataset version, and verify such proofs on-chain."),
     "rewards": ("rewards", "Reward token balance, claimable rewards, claims."),
     "audit": ("audit", "Rebuild the trail of a dataset or a model from chain events alone."),
+    "fl": ("fl", "Federated training on Flower: rounds, verification, rewards."),
 }
 
 
