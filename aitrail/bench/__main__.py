@@ -1,12 +1,13 @@
 """`make bench`: every figure aitrail claims, each beside its anchor measured in the same run.
 
-    python -m aitrail.bench [--quick] [--only gas,cid,startup,merkle,e2e,growth] [--json PATH] [--readme]
+    python -m aitrail.bench [--quick] [--only gas,cid,startup,merkle,e2e,growth,fl] [--json PATH] [--readme]
     python -m aitrail.bench --readme --no-run     # regenerate the README section from the JSON only
 
 Sections: gas (per operation, beside the anchors and the floor), cid (1 GiB vs Kubo's importer), startup
 (each command's whole-process start-up, and the whole `aitrail cid` process on the same 1 GiB),
 merkle (1,000,000 records vs @openzeppelin/merkle-tree), e2e (SDK flows on a local Anvil, and
-`make demo`), growth (gas and time at 1, 10, 100, 1,000). Each section runs in child processes, so
+`make demo`), growth (gas and time at 1, 10, 100, 1,000), fl (federated rounds: gas per participant per
+round, recording overhead against plain Flower on the same task). Each section runs in child processes, so
 peak memory is each side's own and every Anvil the bench starts is stopped with its child.
 
 Results are merged into the JSON file section by section (default bench/results.json; a --quick run
@@ -32,7 +33,7 @@ from typing import Any
 from aitrail.bench import report
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("gas", "cid", "startup", "merkle", "e2e", "growth")
+SECTIONS = ("gas", "cid", "startup", "merkle", "e2e", "growth", "fl")
 DEFAULT_JSON = ROOT / "bench" / "results.json"
 
 FULL = {
@@ -40,12 +41,14 @@ FULL = {
     "merkle_records": 1_000_000, "merkle_npm_proofs": "sample",
     "e2e_mib": 100, "e2e_runs": 5, "demo_runs": 3,
     "growth_sizes": "1,10,100,1000", "growth_samples": 5,
+    "fl_rounds": 5, "fl_runs": 3,
 }
 QUICK = {
     "cid_mib": 4, "cid_runs": 1, "startup_runs": 1,
     "merkle_records": 1000, "merkle_npm_proofs": "all",
     "e2e_mib": 1, "e2e_runs": 1, "demo_runs": 0,
     "growth_sizes": "1,3", "growth_samples": 2,
+    "fl_rounds": 2, "fl_runs": 1,
 }
 
 
@@ -167,6 +170,12 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
         demo = _demo(p["demo_runs"])
         res = {"flows": flows, "demo_seconds": demo}
         keep("e2e", res, time.perf_counter() - t0, report.e2e_text(flows, demo))
+    if "fl" in sections:
+        start("fl")
+        t0 = time.perf_counter()
+        res = _child_json(["aitrail.bench.fl", "--json", "--rounds", str(p["fl_rounds"]),
+                           "--runs", str(p["fl_runs"])])
+        keep("fl", res, time.perf_counter() - t0, report.fl_text(res))
     return done
 
 
@@ -185,6 +194,8 @@ def failures(done: dict[str, dict[str, Any]]) -> list[str]:
         m = done["merkle"]["result"]
         if not m["root_identical"] or False in (m["sample_proofs_identical"], m["all_proofs_identical"]):
             bad.append("merkle: root or proofs differ from @openzeppelin/merkle-tree")
+    if "fl" in done and not done["fl"]["result"]["same_model_as_plain"]:
+        bad.append("fl: the recorded federation's model differs from plain Flower's on the same task")
     return bad
 
 
