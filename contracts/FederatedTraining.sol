@@ -198,10 +198,12 @@ contract FederatedTraining is IFederatedTraining {
             }
         }
         // Shrink the array to the included accounts (memory-only; nothing past `count` was written).
+        // slither-disable-start assembly (one length store on a memory array this function allocated)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(included, count)
         }
+        // slither-disable-end assembly
     }
 
     function _credit(uint256 taskId, Task storage task, address[] memory included)

@@ -77,14 +77,17 @@ def measure() -> dict[str, int]:
     pool = 1_000 * 10**18
 
     def run_task(n: int, rounds: int = 3) -> tuple[int, Any, Any]:
-        tx = fl.createTask(1, "MultiKrum f=1 keep=4", rounds, participants[:n], datasets[:n], pool,
-                           {"from": coordinator})
+        tx = fl.createTask(
+            1, "MultiKrum f=1 keep=4", rounds, participants[:n], datasets[:n], pool, {"from": coordinator}
+        )
         task = tx.return_value
         update = aggregate = None
         for r in range(1, rounds + 1):
             for i, p in enumerate(participants[:n]):
                 update = fl.commitUpdate(task, r, _digest(1000 * r + i), _cid(1000 * r + i), {"from": p})
-            aggregate = fl.commitAggregate(task, r, _digest(r), _cid(r), (1 << (n - 1)) - 1, {"from": coordinator})
+            aggregate = fl.commitAggregate(
+                task, r, _digest(r), _cid(r), (1 << (n - 1)) - 1, {"from": coordinator}
+            )
         return task, tx, (update, aggregate)
 
     task5, create5, (update5, aggregate5) = run_task(5)

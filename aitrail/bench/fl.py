@@ -47,7 +47,10 @@ def run(rounds: int, runs: int) -> dict[str, Any]:
             same_model &= all(np.array_equal(a, b) for a, b in zip(r.final, p.final, strict=True))
         rec, base = statistics.median(recorded), statistics.median(plain)
         return {
-            "rule": RULE, "participants": 5, "rounds": rounds, "runs": runs,
+            "rule": RULE,
+            "participants": 5,
+            "rounds": rounds,
+            "runs": runs,
             "recorded_seconds": {"min": min(recorded), "median": rec},
             "plain_seconds": {"min": min(plain), "median": base},
             "overhead_ratio": rec / base,

@@ -314,14 +314,15 @@ def _fl_rows(f: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     header = ["measure", "recorded", "plain Flower (anchor)", "ratio"]
     rows = [
         [f"{f['rounds']} rounds, 5 participants ({f['rule']}), median of {f['runs']}",
-         _s(f["recorded_seconds"]["median"]), _s(f["plain_seconds"]["median"]), f"{f['overhead_ratio']:.1f}x"],
+         _s(f["recorded_seconds"]["median"]), _s(f["plain_seconds"]["median"]),
+         f"{f['overhead_ratio']:.1f}x"],
         ["per round", _s(f["recorded_seconds"]["median"] / f["rounds"]), _s(f["plain_seconds_per_round"]),
          f"+{_s(f['overhead_seconds_per_round'])} per round"],
         ["commitUpdate gas (per participant per round)", f"{f['update_gas']:,}", "-", "-"],
         ["commitAggregate gas (per round)", f"{f['aggregate_gas']:,}",
          "-", f"{f['aggregate_gas_per_participant']:,} per participant"],
-        ["gas per participant per round (update + aggregate share)", f"{f['gas_per_participant_per_round']:,}",
-         "-", "-"],
+        ["gas per participant per round (update + aggregate share)",
+         f"{f['gas_per_participant_per_round']:,}", "-", "-"],
     ]
     return header, rows
 
@@ -392,7 +393,8 @@ def targets_rows(sections: dict[str, Any]) -> list[list[str]]:
             f"{f['gas_per_participant_per_round']:,}", f["gas_per_participant_per_round"] <= FL_GAS_TARGET)
         overhead = f["overhead_ratio"] - 1
         add(f"federated: recording overhead ≤ {FL_OVERHEAD_TARGET:.0%} of round time",
-            f"{overhead:.0%} (+{_s(f['overhead_seconds_per_round'])} per round)", overhead <= FL_OVERHEAD_TARGET)
+            f"{overhead:.0%} (+{_s(f['overhead_seconds_per_round'])} per round)",
+            overhead <= FL_OVERHEAD_TARGET)
     return rows
 
 

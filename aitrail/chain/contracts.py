@@ -392,7 +392,9 @@ class FederatedTrainingClient(_Client):
             cid.to_onchain(),
         )
 
-    def commit_aggregate(self, task_id: int, round_: int, digest: bytes, cid: CID, included_mask: int) -> TxReceipt:
+    def commit_aggregate(
+        self, task_id: int, round_: int, digest: bytes, cid: CID, included_mask: int
+    ) -> TxReceipt:
         return self.send(
             f"commit the round-{round_} aggregate of task {task_id}", "commitAggregate", task_id, round_,
             digest, cid.to_onchain(), included_mask,

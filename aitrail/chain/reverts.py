@@ -123,7 +123,7 @@ MESSAGES: dict[str, Callable[[V], str]] = {
         f"{v[1]} neither owns nor has access to dataset {v[0]}, so a model cannot cite it"
     ),
     # FederatedTraining (issue 14)
-    "FLZeroAddress": lambda v: "the federated-training contract needs the registry, model and token addresses",
+    "FLZeroAddress": lambda v: "federated training needs the registry, model and token addresses",
     "FLTaskUnknown": lambda v: f"federated task {v[0]} does not exist",
     "FLNotCoordinator": lambda v: f"{v[1]} is not the coordinator of federated task {v[0]}",
     "FLNotParticipant": lambda v: f"{v[1]} is not a participant of federated task {v[0]}",

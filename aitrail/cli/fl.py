@@ -30,15 +30,23 @@ def _render(report: TaskReport, verified: bool) -> str:
         f"task {report.task}: rule {report.rule}, coordinator {report.coordinator}, model {report.model_id}",
         f"  rounds {report.aggregated}/{report.rounds} aggregated{' (closed)' if report.closed else ''}; "
         f"pool {tokens(report.pool)}, credited {tokens(report.credited)}",
-        table(["#", "participant", "dataset", "earned", "claimed"],
-              [(p["index"], p["participant"], p["dataset"], tokens(p["earned"]), tokens(p["claimed"]))
-               for p in report.participants]),
+        table(
+            ["#", "participant", "dataset", "earned", "claimed"],
+            [
+                (p["index"], p["participant"], p["dataset"], tokens(p["earned"]), tokens(p["claimed"]))
+                for p in report.participants
+            ],
+        ),
     ]
     for r in report.round_reports:
         status = ("ok" if not r.problems else "FAILED") if verified else ""
-        lines.append(f"round {r.round}: aggregate {r.aggregate_digest} manifest {r.manifest} {status}".rstrip())
-        lines.append(f"  included {', '.join(r.included) or '-'}; excluded {', '.join(r.excluded) or '-'}; "
-                     f"each included earned {tokens(r.reward_each)}")
+        lines.append(
+            f"round {r.round}: aggregate {r.aggregate_digest} manifest {r.manifest} {status}".rstrip()
+        )
+        lines.append(
+            f"  included {', '.join(r.included) or '-'}; excluded {', '.join(r.excluded) or '-'}; "
+            f"each included earned {tokens(r.reward_each)}"
+        )
         lines += [f"  invalid update of {who}: {why}" for who, why in r.invalid]
         lines += [f"  problem: {p}" for p in r.problems]
     return "\n".join(lines)

@@ -64,11 +64,19 @@ def _task_header(session: Session, task_id: int) -> tuple[dict[str, Any], str, l
     for event in contract.events("ParticipantAdded", taskId=task_id):
         who = str(event["args"]["participant"])
         entry = contract.participant(task_id, who)
-        claimed = sum(int(e["args"]["amount"]) for e in contract.events("RewardClaimed", taskId=task_id,
-                                                                          participant=who))
-        participants.append({"index": int(event["args"]["index"]), "participant": who,
-                             "dataset": int(event["args"]["datasetId"]), "earned": entry["earned"] + claimed,
-                             "claimed": claimed})
+        claimed = sum(
+            int(e["args"]["amount"])
+            for e in contract.events("RewardClaimed", taskId=task_id, participant=who)
+        )
+        participants.append(
+            {
+                "index": int(event["args"]["index"]),
+                "participant": who,
+                "dataset": int(event["args"]["datasetId"]),
+                "earned": entry["earned"] + claimed,
+                "claimed": claimed,
+            }
+        )
     return task, str(created["args"]["rule"]), participants
 
 
@@ -93,31 +101,66 @@ def _report(session: Session, task_id: int, check: bool) -> TaskReport:
         manifest_cid = CID.from_onchain(bytes(digest_), int(kind))
         bits = [i for i in sorted(by_index) if committed >> (i - 1) & 1]
         report = RoundReport(
-            round_, "0x" + bytes(args["digest"]).hex(), str(manifest_cid),
+            round_,
+            "0x" + bytes(args["digest"]).hex(),
+            str(manifest_cid),
             [by_index[i] for i in bits if included_mask >> (i - 1) & 1],
             [by_index[i] for i in bits if not included_mask >> (i - 1) & 1],
             int(args["rewardEach"]),
         )
         if check:
             report.problems, report.invalid = _check_round(
-                session, task_id, round_, rules.parse(rule_text), manifest_cid, bytes(args["digest"]),
-                included_mask)
+                session,
+                task_id,
+                round_,
+                rules.parse(rule_text),
+                manifest_cid,
+                bytes(args["digest"]),
+                included_mask,
+            )
         reports.append(report)
-    return TaskReport(task_id, rule_text, str(task["coordinator"]), int(task["modelId"]), int(task["rounds"]),
-                      int(task["aggregatedRounds"]), bool(task["closed"]), int(task["pool"]),
-                      int(task["credited"]), participants, reports)
+    return TaskReport(
+        task_id,
+        rule_text,
+        str(task["coordinator"]),
+        int(task["modelId"]),
+        int(task["rounds"]),
+        int(task["aggregatedRounds"]),
+        bool(task["closed"]),
+        int(task["pool"]),
+        int(task["credited"]),
+        participants,
+        reports,
+    )
 
 
-def _check_round(session: Session, task_id: int, round_: int, rule: rules.Rule, manifest_cid: CID,
-                 aggregate_digest: bytes, included_mask: int) -> tuple[list[str], list[tuple[str, str]]]:
+def _check_round(
+    session: Session,
+    task_id: int,
+    round_: int,
+    rule: rules.Rule,
+    manifest_cid: CID,
+    aggregate_digest: bytes,
+    included_mask: int,
+) -> tuple[list[str], list[tuple[str, str]]]:
     problems: list[str] = []
     updates: list[UpdateCheck] = []
-    problems = _recompute(session, task_id, round_, rule, manifest_cid, aggregate_digest, included_mask, updates)
+    problems = _recompute(
+        session, task_id, round_, rule, manifest_cid, aggregate_digest, included_mask, updates
+    )
     return problems, [(u.participant, u.problem) for u in updates if u.problem]
 
 
-def _recompute(session: Session, task_id: int, round_: int, rule: rules.Rule, manifest_cid: CID,
-               aggregate_digest: bytes, included_mask: int, updates: list[UpdateCheck]) -> list[str]:
+def _recompute(
+    session: Session,
+    task_id: int,
+    round_: int,
+    rule: rules.Rule,
+    manifest_cid: CID,
+    aggregate_digest: bytes,
+    included_mask: int,
+    updates: list[UpdateCheck],
+) -> list[str]:
     store = session.store
     contract = fl_client(session)
     problems: list[str] = []
@@ -140,7 +183,9 @@ def _recompute(session: Session, task_id: int, round_: int, rule: rules.Rule, ma
         check_update(update, data, task_id, round_)
     for update in updates:
         if update.problem and included_mask >> (update.index - 1) & 1:
-            problems.append(f"round {round_}: the update of {update.participant} is included but {update.problem}")
+            problems.append(
+                f"round {round_}: the update of {update.participant} is included but {update.problem}"
+            )
     valid = [u for u in updates if u.problem is None]
     if not valid:
         return [*problems, f"round {round_}: no valid update to recompute the aggregate from"]
@@ -150,15 +195,25 @@ def _recompute(session: Session, task_id: int, round_: int, rule: rules.Rule, ma
         included = [valid[i].index for i in rules.included_positions(rule, pairs, output)]
     except (AitrailError, ValueError) as exc:
         return [*problems, f"round {round_}: {rule} cannot be recomputed ({exc})"]
-    header = encoding.header_for("aggregate", task_id, round_, str(fl_client(session).task(task_id)["coordinator"]),
-                                 sum(u.num_examples for u in valid if u.index in included), output)
+    header = encoding.header_for(
+        "aggregate",
+        task_id,
+        round_,
+        str(fl_client(session).task(task_id)["coordinator"]),
+        sum(u.num_examples for u in valid if u.index in included),
+        output,
+    )
     recomputed = encoding.digest(encoding.encode(header, output))
     if recomputed != aggregate_digest:
-        problems.append(f"round {round_}: the aggregate digest on-chain is not {rule} of the committed updates "
-                        f"(recomputed 0x{recomputed.hex()}, on-chain 0x{aggregate_digest.hex()})")
+        problems.append(
+            f"round {round_}: the aggregate digest on-chain is not {rule} of the committed updates "
+            f"(recomputed 0x{recomputed.hex()}, on-chain 0x{aggregate_digest.hex()})"
+        )
     if sum(1 << (i - 1) for i in included) != included_mask:
-        problems.append(f"round {round_}: {rule} includes participants {included}, the chain records "
-                        f"{[i for i in range(1, 257) if included_mask >> (i - 1) & 1]}")
+        problems.append(
+            f"round {round_}: {rule} includes participants {included}, the chain records "
+            f"{[i for i in range(1, 257) if included_mask >> (i - 1) & 1]}"
+        )
     try:
         published = read_published(store, CID.decode(str(manifest["aggregate"])), "the aggregate")
         if encoding.digest(published) != aggregate_digest:

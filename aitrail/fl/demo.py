@@ -56,9 +56,11 @@ def splits(hospitals: int, seed: int = 0) -> tuple[list[Split], Split]:
     data = load_breast_cancer()
     x = (data.data - data.data.mean(axis=0)) / data.data.std(axis=0)
     order = np.random.default_rng(seed).permutation(len(x))
-    test, train = order[: len(x) // 5], order[len(x) // 5:]
+    test, train = order[: len(x) // 5], order[len(x) // 5 :]
     parts = np.array_split(train, hospitals)
-    return [Split(x[p], data.target[p].astype(float)) for p in parts], Split(x[test], data.target[test].astype(float))
+    return [Split(x[p], data.target[p].astype(float)) for p in parts], Split(
+        x[test], data.target[test].astype(float)
+    )
 
 
 def initial_weights(features: int = 30) -> list[NDArray[Any]]:
@@ -117,14 +119,22 @@ def write_split_csv(path: Path, split: Split) -> None:
             out.writerow([repr(float(v)) for v in row] + [int(label)])
 
 
-def build_federation(root: Path, rpc_url: str, store_kind: str, ipfs_api: str | None, hospitals: int = 5,
-                     pool_funds: int = 100_000 * TOKEN, log: Callable[[str], None] = lambda _: None) -> Federation:
+def build_federation(
+    root: Path,
+    rpc_url: str,
+    store_kind: str,
+    ipfs_api: str | None,
+    hospitals: int = 5,
+    pool_funds: int = 100_000 * TOKEN,
+    log: Callable[[str], None] = lambda _: None,
+) -> Federation:
     """Deploy (or find) the suite as the coordinator, register each hospital's split in its own home, and
     register the coordinator's model."""
     from aitrail import flows
 
-    coordinator = flows.Session.open(Settings.resolve(rpc_url, None, root / "coordinator"), "anvil0",
-                                     store=store_kind, ipfs_api=ipfs_api)
+    coordinator = flows.Session.open(
+        Settings.resolve(rpc_url, None, root / "coordinator"), "anvil0", store=store_kind, ipfs_api=ipfs_api
+    )
     flows.deploy_suite(coordinator, flows.DeployParams(treasury=pool_funds))
     shared = coordinator.store
     parts, test = splits(hospitals)
@@ -137,10 +147,18 @@ def build_federation(root: Path, rpc_url: str, store_kind: str, ipfs_api: str | 
             session.__dict__["store"] = shared  # the embedded store is per home: share the coordinator's
         path = root / f"hospital{i}-split.csv"
         write_split_csv(path, split)
-        registered = flows.register_dataset(session, path, name=f"hospital {i} breast-cancer records",
-                                            license="CC-BY-4.0", show_progress=False)
+        registered = flows.register_dataset(
+            session,
+            path,
+            name=f"hospital {i} breast-cancer records",
+            license="CC-BY-4.0",
+            show_progress=False,
+        )
         path.unlink()  # the plaintext copy made for registration is not left behind
-        log(f"  hospital {i} ({session.address}) registered dataset {registered.dataset_id}: {len(split.y)} records")
+        log(
+            f"  hospital {i} ({session.address}) registered dataset {registered.dataset_id}: "
+            f"{len(split.y)} records"
+        )
         sessions.append(session)
         dataset_ids.append(registered.dataset_id)
     models = coordinator.suite.models
@@ -171,15 +189,25 @@ def create_task(federation: Federation, rule: str, rounds: int, pool: int) -> tu
     if pool:
         coordinator.suite.token.approve(contract.address, pool)
     task_id, receipt = contract.create_task(
-        federation.model_id, str(rules.parse(rule)), rounds, [h.address for h in federation.hospitals],
-        federation.dataset_ids, pool,
+        federation.model_id,
+        str(rules.parse(rule)),
+        rounds,
+        [h.address for h in federation.hospitals],
+        federation.dataset_ids,
+        pool,
     )
     return task_id, int(receipt["gasUsed"])
 
 
-def run_task(federation: Federation, rule: str, rounds: int, byzantine: int | None = None,
-             pool: int = 1_000 * TOKEN, client_wrapper: Callable[[RecordingClient], Any] = lambda c: c,
-             strategy_class: type[RecordingStrategy] = RecordingStrategy) -> TaskRun:
+def run_task(
+    federation: Federation,
+    rule: str,
+    rounds: int,
+    byzantine: int | None = None,
+    pool: int = 1_000 * TOKEN,
+    client_wrapper: Callable[[RecordingClient], Any] = lambda c: c,
+    strategy_class: type[RecordingStrategy] = RecordingStrategy,
+) -> TaskRun:
     """One recorded federation: a task on-chain, `rounds` Flower rounds, each committed and aggregated."""
     task_id, create_gas = create_task(federation, rule, rounds, pool)
     strategy = strategy_class(federation.coordinator, task_id, rule, federation.store)
@@ -189,8 +217,14 @@ def run_task(federation: Federation, rule: str, rounds: int, byzantine: int | No
     ]
     run = TaskRun(task_id, str(strategy.rule), [], 0.0, create_gas=create_gas)
     start = time.perf_counter()
-    run.final = run_rounds(strategy, clients, initial_weights(), rounds, strategy.fit_config,
-                           lambda _r, p: run.accuracies.append(accuracy(p, federation.test)))
+    run.final = run_rounds(
+        strategy,
+        clients,
+        initial_weights(),
+        rounds,
+        strategy.fit_config,
+        lambda _r, p: run.accuracies.append(accuracy(p, federation.test)),
+    )
     run.seconds = time.perf_counter() - start
     run.excluded = [r.excluded for r in strategy.rounds]
     receipts = _round_gas(federation, task_id)
@@ -203,9 +237,14 @@ def run_plain(federation: Federation, rule: str, rounds: int, byzantine: int | N
     strategy = rules.parse(rule).strategy()
     run = TaskRun(0, rule, [], 0.0)
     start = time.perf_counter()
-    run.final = run_rounds(strategy, clients_for(federation, byzantine), initial_weights(), rounds,
-                           lambda r: {"server_round": r},
-                           lambda _r, p: run.accuracies.append(accuracy(p, federation.test)))
+    run.final = run_rounds(
+        strategy,
+        clients_for(federation, byzantine),
+        initial_weights(),
+        rounds,
+        lambda r: {"server_round": r},
+        lambda _r, p: run.accuracies.append(accuracy(p, federation.test)),
+    )
     run.seconds = time.perf_counter() - start
     return run
 
@@ -217,8 +256,10 @@ def _round_gas(federation: Federation, task_id: int) -> tuple[list[int], list[in
     def gas(events: list[Any]) -> list[int]:
         return [int(w3.eth.get_transaction_receipt(e["transactionHash"])["gasUsed"]) for e in events]
 
-    return (gas(contract.events("UpdateCommitted", taskId=task_id)),
-            gas(contract.events("AggregateCommitted", taskId=task_id)))
+    return (
+        gas(contract.events("UpdateCommitted", taskId=task_id)),
+        gas(contract.events("AggregateCommitted", taskId=task_id)),
+    )
 
 
 def _free_port() -> int:
@@ -231,8 +272,10 @@ def _free_port() -> int:
 
 def accuracy_table(runs: list[TaskRun]) -> str:
     header = "round  " + "  ".join(f"{r.rule:>22}" for r in runs)
-    rows = [f"{i + 1:>5}  " + "  ".join(f"{r.accuracies[i]:>22.3f}" for r in runs)
-            for i in range(len(runs[0].accuracies))]
+    rows = [
+        f"{i + 1:>5}  " + "  ".join(f"{r.accuracies[i]:>22.3f}" for r in runs)
+        for i in range(len(runs[0].accuracies))
+    ]
     return "\n".join([header, *rows])
 
 
@@ -258,7 +301,9 @@ def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[st
         except JsIpfsUnavailable as exc:
             kind, api = "local", None
             echo(f"store: the embedded store, one for all homes ({exc})")
-        echo("Five hospitals register their own split of the Wisconsin breast-cancer data, each in its own home:")
+        echo(
+            "Five hospitals register their own split of the breast-cancer data, each in its own home:"
+        )
         federation = build_federation(root, chain.url, kind, api, log=echo)
         echo(f"Hospital 5 is Byzantine: it sends global - {BYZANTINE_SCALE:g} x its honest step.")
         runs = []
@@ -267,22 +312,32 @@ def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[st
             report = audit.verify(federation.coordinator, run.task_id)
             runs.append(run)
             excluded = sorted({i for r in run.excluded for i in r})
-            echo(f"task {run.task_id} ({run.rule}): excluded on-chain {excluded or 'nobody'}; "
-                 f"`aitrail fl verify {run.task_id}`: {'ok' if report.ok else 'FAILED'}")
+            echo(
+                f"task {run.task_id} ({run.rule}): excluded on-chain {excluded or 'nobody'}; "
+                f"`aitrail fl verify {run.task_id}`: {'ok' if report.ok else 'FAILED'}"
+            )
         echo("\nGlobal accuracy on the held-out fifth, per round:")
         echo(accuracy_table(runs))
         robust = runs[1]
-        echo(f"\nGas: createTask {robust.create_gas:,} (5 participants); commitUpdate "
-             f"{max(robust.update_gas):,} per participant per round; commitAggregate "
-             f"{max(robust.aggregate_gas):,} per round ({max(robust.aggregate_gas) // 5:,} per participant)")
+        echo(
+            f"\nGas: createTask {robust.create_gas:,} (5 participants); commitUpdate "
+            f"{max(robust.update_gas):,} per participant per round; commitAggregate "
+            f"{max(robust.aggregate_gas):,} per round ({max(robust.aggregate_gas) // 5:,} per participant)"
+        )
         contract = fl_client(federation.coordinator)
         earned = [contract.participant(robust.task_id, h.address)["earned"] for h in federation.hospitals]
-        echo("Rewards earned in task " + str(robust.task_id) + ": "
-             + ", ".join(f"hospital {i + 1} {e / TOKEN:g} TRAIL" for i, e in enumerate(earned)))
+        echo(
+            "Rewards earned in task "
+            + str(robust.task_id)
+            + ": "
+            + ", ".join(f"hospital {i + 1} {e / TOKEN:g} TRAIL" for i, e in enumerate(earned))
+        )
         published = publish_final(federation.coordinator, robust.task_id)
-        echo(f"Final aggregate published as {published['model']} version {published['number']} "
-             f"(id {published['versionId']}), weights digest {published['weightsDigest'][:18]}…, "
-             f"metadata {published['metadata']}")
+        echo(
+            f"Final aggregate published as {published['model']} version {published['number']} "
+            f"(id {published['versionId']}), weights digest {published['weightsDigest'][:18]}…, "
+            f"metadata {published['metadata']}"
+        )
     finally:
         if node is not None:
             node.stop()

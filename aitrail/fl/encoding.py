@@ -65,8 +65,9 @@ def encode(header: Header, arrays: list[NDArray[Any]]) -> bytes:
     return MAGIC + header.as_json() + b"\n" + body
 
 
-def header_for(kind: str, task: int, round_: int, party: str, num_examples: int,
-               arrays: list[np.ndarray[Any, Any]]) -> Header:
+def header_for(
+    kind: str, task: int, round_: int, party: str, num_examples: int, arrays: list[np.ndarray[Any, Any]]
+) -> Header:
     return Header(kind, task, round_, party.lower(), num_examples, tuple(tuple(a.shape) for a in arrays))
 
 
@@ -77,16 +78,20 @@ def decode(data: bytes) -> tuple[Header, list[NDArray[Any]]]:
         raise UpdateFormatError("not an aitrail federated update (no AITRAIL-FL1 header)")
     end = data.find(b"\n", len(MAGIC))
     try:
-        raw = json.loads(data[len(MAGIC):end])
+        raw = json.loads(data[len(MAGIC) : end])
         header = Header(
-            str(raw["kind"]), int(raw["task"]), int(raw["round"]), str(raw["party"]),
-            int(raw["numExamples"]), tuple(tuple(int(x) for x in s) for s in raw["shapes"]),
+            str(raw["kind"]),
+            int(raw["task"]),
+            int(raw["round"]),
+            str(raw["party"]),
+            int(raw["numExamples"]),
+            tuple(tuple(int(x) for x in s) for s in raw["shapes"]),
         )
         if raw["dtype"] != DTYPE:
             raise UpdateFormatError(f"array type {raw['dtype']!r}, expected {DTYPE}")
     except (ValueError, KeyError, TypeError) as exc:
         raise UpdateFormatError(f"unreadable update header ({exc})") from None
-    if end < 0 or header.as_json() != data[len(MAGIC):end]:
+    if end < 0 or header.as_json() != data[len(MAGIC) : end]:
         raise UpdateFormatError("the update header is not in canonical form")
     arrays: list[NDArray[Any]] = []
     offset = end + 1

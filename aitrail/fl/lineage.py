@@ -47,10 +47,20 @@ def publish_final(session: Session, task_id: int, name: str | None = None) -> di
         "federatedTask": task_id,
         "federatedTraining": str(fl_client(session).address),
         "rule": report.rule,
-        "rounds": [{"round": r.round, "aggregateDigest": r.aggregate_digest, "manifest": r.manifest,
-                    "included": r.included, "excluded": r.excluded} for r in report.round_reports],
+        "rounds": [
+            {
+                "round": r.round,
+                "aggregateDigest": r.aggregate_digest,
+                "manifest": r.manifest,
+                "included": r.included,
+                "excluded": r.excluded,
+            }
+            for r in report.round_reports
+        ],
         "trainingDatasets": datasets,
-        "participants": [{"participant": p["participant"], "dataset": p["dataset"]} for p in report.participants],
+        "participants": [
+            {"participant": p["participant"], "dataset": p["dataset"]} for p in report.participants
+        ],
     }
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model"

@@ -65,22 +65,25 @@ def open_envelope(envelope: bytes, *, private_key: object = None, data_key: byte
     if not envelope.startswith(ENVELOPE):
         raise encoding.UpdateFormatError("not an encrypted aitrail update")
     at = len(ENVELOPE)
-    (size,) = struct.unpack(">H", envelope[at:at + 2])
-    wrapped, ciphertext = envelope[at + 2:at + 2 + size], envelope[at + 2 + size:]
+    (size,) = struct.unpack(">H", envelope[at : at + 2])
+    wrapped, ciphertext = envelope[at + 2 : at + 2 + size], envelope[at + 2 + size :]
     key = data_key if data_key is not None else crypto.unwrap_key(wrapped, private_key)
     return b"".join(crypto.decrypt_chunks(key, [ciphertext], "the federated update"))
 
 
 def address_of_public_key(public_key: bytes) -> str:
-    from eth_keys import keys
+    """The Ethereum address of a 64-byte secp256k1 public key: the last 20 bytes of its keccak-256."""
+    from web3 import Web3
 
-    return str(keys.PublicKey(public_key).to_checksum_address())
+    return str(Web3.to_checksum_address(Web3.keccak(public_key)[-20:]))
 
 
 class RecordingClient(NumPyClient):  # type: ignore[misc]
     """A participant: trains with `inner`, commits the update, then hands it to Flower."""
 
-    def __init__(self, inner: NumPyClient, session: Session, task_id: int, store: Store | None = None) -> None:
+    def __init__(
+        self, inner: NumPyClient, session: Session, task_id: int, store: Store | None = None
+    ) -> None:
         self.inner = inner
         self.session = session
         self.task_id = task_id
@@ -115,7 +118,9 @@ class RecordingClient(NumPyClient):  # type: ignore[misc]
         self.committed[round_] = (digest, cid)
 
     def encode(self, round_: int, arrays: list[NDArray[Any]], num_examples: int) -> bytes:
-        header = encoding.header_for("update", self.task_id, round_, self.session.address, num_examples, arrays)
+        header = encoding.header_for(
+            "update", self.task_id, round_, self.session.address, num_examples, arrays
+        )
         return encoding.encode(header, arrays)
 
 
@@ -147,14 +152,18 @@ class RoundRecord:
 
 def committed_updates(contract: FederatedTrainingClient, task_id: int, round_: int) -> list[UpdateCheck]:
     """The round's commits from the chain, in participant index order."""
-    index = {str(e["args"]["participant"]).lower(): int(e["args"]["index"])
-             for e in contract.events("ParticipantAdded", taskId=task_id)}
+    index = {
+        str(e["args"]["participant"]).lower(): int(e["args"]["index"])
+        for e in contract.events("ParticipantAdded", taskId=task_id)
+    }
     found = []
     for event in contract.events("UpdateCommitted", taskId=task_id, round=round_):
         args = event["args"]
         who = str(args["participant"]).lower()
         digest_, kind = args["cid"]["digest"], args["cid"]["kind"]
-        found.append(UpdateCheck(index[who], who, bytes(args["digest"]), CID.from_onchain(bytes(digest_), int(kind))))
+        found.append(
+            UpdateCheck(index[who], who, bytes(args["digest"]), CID.from_onchain(bytes(digest_), int(kind)))
+        )
     return sorted(found, key=lambda u: u.index)
 
 
@@ -168,8 +177,15 @@ def check_update(update: UpdateCheck, data: bytes, task_id: int, round_: int) ->
     except encoding.UpdateFormatError as exc:
         update.problem = str(exc)
         return
-    if (header.kind, header.task, header.round, header.party) != ("update", task_id, round_, update.participant):
-        update.problem = f"it is bound to {header.kind} task {header.task} round {header.round} of {header.party}"
+    if (header.kind, header.task, header.round, header.party) != (
+        "update",
+        task_id,
+        round_,
+        update.participant,
+    ):
+        update.problem = (
+            f"it is bound to {header.kind} task {header.task} round {header.round} of {header.party}"
+        )
         return
     update.arrays, update.num_examples = arrays, header.num_examples
 
@@ -191,8 +207,10 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
         return self.inner.initialize_parameters(client_manager)
 
     def configure_fit(self, server_round: int, parameters: Any, client_manager: Any) -> Any:
-        return [(proxy, _with_key(ins, self.public_key_hex()))
-                for proxy, ins in self.inner.configure_fit(server_round, parameters, client_manager)]
+        return [
+            (proxy, _with_key(ins, self.public_key_hex()))
+            for proxy, ins in self.inner.configure_fit(server_round, parameters, client_manager)
+        ]
 
     def configure_evaluate(self, server_round: int, parameters: Any, client_manager: Any) -> Any:
         return self.inner.configure_evaluate(server_round, parameters, client_manager)
@@ -212,8 +230,10 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
 
     def aggregate_fit(self, server_round: int, results: list[tuple[Any, Any]], failures: list[Any]) -> Any:
         contract = fl_client(self.session)
-        sent = {str(res.metrics.get(METRIC_PARTICIPANT, "")).lower(): parameters_to_ndarrays(res.parameters)
-                for _, res in results}
+        sent = {
+            str(res.metrics.get(METRIC_PARTICIPANT, "")).lower(): parameters_to_ndarrays(res.parameters)
+            for _, res in results
+        }
         updates = committed_updates(contract, self.task_id, server_round)
         for update in updates:
             self._check(update, server_round, sent.get(update.participant))
@@ -223,33 +243,50 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
         pairs = [(list(u.arrays or []), u.num_examples) for u in valid]
         output, positions = self.aggregate_updates(server_round, pairs)
         included = [valid[i].index for i in positions]
-        header = encoding.header_for("aggregate", self.task_id, server_round, self.session.address,
-                                     sum(u.num_examples for u in valid if u.index in included), output)
+        header = encoding.header_for(
+            "aggregate",
+            self.task_id,
+            server_round,
+            self.session.address,
+            sum(u.num_examples for u in valid if u.index in included),
+            output,
+        )
         data = encoding.encode(header, output)
         aggregate_cid = self.store.add_bytes(data)
-        manifest = add_json(self.store, {
-            "@type": "aitrail:FederatedRound",
-            "task": self.task_id,
-            "round": server_round,
-            "rule": str(self.rule),
-            "aggregate": str(aggregate_cid),
-            "aggregateDigest": "0x" + encoding.digest(data).hex(),
-            "updates": [
-                {"index": u.index, "participant": u.participant, "cid": str(u.cid),
-                 "digest": "0x" + u.digest.hex(),
-                 "dataKey": u.data_key.hex() if u.data_key else None,
-                 "status": "included" if u.index in included else ("invalid" if u.problem else "excluded"),
-                 "problem": u.problem}
-                for u in updates
-            ],
-        })
+        manifest = add_json(
+            self.store,
+            {
+                "@type": "aitrail:FederatedRound",
+                "task": self.task_id,
+                "round": server_round,
+                "rule": str(self.rule),
+                "aggregate": str(aggregate_cid),
+                "aggregateDigest": "0x" + encoding.digest(data).hex(),
+                "updates": [
+                    {
+                        "index": u.index,
+                        "participant": u.participant,
+                        "cid": str(u.cid),
+                        "digest": "0x" + u.digest.hex(),
+                        "dataKey": u.data_key.hex() if u.data_key else None,
+                        "status": "included"
+                        if u.index in included
+                        else ("invalid" if u.problem else "excluded"),
+                        "problem": u.problem,
+                    }
+                    for u in updates
+                ],
+            },
+        )
         mask = sum(1 << (i - 1) for i in included)
         digest = encoding.digest(data)
         contract.commit_aggregate(self.task_id, server_round, digest, manifest, mask)
         self.rounds.append(RoundRecord(server_round, updates, included, digest, manifest, output))
         return ndarrays_to_parameters(output), {"included": len(included), "committed": len(updates)}
 
-    def aggregate_updates(self, server_round: int, pairs: list[tuple[list[Any], int]]) -> tuple[list[Any], list[int]]:
+    def aggregate_updates(
+        self, server_round: int, pairs: list[tuple[list[Any], int]]
+    ) -> tuple[list[Any], list[int]]:
         """Flower's strategy on the valid updates in committed order: (output, positions it included)."""
         output = rules.aggregate(self.rule, server_round, pairs)
         return output, rules.included_positions(self.rule, pairs, output)
@@ -267,7 +304,8 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
             return
         check_update(update, data, self.task_id, round_)
         if update.problem is None and (
-            sent is None or len(sent) != len(update.arrays or [])
+            sent is None
+            or len(sent) != len(update.arrays or [])
             or not all(np.array_equal(a, b) for a, b in zip(sent, update.arrays or [], strict=True))
         ):
             update.problem = "what it sent through Flower differs from what it committed"
@@ -277,8 +315,8 @@ def _wrapped_key(envelope: bytes) -> bytes:
     if not envelope.startswith(ENVELOPE):
         raise encoding.UpdateFormatError("not an encrypted aitrail update")
     at = len(ENVELOPE)
-    (size,) = struct.unpack(">H", envelope[at:at + 2])
-    return envelope[at + 2:at + 2 + size]
+    (size,) = struct.unpack(">H", envelope[at : at + 2])
+    return envelope[at + 2 : at + 2 + size]
 
 
 def _with_key(ins: Any, key_hex: str) -> Any:

@@ -71,8 +71,12 @@ def _no_metrics(_metrics: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
 
 
 _PARAMS = {
-    "FedAvg": set(), "FedMedian": set(), "FedTrimmedAvg": {"beta"}, "Krum": {"f"},
-    "MultiKrum": {"f", "keep"}, "Bulyan": {"f"},
+    "FedAvg": set(),
+    "FedMedian": set(),
+    "FedTrimmedAvg": {"beta"},
+    "Krum": {"f"},
+    "MultiKrum": {"f", "keep"},
+    "Bulyan": {"f"},
 }
 
 
@@ -89,7 +93,9 @@ def parse(text: str) -> Rule:
     for word in words[1:]:
         key, sep, value = word.partition("=")
         if not sep or key not in _PARAMS[name]:
-            raise RuleError(f"rule {name} takes {', '.join(sorted(_PARAMS[name])) or 'no parameters'}, not {word!r}")
+            raise RuleError(
+                f"rule {name} takes {', '.join(sorted(_PARAMS[name])) or 'no parameters'}, not {word!r}"
+            )
         try:
             params[key] = float(value)
         except ValueError:

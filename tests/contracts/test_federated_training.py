@@ -55,7 +55,9 @@ def commit_all(fl, task, rnd, hospitals, skip=()):
 # --- creation -----------------------------------------------------------------------------------
 
 
-def test_create_task_escrows_the_pool_and_emits(fl, token, fund, coordinator, model_id, hospitals, hospital_datasets):
+def test_create_task_escrows_the_pool_and_emits(
+    fl, token, fund, coordinator, model_id, hospitals, hospital_datasets
+):
     tx = create(fl, token, fund, coordinator, model_id, hospitals, hospital_datasets)
     assert tx.events["TaskCreated"] == {
         "taskId": 1,
@@ -72,7 +74,10 @@ def test_create_task_escrows_the_pool_and_emits(fl, token, fund, coordinator, mo
     assert token.balanceOf(fl) == POOL
     t = fl.getTask(1)
     assert (t["coordinator"], t["rounds"], t["aggregatedRounds"], t["participantCount"]) == (
-        coordinator, ROUNDS, 0, 5,
+        coordinator,
+        ROUNDS,
+        0,
+        5,
     )
     assert (t["closed"], t["modelId"], t["pool"], t["credited"]) == (False, model_id, POOL, 0)
     assert fl.participantOf(1, hospitals[2])["index"] == 3
@@ -91,13 +96,17 @@ def test_create_refused_for_a_participant_without_access(
         create(fl, token, fund, coordinator, model_id, [stranger], [999])
 
 
-def test_create_accepts_a_grantee(fl, token, fund, coordinator, model_id, hospitals, hospital_datasets, datasets, stranger):
+def test_create_accepts_a_grantee(
+    fl, token, fund, coordinator, model_id, hospitals, hospital_datasets, datasets, stranger
+):
     grant(datasets, hospitals[0], hospital_datasets[0], stranger)
     tx = create(fl, token, fund, coordinator, model_id, [stranger], [hospital_datasets[0]])
     assert tx.events["ParticipantAdded"]["participant"] == stranger
 
 
-def test_create_refused_for_withdrawn_dataset(fl, token, fund, coordinator, model_id, hospitals, hospital_datasets, datasets):
+def test_create_refused_for_withdrawn_dataset(
+    fl, token, fund, coordinator, model_id, hospitals, hospital_datasets, datasets
+):
     withdraw_dataset(datasets, hospitals[0], hospital_datasets[0])
     with brownie.reverts(err("FLDatasetNotAccessible", hospital_datasets[0], hospitals[0])):
         create(fl, token, fund, coordinator, model_id, hospitals, hospital_datasets)
@@ -163,7 +172,9 @@ def test_commit_update_refuses_zero_digest_and_bad_cid(fl, task, hospitals):
         fl.commitUpdate(task, 1, d(1), cid(1, 3), {"from": hospitals[0]})
 
 
-def test_commit_update_refused_after_access_ends(fl, token, fund, coordinator, model_id, datasets, hospitals, hospital_datasets, stranger):
+def test_commit_update_refused_after_access_ends(
+    fl, token, fund, coordinator, model_id, datasets, hospitals, hospital_datasets, stranger
+):
     """A grantee participant whose grant expires (time jump) or is revoked can no longer contribute."""
     grant(datasets, hospitals[0], hospital_datasets[0], stranger, days=1)
     grant(datasets, hospitals[1], hospital_datasets[1], hospitals[2], days=30)
@@ -218,7 +229,9 @@ def test_aggregate_cannot_include_a_missing_update(fl, task, hospitals, coordina
         fl.commitAggregate(task, 1, b"\x00" * 32, cid(9), 1, {"from": coordinator})
 
 
-def test_round_without_included_updates_credits_nothing_and_close_refunds(fl, task, hospitals, coordinator, token):
+def test_round_without_included_updates_credits_nothing_and_close_refunds(
+    fl, task, hospitals, coordinator, token
+):
     commit_all(fl, task, 1, hospitals)
     tx = fl.commitAggregate(task, 1, d(9), cid(9), 0, {"from": coordinator})
     assert tx.events["AggregateCommitted"]["rewardEach"] == 0
@@ -258,7 +271,9 @@ def test_claim_refused_for_stranger(fl, task, stranger):
         fl.claimReward(task, {"from": stranger})
 
 
-def test_close_only_by_coordinator_once_and_credits_survive(fl, task, hospitals, coordinator, stranger, token):
+def test_close_only_by_coordinator_once_and_credits_survive(
+    fl, task, hospitals, coordinator, stranger, token
+):
     commit_all(fl, task, 1, hospitals)
     fl.commitAggregate(task, 1, d(9), cid(9), 0b00011, {"from": coordinator})
     with brownie.reverts(err("FLNotCoordinator", task, stranger)):

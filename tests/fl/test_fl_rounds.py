@@ -126,7 +126,9 @@ def test_verify_detects_a_false_included_set(federation):
     run = demo.run_task(federation, "FedAvg", 1, pool=0, strategy_class=IncludingCoordinator)
     report = audit.verify(federation.coordinator, run.task_id)
     problems = report.round_reports[0].problems
-    assert any("FedAvg includes participants [1, 2, 3, 4, 5], the chain records [1, 2, 3, 4]" in p for p in problems)
+    assert any(
+        "FedAvg includes participants [1, 2, 3, 4, 5], the chain records [1, 2, 3, 4]" in p for p in problems
+    )
 
 
 def test_a_participant_without_access_is_refused_on_chain(federation):
