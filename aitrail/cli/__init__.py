@@ -83,7 +83,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "deploy": (
         "deploy",
-        "Deploy DatasetRegistry, RewardToken, Rewards, ModelRegistry, AccessMarket and wire their roles.",
+        "Deploy the registries, reward token and rules, market and federated training; wire their roles.",
     ),
     "dataset": ("dataset", "Register, list, show, withdraw and fetch datasets."),
     "access": ("access", "Ask for, grant, revoke, buy and inspect time-limited access."),

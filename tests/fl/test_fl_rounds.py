@@ -160,6 +160,26 @@ def test_a_copied_commit_is_refused_by_the_binding(federation):
     assert copy.problem.startswith(f"it is bound to update task {task_id} round 1 of {first.address.lower()}")
 
 
+def test_a_client_refuses_a_server_key_that_is_not_the_coordinators(federation):
+    """The update is encrypted only for the task's on-chain coordinator: an impostor server's key is refused
+    before anything is trained, stored or committed."""
+    from aitrail.chain.accounts import dev_account
+    from aitrail.crypto import public_key_from_private
+    from aitrail.errors import AitrailError
+
+    task_id, _ = demo.create_task(federation, "FedAvg", 1, 0)
+    client = RecordingClient(demo.Hospital(federation.splits[0]), federation.hospitals[0], task_id)
+    impostor = public_key_from_private(bytes(dev_account("anvil9").key)).hex()
+    with pytest.raises(AitrailError, match=r"is not task \d+'s coordinator"):
+        client.fit(demo.initial_weights(), {"server_round": 1, "aitrail_coordinator_key": impostor})
+    assert (
+        fl_client(federation.coordinator).participant(task_id, federation.hospitals[0].address)[
+            "committedRound"
+        ]
+        == 0
+    )
+
+
 def test_withdrawn_dataset_stops_further_updates(federation):
     """Last in the module: it withdraws hospital 3's dataset for good."""
     from aitrail import flows
