@@ -8,7 +8,8 @@ f=1 keep=4, hospital 5 Byzantine) twice from the same initial weights: once reco
 RecordingStrategy: every update encrypted, stored and committed, every aggregate checked, stored and
 committed) and once under plain Flower (the same Flower strategy and clients, nothing recorded), in the
 same process, alternating. The anchor is the plain run: overhead = recorded / plain, and the extra
-seconds per round. Gas comes from the recorded runs' receipts.
+seconds per round. Gas comes from the recorded runs' receipts (a 1,000 TRAIL pool, so aggregates
+credit rewards).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def run(rounds: int, runs: int) -> dict[str, Any]:
         recorded, plain, update_gas, aggregate_gas = [], [], [], []
         same_model = True
         for _ in range(runs):
-            r = demo.run_task(federation, RULE, rounds, byzantine=4, pool=0)
+            r = demo.run_task(federation, RULE, rounds, byzantine=4, pool=1_000 * demo.TOKEN)
             p = demo.run_plain(federation, RULE, rounds, byzantine=4)
             recorded.append(r.seconds)
             plain.append(p.seconds)
