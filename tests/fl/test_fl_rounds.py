@@ -6,6 +6,12 @@ update). Faults are injected the way they would happen: a participant that commi
 another, a coordinator that commits an aggregate other than its rule's output.
 """
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,6 +19,7 @@ from aitrail.errors import ContractRevertError
 from aitrail.fl import audit, demo, encoding
 from aitrail.fl.recording import RecordingClient, RecordingStrategy, fl_client, seal
 
+AITRAIL = str(Path(sys.executable).with_name("aitrail"))
 ROUNDS = 3
 POOL = 1_200 * demo.TOKEN
 BYZANTINE = 4  # position of hospital 5
@@ -178,6 +185,69 @@ def test_a_client_refuses_a_server_key_that_is_not_the_coordinators(federation):
         ]
         == 0
     )
+
+
+def test_the_cli_of_an_auditor_home_shows_and_verifies_from_the_chain_and_ipfs(
+    federation, devchain, ipfs_node, tmp_path
+):
+    """`aitrail fl show|verify` as separate processes in a home with no account that found the suite on the
+    chain: a good task verifies (exit 0), a tampered one fails with one error line, an unknown id too."""
+    good = demo.run_task(federation, "Krum f=1", 1, byzantine=BYZANTINE, pool=0)
+    bad = demo.run_task(federation, "FedAvg", 1, pool=0, strategy_class=NudgingCoordinator)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "AITRAIL_HOME": str(tmp_path),
+        "AITRAIL_RPC_URL": devchain.url,
+        "AITRAIL_STORE": "kubo",
+        "AITRAIL_IPFS_API": ipfs_node.api_url,
+    }
+
+    def aitrail(*args):
+        return subprocess.run(
+            [AITRAIL, "--json", *map(str, args)], env=env, capture_output=True, text=True, timeout=300
+        )
+
+    assert aitrail("deploy", "--find").returncode == 0
+    shown = aitrail("fl", "show", good.task_id)
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    assert report["rule"] == "Krum f=1" and len(report["round_reports"]) == 1
+    assert federation.hospitals[BYZANTINE].address in report["round_reports"][0]["excluded"]
+    verified = aitrail("fl", "verify", good.task_id)
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["ok"] is True
+    failed = aitrail("fl", "verify", bad.task_id)
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["ok"] is False
+    assert failed.stderr.strip() == f"error: task {bad.task_id} does not verify: 1 problem(s), listed above"
+    unknown = aitrail("fl", "show", 999)
+    assert unknown.returncode != 0
+    assert unknown.stderr.strip().splitlines() == ["error: federated task 999 does not exist"]
+
+
+@pytest.mark.parametrize("rule", ["FedTrimmedAvg beta=0.2", "FedMedian", "Krum f=1"])
+def test_each_rule_recomputes_bit_for_bit(federation, rule):
+    run = demo.run_task(federation, rule, 1, byzantine=BYZANTINE, pool=0)
+    report = audit.verify(federation.coordinator, run.task_id)
+    assert report.ok, report.round_reports[0].problems
+    # Krum keeps one update; the coordinate-wise rules count every valid update as included.
+    expected = 1 if rule.startswith("Krum") else 5
+    assert len(report.round_reports[0].included) == expected
+
+
+def test_unknown_rules_are_refused_before_anything_is_sent():
+    from aitrail.fl import rules
+
+    assert str(rules.parse("MultiKrum keep=4 f=1")) == "MultiKrum f=1 keep=4"
+    for text, message in [
+        ("FedSGD", "unknown aggregation rule"),
+        ("Krum g=1", "rule Krum takes f, not 'g=1'"),
+        ("MultiKrum f=1", "MultiKrum needs keep=K"),
+        ("FedTrimmedAvg beta=x", "is not a number"),
+    ]:
+        with pytest.raises(rules.RuleError, match=message):
+            rules.parse(text)
 
 
 def test_withdrawn_dataset_stops_further_updates(federation):
