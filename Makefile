@@ -88,6 +88,7 @@ gas: setup
 	@# gas per operation beside its anchor; fails on any increase over gas/*.json (UPDATE_GAS_SNAPSHOT=1 rewrites)
 	$(VENV)/bin/brownie run scripts/gas_datasets.py
 	$(VENV)/bin/brownie run scripts/gas_models.py
+	$(VENV)/bin/brownie run scripts/gas_fl.py
 
 bench: setup
 	@# every figure beside its anchor, measured in one run (~10 min); writes bench/results.json and the

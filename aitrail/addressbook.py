@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aitrail.errors import ConfigError
 
-SUITE = ("DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards", "AccessMarket")
+SUITE = ("DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards", "AccessMarket", "FederatedTraining")
 SHIPPED = Path(__file__).parent / "deployments"
 
 

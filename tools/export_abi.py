@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "contracts"
 TARGET = ROOT / "aitrail" / "abi"
 # The deployable suite; test helpers under contracts/test are not shipped.
-SUITE = ("DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards", "AccessMarket")
+SUITE = ("DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards", "AccessMarket", "FederatedTraining")
 
 
 def expected() -> dict[str, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """`make bench`: every figure aitrail claims, each beside its anchor measured in the same run.
 
-    python -m aitrail.bench [--quick] [--only gas,cid,startup,stream,merkle,e2e,growth,gateway,index]
+    python -m aitrail.bench [--quick] [--only gas,cid,startup,stream,merkle,e2e,growth,gateway,index,fl]
                             [--json PATH] [--readme]
     python -m aitrail.bench --readme --no-run     # regenerate the README section from the JSON only
 
@@ -10,8 +10,10 @@ Sections: gas (per operation, beside the anchors and the floor), cid (1 GiB vs K
 merkle (1,000,000 records vs @openzeppelin/merkle-tree), e2e (SDK flows on a local Anvil, and
 `make demo`), growth (gas and time at 1, 10, 100, 1,000), gateway (1, 10, 50 researchers through
 the access gateway vs `python -m http.server`, its peak RSS, gas per recorded attempt), index (event
-index sync and audits at 1 to 100,000 events vs the full re-scan). Each section runs in child processes,
-so peak memory is each side's own and every Anvil the bench starts is stopped with its child.
+index sync and audits at 1 to 100,000 events vs the full re-scan), fl (federated rounds: gas per
+participant per round, recording overhead against plain Flower on the same task). Each section runs in
+child processes, so peak memory is each side's own and every Anvil the bench starts is stopped with its
+child.
 
 Results are merged into the JSON file section by section (default bench/results.json; a --quick run
 writes no JSON unless --json is given), each section with its own date, commit and wall time.
@@ -36,7 +38,7 @@ from typing import Any
 from aitrail.bench import report
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("gas", "cid", "startup", "stream", "merkle", "e2e", "growth", "gateway", "index")
+SECTIONS = ("gas", "cid", "startup", "stream", "merkle", "e2e", "growth", "gateway", "index", "fl")
 DEFAULT_JSON = ROOT / "bench" / "results.json"
 
 FULL = {
@@ -46,6 +48,7 @@ FULL = {
     "growth_sizes": "1,10,100,1000", "growth_samples": 5,
     "gateway_mib": 100, "gateway_clients": "1,10,50",
     "index_sizes": "1,100,10000,100000",
+    "fl_rounds": 5, "fl_runs": 3,
 }
 QUICK = {
     "cid_mib": 4, "cid_runs": 1, "startup_runs": 1, "stream_mib": 4, "stream_runs": 1,
@@ -54,6 +57,7 @@ QUICK = {
     "growth_sizes": "1,3", "growth_samples": 2,
     "gateway_mib": 4, "gateway_clients": "1,3",
     "index_sizes": "1,100",
+    "fl_rounds": 2, "fl_runs": 1,
 }
 
 
@@ -192,6 +196,12 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
         t0 = time.perf_counter()
         res = _child_json(["aitrail.bench.index", "--json", "--sizes", p["index_sizes"]])
         keep("index", res, time.perf_counter() - t0, report.index_text(res))
+    if "fl" in sections:
+        start("fl")
+        t0 = time.perf_counter()
+        res = _child_json(["aitrail.bench.fl", "--json", "--rounds", str(p["fl_rounds"]),
+                           "--runs", str(p["fl_runs"])])
+        keep("fl", res, time.perf_counter() - t0, report.fl_text(res))
     return done
 
 
@@ -215,6 +225,8 @@ def failures(done: dict[str, dict[str, Any]]) -> list[str]:
     if "index" in done:
         bad += [f"index: the indexed audit of {r['events']:,} events differs in size from the full re-scan"
                 for r in done["index"]["result"]["rows"] if not r["same_trail_size"]]
+    if "fl" in done and not done["fl"]["result"]["same_model_as_plain"]:
+        bad.append("fl: the recorded federation's model differs from plain Flower's on the same task")
     return bad
 
 

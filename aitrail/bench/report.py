@@ -420,6 +420,48 @@ def index_md(ix: dict[str, Any]) -> list[str]:
     ]
 
 
+# ------------------------------------------------------------------------------------------ fl
+
+FL_GAS_TARGET = 60_000
+FL_OVERHEAD_TARGET = 0.10
+
+
+def _fl_rows(f: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    header = ["measure", "recorded", "plain Flower (anchor)", "ratio"]
+    rows = [
+        [f"{f['rounds']} rounds, 5 participants ({f['rule']}), median of {f['runs']}",
+         _s(f["recorded_seconds"]["median"]), _s(f["plain_seconds"]["median"]),
+         f"{f['overhead_ratio']:.1f}x"],
+        ["per round", _s(f["recorded_seconds"]["median"] / f["rounds"]), _s(f["plain_seconds_per_round"]),
+         f"+{_s(f['overhead_seconds_per_round'])} per round"],
+        ["commitUpdate gas (per participant per round)", f"{f['update_gas']:,}", "-", "-"],
+        ["commitAggregate gas (per round)", f"{f['aggregate_gas']:,}",
+         "-", f"{f['aggregate_gas_per_participant']:,} per participant"],
+        ["gas per participant per round (update + aggregate share)",
+         f"{f['gas_per_participant_per_round']:,}", "-", "-"],
+    ]
+    return header, rows
+
+
+def fl_text(f: dict[str, Any]) -> str:
+    header, rows = _fl_rows(f)
+    same = "identical" if f["same_model_as_plain"] else "DIFFERENT"
+    return "\n".join([f"Federated rounds, recorded vs plain Flower (final model {same})",
+                      *text_table(header, rows)])
+
+
+def fl_md(f: dict[str, Any]) -> list[str]:
+    header, rows = _fl_rows(f)
+    same = "bit-identical to" if f["same_model_as_plain"] else "DIFFERENT from"
+    return [
+        "Five hospitals (`aitrail.fl.demo`), one Byzantine, on a local Anvil with the embedded store; the "
+        "anchor is the same federation under plain Flower (same strategy, same clients, nothing recorded), "
+        f"run alternately in the same process. The recorded run's final model is {same} plain Flower's.",
+        "",
+        *_md_table(header, rows, {1, 2}),
+    ]
+
+
 # ------------------------------------------------------------------------------------------ README
 
 
@@ -490,6 +532,14 @@ def targets_rows(sections: dict[str, Any]) -> list[list[str]]:
         rss = g["gateway_peak_rss_bytes"] / 2**20
         add("gateway peak RSS < 256 MiB", f"{rss:.0f} MiB", rss < 256)
         add("no request without a grant served", str(g["stranger_served"]), g["stranger_served"] == 0)
+    if "fl" in sections:
+        f = sections["fl"]["result"]
+        add(f"federated: ≤ {FL_GAS_TARGET:,} gas per participant per round",
+            f"{f['gas_per_participant_per_round']:,}", f["gas_per_participant_per_round"] <= FL_GAS_TARGET)
+        overhead = f["overhead_ratio"] - 1
+        add(f"federated: recording overhead ≤ {FL_OVERHEAD_TARGET:.0%} of round time",
+            f"{overhead:.0%} (+{_s(f['overhead_seconds_per_round'])} per round)",
+            overhead <= FL_OVERHEAD_TARGET)
     return rows
 
 
@@ -520,6 +570,7 @@ def readme_section(results: dict[str, Any]) -> str:
         ("growth", "### How cost grows", lambda r: growth_md(r)),
         ("gateway", "### Access gateway", lambda r: gateway_md(r)),
         ("index", "### Event index and audit", lambda r: index_md(r)),
+        ("fl", "### Federated rounds", lambda r: fl_md(r)),
     ]
     targets = targets_rows(sections)
     if targets:

@@ -410,6 +410,54 @@ class AccessMarketClient(_Client):
         return int(event["args"]["fee"]), int(event["args"]["expiresAt"]), receipt
 
 
+class FederatedTrainingClient(_Client):
+    name = "FederatedTraining"
+
+    def create_task(self, model_id: int, rule: str, rounds: int, participants: Sequence[str],
+                    datasets: Sequence[int], pool: int) -> tuple[int, TxReceipt]:
+        receipt = self.send(
+            f"create a federated task for model {model_id}", "createTask", model_id, rule, rounds,
+            [address(p) for p in participants], list(datasets), pool,
+        )
+        (event,) = self.receipt_events(receipt, "TaskCreated")
+        return int(event["args"]["taskId"]), receipt
+
+    def commit_update(self, task_id: int, round_: int, digest: bytes, cid: CID) -> TxReceipt:
+        return self.send(
+            f"commit the round-{round_} update of task {task_id}", "commitUpdate", task_id, round_, digest,
+            cid.to_onchain(),
+        )
+
+    def commit_aggregate(
+        self, task_id: int, round_: int, digest: bytes, cid: CID, included_mask: int
+    ) -> TxReceipt:
+        return self.send(
+            f"commit the round-{round_} aggregate of task {task_id}", "commitAggregate", task_id, round_,
+            digest, cid.to_onchain(), included_mask,
+        )
+
+    def close(self, task_id: int) -> TxReceipt:
+        return self.send(f"close task {task_id}", "closeTask", task_id)
+
+    def claim(self, task_id: int) -> tuple[int, TxReceipt]:
+        receipt = self.send(f"claim the rewards of task {task_id}", "claimReward", task_id)
+        (event,) = self.receipt_events(receipt, "RewardClaimed")
+        return int(event["args"]["amount"]), receipt
+
+    def task(self, task_id: int) -> dict[str, Any]:
+        fields = ("coordinator", "rounds", "aggregatedRounds", "participantCount", "closed", "modelId",
+                  "pool", "credited")
+        return dict(zip(fields, self.call("getTask", task_id), strict=True))
+
+    def participant(self, task_id: int, account: str) -> dict[str, int]:
+        fields = ("datasetId", "index", "committedRound", "earned")
+        return {k: int(v) for k, v in zip(fields, self.call("participantOf", task_id, address(account)),
+                                          strict=True)}
+
+    def count(self) -> int:
+        return int(self.call("taskCount"))
+
+
 @dataclass
 class Suite:
     """The five contracts of one deployment, bound to one sending account."""
@@ -419,6 +467,8 @@ class Suite:
     token: RewardTokenClient
     rewards: RewardsClient
     market: AccessMarketClient
+    # Optional: address books written before federated training (or found on a chain without it) lack it.
+    fl: FederatedTrainingClient | None = None
 
     @classmethod
     def load(cls, w3: Web3, book: dict[str, str], sender: Transactor, chain_id: int) -> Suite:
@@ -439,4 +489,7 @@ class Suite:
                     f"{client.name} (the address book says {at}, which has no code)", chain_id
                 )
             clients[key] = client(w3, at, sender, start)
+        fl_at = book.get(FederatedTrainingClient.name)
+        if fl_at:
+            clients["fl"] = FederatedTrainingClient(w3, fl_at, sender, start)
         return cls(**clients)

@@ -107,6 +107,31 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     "ModelDatasetNotAccessible": lambda v: (
         f"{v[1]} neither owns nor has access to dataset {v[0]}, so a model cannot cite it"
     ),
+    # FederatedTraining (issue 14)
+    "FLZeroAddress": lambda v: "federated training needs the registry, model and token addresses",
+    "FLTaskUnknown": lambda v: f"federated task {v[0]} does not exist",
+    "FLNotCoordinator": lambda v: f"{v[1]} is not the coordinator of federated task {v[0]}",
+    "FLNotParticipant": lambda v: f"{v[1]} is not a participant of federated task {v[0]}",
+    "FLNotModelOwner": lambda v: f"{v[1]} does not own model {v[0]}, so it cannot train it federatedly",
+    "FLRoundsInvalid": lambda v: f"a federated task needs 1 to {v[1]} rounds, not {v[0]}",
+    "FLParticipantCountInvalid": lambda v: f"a federated task needs 1 to {v[1]} participants, not {v[0]}",
+    "FLListLengthMismatch": lambda v: f"{v[0]} participants but {v[1]} datasets: one dataset per participant",
+    "FLParticipantInvalid": lambda v: f"participant {v[0]} is listed twice (or is the zero address)",
+    "FLDatasetNotAccessible": lambda v: (
+        f"{v[1]} neither owns nor has access to dataset {v[0]}, so it cannot train on it"
+    ),
+    "FLTaskClosed": lambda v: f"federated task {v[0]} is closed",
+    "FLRoundNotOpen": lambda v: (
+        f"round {v[1]} of federated task {v[0]} is not open "
+        + (f"(round {v[2]} is)" if v[2] else "(all rounds are done)")
+    ),
+    "FLUpdateAlreadyCommitted": lambda v: f"{v[2]} already committed its round-{v[1]} update to task {v[0]}",
+    "FLDigestZero": lambda v: "the digest is zero",
+    "FLCidKindInvalid": lambda v: f"unknown CID kind {v[0]} (0 v0 dag-pb, 1 v1 dag-pb, 2 v1 raw)",
+    "FLIncludedWithoutUpdate": lambda v: (
+        f"participant {v[2]} committed no round-{v[1]} update to task {v[0]}, so it cannot be included"
+    ),
+    "FLNothingToClaim": lambda v: f"{v[1]} has nothing to claim from federated task {v[0]}",
     # Rewards, RewardToken, AccessMarket (issue 4)
     "RewardsNothingToClaim": lambda v: f"{v[0]} has no rewards to claim",
     "RewardsMintingPaused": lambda v: "reward claims are paused",

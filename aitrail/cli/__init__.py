@@ -83,7 +83,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "deploy": (
         "deploy",
-        "Deploy DatasetRegistry, RewardToken, Rewards, ModelRegistry, AccessMarket and wire their roles.",
+        "Deploy the registries, reward token and rules, market and federated training; wire their roles.",
     ),
     "dataset": ("dataset", "Register, list, show, withdraw and fetch datasets; export them as Croissant."),
     "access": ("access", "Ask for, grant, revoke, buy and inspect time-limited access."),
@@ -99,6 +99,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Serve datasets through a gateway that checks and records every attempt on-chain.",
     ),
     "index": ("index", "The event index the audits read: sync it from the chain, see how far it goes."),
+    "fl": ("fl", "Federated training on Flower: rounds, verification, rewards."),
 }
 
 

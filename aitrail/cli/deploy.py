@@ -31,7 +31,7 @@ from aitrail.flows._common import parse_tokens
 )
 @click.pass_obj
 def deploy(ctx: CliContext, treasury: str, find: bool, from_block: int) -> None:
-    """Deploy DatasetRegistry, RewardToken, Rewards, ModelRegistry, AccessMarket and wire their roles.
+    """Deploy the registries, reward token and rules, market and federated training; wire their roles.
     A second run finds them (address book + code on chain) and sends nothing."""
     session = ctx.session
     lines: list[str] = []

@@ -3,7 +3,8 @@
 Order and wiring (each step skipped when already done, so an interrupted deploy resumes):
 DatasetRegistry(registration delay);
 RewardToken(admin, cap); Rewards(admin, token, registry, epoch, bps, cap);
-ModelRegistry(registry, rewards); AccessMarket(token, registry, rewards); then RewardToken's MINTER_ROLE
+ModelRegistry(registry, rewards); AccessMarket(token, registry, rewards); FederatedTraining(registry,
+models, token), which needs no role (it escrows existing tokens, never mints); then RewardToken's MINTER_ROLE
 to Rewards, Rewards' MARKET_ROLE to the market and REGISTRY_ROLE to the model registry.
 The address book is written after every deployment, with the chain id and the first block.
 
@@ -98,6 +99,7 @@ def deploy_suite(
         commit_age = 0 if session.chain_id in DEV_CHAIN_IDS else 120
     models = ensure("ModelRegistry", registry, rewards, commit_age)
     market = ensure("AccessMarket", token, registry, rewards)
+    ensure("FederatedTraining", registry, models, token)
     result.addresses = {k: v for k, v in entries.items() if k in abi.names()}
 
     token_c = w3.eth.contract(address=address(token), abi=abi.abi("RewardToken"))
@@ -198,6 +200,16 @@ def find_suite(
             continue
         suite = {"DatasetRegistry": registry, "RewardToken": token, "Rewards": rewards,
                  "ModelRegistry": max(models, key=lambda c: c.block), "AccessMarket": market}
+        chosen = suite["ModelRegistry"]
+        federated = [
+            c for c in created
+            if c.name == "FederatedTraining" and alive(c, "FederatedTraining")
+            # (registry, models, token): optional, a chain deployed before it has none.
+            and [str(a).lower() for a in c.args] == [registry.address.lower(), chosen.address.lower(),
+                                                     token.address.lower()]
+        ]
+        if federated:
+            suite["FederatedTraining"] = max(federated, key=lambda c: c.block)
         entries: dict[str, str] = {name: str(w3.to_checksum_address(c.address)) for name, c in suite.items()}
         entries["chainId"] = str(session.chain_id)
         entries["deployedAtBlock"] = str(min(c.block for c in suite.values()))

@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-from scripts import gas_datasets, gas_models
+from scripts import gas_datasets, gas_fl, gas_models
 
-SUITES = {"datasets": gas_datasets, "models": gas_models}
+SUITES = {"datasets": gas_datasets, "models": gas_models, "fl": gas_fl}
 _MEASURED: dict = {}
 
 

@@ -43,7 +43,7 @@ def test_three_homes_share_only_the_chain_and_the_ipfs_node(run, homes, devchain
 
     # The owner deploys; the two other homes find that deployment from the chain alone.
     deployed = run("owner", "deploy", account=OWNER)
-    assert len(deployed["deployed"]) == 5
+    assert len(deployed["deployed"]) == 6
     for party in ("researcher", "auditor"):
         assert not (homes[party] / "deployments").exists()
         found = run(party, "deploy", "--find")

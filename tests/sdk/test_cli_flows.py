@@ -50,6 +50,7 @@ def test_deploy_then_a_second_deploy_sends_nothing(home):
     assert sorted(first["deployed"]) == [
         "AccessMarket",
         "DatasetRegistry",
+        "FederatedTraining",
         "ModelRegistry",
         "RewardToken",
         "Rewards",

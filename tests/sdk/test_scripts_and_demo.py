@@ -12,7 +12,9 @@ def test_deploy_script_is_idempotent(tmp_path, monkeypatch):
     first = deploy_script.main()
     second = deploy_script.main()
     assert second == first
-    assert set(first) == {"DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards", "AccessMarket"}
+    assert set(first) == {
+        "DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards", "AccessMarket", "FederatedTraining"
+    }
 
 
 def test_demo_runs_the_whole_scenario_in_three_homes_on_the_real_ipfs_node(capsys, monkeypatch):

@@ -65,7 +65,7 @@ def test_anvils_public_test_accounts_are_refused_on_a_testnet(home):
 
 def test_owner_deploys_once_with_eip1559_fees(home, testnet):
     first = cli("deploy", account="owner")
-    assert len(first["deployed"]) == 5
+    assert len(first["deployed"]) == 6
     assert cli("deploy", account="owner")["deployed"] == []
     w3 = Web3(HTTPProvider(testnet.url))
     book = json.loads((home / "deployments" / f"{SEPOLIA}.json").read_text())
