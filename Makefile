@@ -76,7 +76,7 @@ demo: setup
 	$(VENV)/bin/python -m aitrail.demo
 
 lint: setup
-	$(VENV)/bin/ruff check aitrail tests scripts tools
+	$(VENV)/bin/ruff check aitrail bench tests scripts tools
 	$(VENV)/bin/mypy
 	npx --no-install solhint --max-warnings 0 'contracts/**/*.sol' 'interfaces/**/*.sol'
 	@# slither compiles through the same solc-js bridge in standard-json mode: brownie's artifacts
@@ -93,7 +93,7 @@ gas: setup
 bench: setup
 	@# every figure beside its anchor, measured in one run (~10 min); writes bench/results.json and the
 	@# README's performance section. BENCH_ARGS="--quick" for a smoke run, "--only cid,merkle" for parts.
-	$(VENV)/bin/python -m aitrail.bench --readme $(BENCH_ARGS)
+	$(VENV)/bin/python -m bench --readme $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(TOOLCHAIN) build reports

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The npm side of `python -m aitrail.bench.merkle`: @openzeppelin/merkle-tree on the same records.
+// The npm side of `python -m bench.merkle`: @openzeppelin/merkle-tree on the same records.
 // usage: bench_merkle_npm.js VALUES.bin OUT.json MODE [INDEX,...]
 //   VALUES.bin: records as abi.encode(bytes32,bytes32,uint8), 96 bytes each (written by the bench)
 //   MODE: all     -> getProof for every value; SHA-256 of all proofs in leaf order (descending

@@ -1,4 +1,4 @@
-"""`python -m aitrail.bench` end to end on tiny sizes: the JSON it writes and the README it generates.
+"""`python -m bench` end to end on tiny sizes: the JSON it writes and the README it generates.
 
 Two quick sections only (Merkle vs npm on 1,000 records, the SDK flows on a 1 MiB file), so this stays
 a smoke test of the orchestrator, not a benchmark: no figure is asserted, only shape and behaviour.
@@ -9,14 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from aitrail.bench import report
+from bench import report
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def bench(*args):
     return subprocess.run(
-        [sys.executable, "-m", "aitrail.bench", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [sys.executable, "-m", "bench", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
 
 

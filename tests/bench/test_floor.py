@@ -2,7 +2,7 @@
 
 from brownie import RewardToken, web3
 
-from aitrail.bench.floor import FRESH_SLOT, INTRINSIC, calldata_gas, gas_floor
+from bench.floor import FRESH_SLOT, INTRINSIC, calldata_gas, gas_floor
 
 
 def test_calldata_gas_prices_zero_and_nonzero_bytes():

@@ -1,6 +1,6 @@
 """The Merkle benchmark's comparison machinery on a small run (figures come from the command, not tests)."""
 
-from aitrail.bench.merkle import run, sample_indices, synthetic_records
+from bench.merkle import run, sample_indices, synthetic_records
 
 
 def test_small_run_compares_roots_and_every_proof_with_npm(tmp_path):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from aitrail.bench import cid as bench
 from aitrail.errors import ConfigError
 from aitrail.storage import DEFAULT_API, KuboStore, LocalStore, open_store
+from bench import cid as bench
 
 
 def test_local_is_the_default_under_aitrail_home(tmp_path, monkeypatch):

@@ -1,6 +1,6 @@
 """The access gateway under load, beside a plain static file server of the same bytes, in one run.
 
-    python -m aitrail.bench.gateway [--size-mib 100] [--clients 1,10,50] [--json]
+    python -m bench.gateway [--size-mib 100] [--clients 1,10,50] [--json]
 
 A local Anvil on a free port, a real IPFS node (js-ipfs, as the tests use), the suite deployed, one
 dataset of the given size registered by the owner, handed to a gateway (`aitrail gateway serve`, its
@@ -133,7 +133,8 @@ def _client(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _run_client(spec: dict[str, Any]) -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, "-m", "aitrail.bench.gateway", "--client"],
+        [sys.executable, "-m", "bench.gateway", "--client"],
+        cwd=Path(__file__).resolve().parents[1],  # where `python -m bench.gateway` is found
         input=json.dumps(spec),
         capture_output=True,
         text=True,
@@ -174,12 +175,12 @@ def run(size: int, counts: list[int]) -> dict[str, Any]:
     from eth_account import Account
 
     from aitrail import flows
-    from aitrail.bench.e2e import _write_file
     from aitrail.chain.local import LocalChain
     from aitrail.config import Settings
     from aitrail.flows.gateway import add_gateway, publish_gateway_key
     from aitrail.flows.session import Session
     from aitrail.storage.jsipfs import JsIpfsNode
+    from bench.e2e import _write_file
 
     root = Path(tempfile.mkdtemp(prefix="aitrail-bench-gateway-"))
     owner_home, gw_home = root / "owner", root / "gateway"
@@ -341,7 +342,7 @@ def run(size: int, counts: list[int]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m aitrail.bench.gateway", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.gateway", description=__doc__.split("\n\n")[0])
     ap.add_argument("--size-mib", type=int, default=100)
     ap.add_argument("--clients", default="1,10,50")
     ap.add_argument("--json", action="store_true")
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print("RESULT-JSON " + json.dumps(res))
     else:
-        from aitrail.bench.report import gateway_text
+        from bench.report import gateway_text
 
         print(gateway_text(res))
     return 0

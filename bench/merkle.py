@@ -1,6 +1,6 @@
 """Merkle benchmark: tree + all proofs for N records, aitrail vs npm @openzeppelin/merkle-tree, same run.
 
-    python -m aitrail.bench.merkle [--records 1000000] [--npm-proofs all|sample|none] [--json]
+    python -m bench.merkle [--records 1000000] [--npm-proofs all|sample|none] [--json]
 
 Both sides get the same N synthetic records (`(bytes32 key, bytes32 sha256, uint8 consent)`, the
 record leaf of aitrail.records) from one file and run as child processes, so each one's peak memory is
@@ -30,7 +30,9 @@ from typing import Any
 from aitrail.merkle import StandardMerkleTree
 from aitrail.records import RECORD_LEAF_ENCODING, PackedRecords
 
-NPM_SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "bench_merkle_npm.js"
+# the repository root: `python -m bench.merkle --worker` is found from there, whatever the caller's cwd
+ROOT = Path(__file__).resolve().parents[1]
+NPM_SCRIPT = ROOT / "tools" / "bench_merkle_npm.js"
 TARGET_RATIO = 20.0
 
 
@@ -83,7 +85,7 @@ def _worker(values_path: str, out_path: str, indices: list[int]) -> None:
 
 def _run_child(cmd: list[str], out_path: Path) -> dict[str, Any]:
     """Run a side to completion; its result JSON plus its own peak RSS in MiB."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     # wait4 on this pid gives this child's own rusage (RUSAGE_CHILDREN would merge both sides)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -102,7 +104,7 @@ def run(n: int, npm_proofs: str, sample: int, workdir: Path) -> dict[str, Any]:
     idx_arg = ",".join(map(str, indices))
     py_out, js_out = workdir / "py.json", workdir / "npm.json"
     py = _run_child(
-        [sys.executable, "-m", "aitrail.bench.merkle", "--worker", str(values), str(py_out), idx_arg], py_out
+        [sys.executable, "-m", "bench.merkle", "--worker", str(values), str(py_out), idx_arg], py_out
     )
     js = _run_child(
         [
@@ -184,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         _worker(args[1], args[2], [int(i) for i in args[3].split(",") if i])
         return 0
     parser = argparse.ArgumentParser(
-        prog="python -m aitrail.bench.merkle", description=__doc__.split("\n")[0]
+        prog="python -m bench.merkle", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--records", type=int, default=1_000_000, help="number of records (default 1,000,000)"

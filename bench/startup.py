@@ -1,6 +1,6 @@
 """CLI start-up and the whole `aitrail cid` process: what a user waits for, not only the inner function.
 
-    python -m aitrail.bench.startup [--runs 5] [--cid-mib 1024] [--json]
+    python -m bench.startup [--runs 5] [--cid-mib 1024] [--json]
 
 Each figure is one whole CLI process, importing and calling the same `main` as the `aitrail` entry point,
 timed from spawn to exit. `python -c pass` is measured the same way as the
@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aitrail.bench.cid import _PEAK, _make_file, _warm
 from aitrail.cli import COMMANDS
+from bench.cid import _PEAK, _make_file, _warm
 
 # The child runs the CLI exactly as the console script does, then prints its own peak RSS on stderr.
 _CLI = _PEAK + """
@@ -77,7 +77,7 @@ def run(runs: int, cid_mib: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m aitrail.bench.startup", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5, help="processes per command (min and median reported)")
     ap.add_argument("--cid-mib", type=int, default=1024, help="file size for the whole `aitrail cid` process")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:  # one line, as `make bench` reads its children
         print("RESULT-JSON " + json.dumps(res, sort_keys=True))
         return 0
-    from aitrail.bench.report import startup_text
+    from bench.report import startup_text
 
     print(startup_text(res))
     return 0

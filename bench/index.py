@@ -1,6 +1,6 @@
 """The event index at trail sizes of 1 to 100,000 events, beside today's full re-scan, in one run.
 
-    python -m aitrail.bench.index [--sizes 1,100,10000,100000] [--json]
+    python -m bench.index [--sizes 1,100,10000,100000] [--json]
 
 For each size N: a fresh AITRAIL_HOME, the embedded Anvil on a free port, the suite deployed and one dataset
 registered (whole `aitrail` processes), then N events on that dataset, half grants (grantAccessBatch, 100
@@ -35,7 +35,7 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BURST_ARTIFACT = ROOT / "build" / "contracts" / "TestAccessLogBurst.json"
 OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # anvil1, unlocked on the embedded Anvil
 SENDER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # anvil0
@@ -277,9 +277,9 @@ def run(sizes: list[int]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from aitrail.bench import report
+    from bench import report
 
-    ap = argparse.ArgumentParser(prog="python -m aitrail.bench.index")
+    ap = argparse.ArgumentParser(prog="python -m bench.index")
     ap.add_argument("--sizes", default="1,100,10000,100000")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)

@@ -1,6 +1,6 @@
 """Register and fetch as whole CLI processes, beside the floor of the same bytes, with peak memory.
 
-    python -m aitrail.bench.stream [--size-mib 1024] [--runs 2] [--json]
+    python -m bench.stream [--size-mib 1024] [--runs 2] [--json]
 
 A fresh AITRAIL_HOME in a temporary folder, the embedded chain on a free 127.0.0.1 port (stopped at the
 end), the suite deployed, the embedded store. Each run writes a new file of the given size (page cache
@@ -26,8 +26,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from aitrail.bench.cid import _PEAK, _make_file, _warm
-from aitrail.bench.startup import _CLI, _once
+from bench.cid import _PEAK, _make_file, _warm
+from bench.startup import _CLI, _once
 
 # The floor: hashlib and the same AEAD as aitrail.crypto, one pass, the output written once.
 _FLOOR = _PEAK + """
@@ -118,7 +118,7 @@ def run(size: int, runs: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m aitrail.bench.stream", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.stream", description=__doc__.split("\n\n")[0])
     ap.add_argument("--size-mib", type=int, default=1024, help="file size in MiB (default 1024)")
     ap.add_argument("--runs", type=int, default=2, help="runs (min and median reported)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print("RESULT-JSON " + json.dumps(res, sort_keys=True))
         return 0
-    from aitrail.bench.report import stream_text
+    from bench.report import stream_text
 
     print(stream_text(res))
     return 0

@@ -1,6 +1,6 @@
 """Federated training: gas per participant per round and the wall-time overhead of recording.
 
-    python -m aitrail.bench.fl [--rounds 5] [--runs 3] [--json]
+    python -m bench.fl [--rounds 5] [--runs 3] [--json]
 
 A fresh Anvil on a free 127.0.0.1 port, the suite deployed, five hospitals registered in their own homes
 (aitrail.fl.demo), the embedded store shared by the homes. Each run trains the same federation (MultiKrum
@@ -70,7 +70,7 @@ def run(rounds: int, runs: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m aitrail.bench.fl")
+    ap = argparse.ArgumentParser(prog="python -m bench.fl")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", action="store_true")

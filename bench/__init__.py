@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` measures the product against its anchors (make bench)."""
