@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
+from aitrail._files import write_private
 from aitrail.errors import ConfigError
 
 SUITE = ("DatasetRegistry", "ModelRegistry", "RewardToken", "Rewards", "AccessMarket", "FederatedTraining")
@@ -39,11 +39,6 @@ class AddressBook:
 
     def save(self, chain_id: int, addresses: dict[str, str]) -> Path:
         """Write atomically: a crash mid-write never leaves a half-written book."""
-        self.folder.mkdir(parents=True, exist_ok=True)
         target = self.path(chain_id)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{chain_id}.", suffix=".json")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(addresses, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, target)
+        write_private(target, json.dumps(addresses, indent=2, sort_keys=True) + "\n")
         return target

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from aitrail._files import private_writer
 from aitrail._types import Buffer, Readable, read_full
 from aitrail.errors import CryptoError, DecryptionError, KeyUnwrapError
 
@@ -325,18 +326,9 @@ class EncryptingReader:
 
 
 def encrypt_file(data_key: bytes, src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> int:
-    """Encrypt a file to `dst` atomically (temporary name, then rename)."""
-    target = Path(dst)
-    tmp = target.with_name(f".{target.name}.part")
-    try:
-        with open(src, "rb") as fin, open(tmp, "wb") as fout:
-            size = encrypt_stream(data_key, fin, fout)
-            fout.flush()
-            os.fsync(fout.fileno())
-        os.replace(tmp, target)
-        return size
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Encrypt a file to `dst` atomically (temporary name, then rename), readable by its owner only."""
+    with open(src, "rb") as fin, private_writer(Path(dst)) as fout:
+        return encrypt_stream(data_key, fin, fout)
 
 
 # --- key wrapping -------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.types import BlockIdentifier, TxParams, TxReceipt
 
+from aitrail._files import write_private
 from aitrail.chain.reverts import DecodedRevert, decode_revert
 from aitrail.errors import (
     ChainUnreachableError,
@@ -300,11 +300,7 @@ class _Journal:
         if not entries:
             self.path.unlink(missing_ok=True)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(entries, handle, indent=1)
-        os.replace(tmp, self.path)
+        write_private(self.path, json.dumps(entries, indent=1))
 
 
 def _key(call: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from aitrail import unixfs
+from aitrail._files import private_writer
 from aitrail._types import Readable
 from aitrail.car import write_car
 from aitrail.cid import CID
@@ -82,14 +83,5 @@ class Store(ABC):
 
     def export_car(self, root: CID, path: str | os.PathLike[str]) -> int:
         """Write the DAG under `root` as a CARv1 file (atomically); returns the block count."""
-        target = Path(path)
-        tmp = target.with_name(f".{target.name}.part")
-        try:
-            with open(tmp, "wb") as out:
-                count = write_car(out, [root], self.walk(root))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return count
+        with private_writer(Path(path)) as out:
+            return write_car(out, [root], self.walk(root))
