@@ -8,7 +8,6 @@ has none of their own, so pointing at an existing testnet deployment needs no de
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from aitrail._files import write_private

@@ -9,7 +9,6 @@ import click
 from aitrail.cli._params import DATASET_ID, DAYS, VALID_DAYS
 from aitrail.cli._util import table, to_address
 from aitrail.cli.context import CliContext
-from aitrail.errors import ConfigError
 from aitrail.flows import (
     buy_access,
     deliver_key,
@@ -67,7 +66,7 @@ def grant(ctx: CliContext, dataset_id: int, account: str, days: int, public_key:
         try:
             key = bytes.fromhex(public_key.removeprefix("0x"))
         except ValueError:
-            raise ConfigError("--public-key must be hex") from None
+            raise click.BadParameter("must be hex", param_hint="'--public-key'") from None
     g = grant_access(ctx.session, dataset_id, to_address(ctx, account), days, key)
     ctx.emit(
         {"dataset": dataset_id, "grantee": g.grantee, "expiresAt": g.expires_at, "tx": g.tx_hash},

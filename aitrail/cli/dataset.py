@@ -12,7 +12,6 @@ import click
 from aitrail.cli._params import DATASET_ID, PREDECESSOR
 from aitrail.cli._util import table, to_address
 from aitrail.cli.context import CliContext
-from aitrail.errors import ConfigError
 from aitrail.flows import (
     describe,
     fetch_dataset,
@@ -82,7 +81,8 @@ def register(
     for item in consent:
         purpose, sep, value = item.partition("=")
         if not sep:
-            raise ConfigError(f"--consent {item!r}: expected PURPOSE=VALUE, e.g. aiTraining=allowed")
+            raise click.BadParameter(f"{item!r}: expected PURPOSE=VALUE, e.g. aiTraining=allowed",
+                                     param_hint="'--consent'")
         terms[purpose] = value
     for option, given in (("--name", name), ("--license", license_)):
         if not given:
