@@ -323,6 +323,18 @@ def iter_blocks(
 # --- reading ----------------------------------------------------------------------------------
 
 
+def _file_node(cid: CID, block: bytes | memoryview) -> tuple[dagpb.PBNode, dagpb.UnixFSData]:
+    """A dag-pb block of a UnixFS file (or raw node), decoded; anything else names the block at fault."""
+    try:
+        node = dagpb.decode_node(block)
+        fs = dagpb.decode_unixfs(node.data or b"")
+    except (CidError, UnicodeDecodeError) as exc:
+        raise DagFormatError(str(cid), str(exc)) from None
+    if fs.type not in (dagpb.T_FILE, dagpb.T_RAW):
+        raise DagFormatError(str(cid), f"UnixFS type {fs.type} is not a file")
+    return node, fs
+
+
 def read_file(get_block: GetBlock, root: CID, ahead: int = 0) -> Iterator[bytes | memoryview]:
     """The file bytes under `root`, in order (a leaf's chunk as a view into its block, not a copy);
     `get_block` must return verified bytes.
@@ -349,13 +361,7 @@ def read_file(get_block: GetBlock, root: CID, ahead: int = 0) -> Iterator[bytes 
             if chunk is not None:
                 yield chunk
                 continue
-            try:
-                node = dagpb.decode_node(block)
-                fs = dagpb.decode_unixfs(node.data or b"")
-            except (CidError, UnicodeDecodeError) as exc:
-                raise DagFormatError(str(cid), str(exc)) from None
-            if fs.type not in (dagpb.T_FILE, dagpb.T_RAW):
-                raise DagFormatError(str(cid), f"UnixFS type {fs.type} is not a file")
+            node, fs = _file_node(cid, block)
             if fs.data:
                 yield fs.data
             stack.extend((link.cid, None) for link in reversed(node.links))
@@ -375,13 +381,7 @@ def read_file_from(get_block: GetBlock, root: CID, offset: int) -> Iterator[byte
             if skip < len(block):
                 yield block[skip:]
             continue
-        try:
-            node = dagpb.decode_node(block)
-            fs = dagpb.decode_unixfs(node.data or b"")
-        except (CidError, UnicodeDecodeError) as exc:
-            raise DagFormatError(str(cid), str(exc)) from None
-        if fs.type not in (dagpb.T_FILE, dagpb.T_RAW):
-            raise DagFormatError(str(cid), f"UnixFS type {fs.type} is not a file")
+        node, fs = _file_node(cid, block)
         own = fs.data or b""
         if skip < len(own):
             yield own[skip:]
