@@ -42,11 +42,12 @@ def _rows(
     event: str,
     describe: Describe,
     extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    logs: Sequence[Any] | None = None,
     **filters: Any,
 ) -> list[dict[str, Any]]:
     clock = client.log_source.block_time if client.log_source is not None else BlockClock(session.w3)
     rows = []
-    for log in client.events(event, **filters):
+    for log in client.events(event, **filters) if logs is None else logs:
         args = dict(log["args"])
         # The index returns each log's block time with it (one query, not one per row).
         stamp: Any = log.get("blockTimestamp")
@@ -160,6 +161,8 @@ def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         session, reg, "AccessKeyDelivered", lambda a: f"data key delivered to {a['grantee']}", **d
     )
     rows += _rows(session, reg, "AccessRevoked", lambda a: f"{a['grantee']} revoked", **d)
+    source = reg.log_source if isinstance(reg.log_source, EventIndex) else None
+    known = _known_accounts(reg, dataset_id)
     logged = _rows(
         session,
         reg,
@@ -168,6 +171,8 @@ def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         # (store unreachable, corrupt block, no key delivered, interrupted), so no "fetched" claim.
         lambda a: f"{a['account']} fetch attempt: access check {'ALLOWED' if a['allowed'] else 'DENIED'}",
         lambda a: {"account": str(a["account"]), "allowed": bool(a["allowed"])},
+        # From the index, strangers' denied attempts stay in SQLite, counted there (_summarise_strangers).
+        logs=None if source is None else source.attempts(reg, dataset_id, known),
         **d,
     )
     rows += logged
@@ -211,7 +216,10 @@ def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         lambda a: f"{tokens(a['amount'])} credited to {a['owner']} for model version {a['versionId']}",
         **d,
     )
-    rows, strangers = _summarise_strangers(session, reg, rows, dataset_id)
+    if source is None:
+        rows, strangers = _summarise_strangers(rows, known)
+    else:
+        strangers = _strangers_from_index(session, source, reg, rows, dataset_id, known)
     return {
         "dataset": dataset_id,
         "name": metadata_of(session, record).get("name"),
@@ -248,15 +256,48 @@ def _mark_key_deliveries(session: Session, reg: _Client, rows: list[dict[str, An
             row["detail"] += " (key ref chosen by the calling contract: not a delivery by the owner)"
 
 
-def _summarise_strangers(
-    session: Session, reg: _Client, rows: list[dict[str, Any]], dataset_id: int
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Denied attempts by accounts that never owned, requested or held the dataset, out of the trail and
-    into one summary row: anyone may log, so such entries say nothing about the dataset's use."""
+def _known_accounts(reg: _Client, dataset_id: int) -> set[str]:
+    """Accounts that owned, requested or held the dataset (lower case): their attempts are listed."""
     known = {str(a).lower() for a in _owners(reg, dataset_id)}
     requested = reg.events("AccessRequested", datasetId=dataset_id)
     known |= {str(e["args"]["researcher"]).lower() for e in requested}
     known |= {str(e["args"]["grantee"]).lower() for e in reg.events("AccessGranted", datasetId=dataset_id)}
+    return known
+
+
+def _summary_row(last: dict[str, Any], attempts: int, accounts: int) -> dict[str, Any]:
+    return {
+        **last,
+        "event": "AccessLogged",
+        "detail": (
+            f"{attempts} denied attempts by {accounts} accounts that never requested "
+            "or held access (self-reported, summarised; `--json` lists the accounts)"
+        ),
+    }
+
+
+def _strangers_from_index(
+    session: Session,
+    source: EventIndex,
+    reg: _Client,
+    rows: list[dict[str, Any]],
+    dataset_id: int,
+    known: set[str],
+) -> dict[str, Any]:
+    """What _summarise_strangers makes, counted by the index in SQL; the summary row goes into `rows`."""
+    attempts, accounts, last = source.stranger_summary(reg, dataset_id, known)
+    if last is not None:
+        row = _rows(session, reg, "AccessLogged", lambda a: "", lambda a: {
+            "account": str(a["account"]), "allowed": bool(a["allowed"])}, logs=[last])[0]
+        rows.append(_summary_row(row, attempts, len(accounts)))
+    return {"attempts": attempts, "accounts": sorted(accounts)}
+
+
+def _summarise_strangers(
+    rows: list[dict[str, Any]], known: set[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Denied attempts by accounts that never owned, requested or held the dataset, out of the trail and
+    into one summary row: anyone may log, so such entries say nothing about the dataset's use."""
     stranger_rows, kept = [], []
     for row in rows:
         account = str(row.get("account", ""))
@@ -268,16 +309,7 @@ def _summarise_strangers(
     summary = {"attempts": len(stranger_rows), "accounts": accounts}
     if stranger_rows:
         last = max(stranger_rows, key=lambda r: (r["block"], r["logIndex"]))
-        kept.append(
-            {
-                **last,
-                "event": "AccessLogged",
-                "detail": (
-                    f"{len(stranger_rows)} denied attempts by {len(accounts)} accounts that never requested "
-                    "or held access (self-reported, summarised; `--json` lists the accounts)"
-                ),
-            }
-        )
+        kept.append(_summary_row(last, len(stranger_rows), len(accounts)))
     return kept, summary
 
 

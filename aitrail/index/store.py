@@ -157,6 +157,45 @@ class IndexStore:
         sql += " WHERE " + " AND ".join(where) + " ORDER BY block, log_index"
         return list(self.db.execute(sql, params))
 
+    def attempts(
+        self, address: str, topic0: bytes, subject: bytes, known: Sequence[bytes], strangers: bool
+    ) -> list[Row]:
+        """Rows of an event indexed (subject, account, allowed), like AccessLogged: with `strangers`
+        False the attempts the trail lists (allowed, or by a `known` account), with True the others,
+        the denied attempts of accounts outside `known`, which the caller summarises. The split is made
+        here, in SQL: a dataset drowned in strangers' attempts costs its audit no Python work per row."""
+        marks = ", ".join("?" * len(known)) or "NULL"
+        listed = f"(topic3 != ? OR topic2 IN ({marks}))"
+        sql = (
+            "SELECT block, log_index, block_hash, tx_hash, topic0, topic1, topic2, topic3, data, "
+            "(SELECT time FROM blocks WHERE number = block) FROM logs "
+            f"WHERE topic0 = ? AND topic1 = ? AND address = ? AND {'NOT ' if strangers else ''}{listed} "
+            "ORDER BY block, log_index"
+        )
+        return list(self.db.execute(sql, [topic0, subject, address.lower(), bytes(32), *known]))
+
+    def stranger_summary(
+        self, address: str, topic0: bytes, subject: bytes, known: Sequence[bytes]
+    ) -> tuple[int, list[bytes], Row | None]:
+        """How many denied attempts by accounts outside `known` (see `attempts`), their distinct
+        account topics, and the last such row (in chain order), counted in SQL."""
+        marks = ", ".join("?" * len(known)) or "NULL"
+        where = f"topic0 = ? AND topic1 = ? AND address = ? AND topic3 = ? AND topic2 NOT IN ({marks})"
+        params = [topic0, subject, address.lower(), bytes(32), *known]
+        count = int(self.db.execute(f"SELECT count(*) FROM logs WHERE {where}", params).fetchone()[0])
+        if count == 0:
+            return 0, [], None
+        accounts = [
+            bytes(a) for (a,) in self.db.execute(f"SELECT DISTINCT topic2 FROM logs WHERE {where}", params)
+        ]
+        last = self.db.execute(
+            "SELECT block, log_index, block_hash, tx_hash, topic0, topic1, topic2, topic3, data, "
+            f"(SELECT time FROM blocks WHERE number = block) FROM logs WHERE {where} "
+            "ORDER BY block DESC, log_index DESC LIMIT 1",
+            params,
+        ).fetchone()
+        return count, accounts, last
+
     def block_time(self, number: int) -> int | None:
         row = self.db.execute("SELECT time FROM blocks WHERE number = ?", (number,)).fetchone()
         return None if row is None or row[0] is None else int(row[0])

@@ -36,7 +36,7 @@ from hexbytes import HexBytes
 from aitrail import abi
 from aitrail.chain.accounts import DEV_CHAIN_IDS
 from aitrail.errors import ConfigError
-from aitrail.index.decode import encode_topic, shape_by_name
+from aitrail.index.decode import EventShape, encode_topic, shape_by_name, word_decoder
 from aitrail.index.logs import AdaptiveLogReader, Request, RpcError
 from aitrail.index.store import IndexStore
 
@@ -101,6 +101,25 @@ def raw_request(session: Session) -> Request:
         return response.get("result")
 
     return request
+
+
+def _account_topics(accounts: set[str]) -> list[bytes]:
+    return [encode_topic("address", a) for a in sorted(accounts)]
+
+
+def _event(client: _Client, name: str, shape: EventShape, row: tuple[Any, ...]) -> dict[str, Any]:
+    """One stored row as the event dict web3 would have given (plus the block's time)."""
+    block, index, block_hash, tx, *topic_values, data, stamp = row
+    return {
+        "args": shape.decode(topic_values, data),
+        "event": name,
+        "address": client.address,
+        "blockNumber": block,
+        "logIndex": index,
+        "blockHash": block_hash,
+        "transactionHash": HexBytes(tx),
+        "blockTimestamp": stamp,
+    }
 
 
 class EventIndex:
@@ -274,25 +293,39 @@ class EventIndex:
             else:
                 topics[position] = encode_topic(kinds[arg], value)
         out = []
-        for block, index, block_hash, tx, *topic_values, data, stamp in self.store.select(
-            client.address, shape.topic0, topics
-        ):
-            args = shape.decode(topic_values, data)
-            if any(args.get(k) != v for k, v in later.items()):
+        for row in self.store.select(client.address, shape.topic0, topics):
+            event = _event(client, name, shape, row)
+            if any(event["args"].get(k) != v for k, v in later.items()):
                 continue
-            out.append(
-                {
-                    "args": args,
-                    "event": name,
-                    "address": client.address,
-                    "blockNumber": block,
-                    "logIndex": index,
-                    "blockHash": block_hash,
-                    "transactionHash": HexBytes(tx),
-                    "blockTimestamp": stamp,
-                }
-            )
+            out.append(event)
         return out
+
+    def attempts(
+        self, client: _Client, subject: int, known: set[str], *, strangers: bool = False
+    ) -> list[dict[str, Any]]:
+        """AccessLogged events of dataset `subject` split in SQL (see IndexStore.attempts): those
+        allowed or by a `known` account, or with `strangers` the denied ones of everybody else."""
+        shape = shape_by_name(client.name, "AccessLogged")
+        rows = self.store.attempts(
+            client.address, shape.topic0, encode_topic("uint256", subject), _account_topics(known), strangers
+        )
+        return [_event(client, "AccessLogged", shape, row) for row in rows]
+
+    def stranger_summary(
+        self, client: _Client, subject: int, known: set[str]
+    ) -> tuple[int, list[str], dict[str, Any] | None]:
+        """Count, distinct accounts (checksummed) and last event of the denied AccessLogged attempts of
+        dataset `subject` by accounts outside `known`, aggregated by SQLite."""
+        shape = shape_by_name(client.name, "AccessLogged")
+        count, accounts, last = self.store.stranger_summary(
+            client.address, shape.topic0, encode_topic("uint256", subject), _account_topics(known)
+        )
+        read = word_decoder("address")
+        return (
+            count,
+            [str(read(a)) for a in accounts],
+            None if last is None else _event(client, "AccessLogged", shape, last),
+        )
 
     def block_time(self, number: int) -> int:
         stamp = self.store.block_time(number)
