@@ -69,6 +69,9 @@ $(TOOLCHAIN)/network.ok: tools/brownie_network.py $(VENV)/.installed
 TEST_WORKERS ?= auto
 
 test: setup
+	@# compile before the workers start: on a fresh clone each worker would otherwise load the project while
+	@# the controller is still writing build/ (a worker crashed on a half-written MessageHashUtils.json)
+	$(VENV)/bin/brownie compile >/dev/null
 	@# paths first: brownie reads the words after `-n N` as options, so `-n` goes last
 	$(VENV)/bin/brownie test $(TEST_ARGS) $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
