@@ -292,3 +292,25 @@ def test_two_syncs_at_once_store_each_log_once(home, tmp_path):
     synced = [json.loads(out)["syncedTo"] for out, _ in outs]
     assert indexed_logs(tmp_path) == raw_logs(max(synced))
     assert sorted(json.loads(out)["newLogs"] for out, _ in outs)[0] == 0  # the second found it done
+
+
+def test_a_known_accounts_denial_stays_in_the_trail_while_strangers_are_only_counted(home):
+    """The indexed audit splits denied attempts in SQL: one by an account that requested and held the
+    dataset is a row of its own; strangers' are counted in `strangerAttempts` and never become rows."""
+    researcher = dev_account(RESEARCHER).address
+    stranger = dev_account("anvil6").address
+    cli("access", "revoke", 1, researcher, account=OWNER)
+    session(RESEARCHER).suite.datasets.send("log access", "logAccess", 1)
+    log_attempts(2, accounts=("anvil6",))
+    audit = cli("audit", "dataset", 1)
+    attempts = [r for r in audit["trail"] if r["event"] == "AccessLogged"]
+    assert [(r["account"], r["allowed"]) for r in attempts if r["account"] == researcher][-1:] == [
+        (researcher, False)
+    ]
+    summaries = [r for r in attempts if "summarised" in r["detail"]]
+    assert len(summaries) == 1 and summaries[0]["account"] == stranger  # the newest stranger, summarised
+    assert [r for r in attempts if r["account"] == stranger and r not in summaries] == []
+    assert stranger in audit["strangerAttempts"]["accounts"]
+    rescan = _dataset_trail(session(), 1)
+    assert audit["trail"] == _json(rescan["trail"])
+    assert audit["strangerAttempts"] == rescan["strangerAttempts"]
