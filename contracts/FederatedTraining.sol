@@ -58,6 +58,9 @@ contract FederatedTraining is IFederatedTraining {
     ) external returns (uint256 taskId) {
         // The final aggregate is published as a version of this model, so only its owner may train it.
         if (_models.getModel(modelId).owner != msg.sender) revert FLNotModelOwner(modelId, msg.sender);
+        // A task this registry would not let us publish could never have its datasets cited on-chain.
+        address federated = _models.federatedTrainingOf();
+        if (federated != address(this)) revert FLNotWired(federated);
         if (rounds == 0 || rounds > MAX_ROUNDS) revert FLRoundsInvalid(rounds, MAX_ROUNDS);
         uint256 n = participants.length;
         if (n == 0 || n > MAX_PARTICIPANTS) revert FLParticipantCountInvalid(n, MAX_PARTICIPANTS);
@@ -117,6 +120,46 @@ contract FederatedTraining is IFederatedTraining {
         uint96 rewardEach = _credit(taskId, task, included);
         task.aggregatedRounds = round;
         emit AggregateCommitted(taskId, round, digest, cid, committedMask, includedMask, rewardEach);
+        if (round == task.rounds) {
+            // The final model is the one file holding this aggregate; its OpenSSF root digest is the
+            // SHA-256 of the file's SHA-256, `digest`. Reserved now, while the digest is first seen, so no
+            // one can publish it through the ordinary path before the coordinator's publishFinalModel.
+            // The registry is immutable and trusted (it is our model registry); no state follows the call.
+            _models.reserveFederatedDigest(sha256(abi.encodePacked(digest)), taskId);
+        }
+    }
+
+    /// @inheritdoc IFederatedTraining
+    function publishFinalModel(
+        uint256 taskId,
+        bytes32 weightsDigest,
+        IModelRegistry.CompactCid calldata artifact,
+        IModelRegistry.CompactCid calldata metadata,
+        uint256[] calldata datasetIds
+    ) external onlyCoordinator(taskId) returns (uint256 versionId) {
+        Task storage task = _tasks[taskId];
+        uint32 rounds = task.rounds;
+        if (task.aggregatedRounds != rounds) revert FLTaskNotFinished(taskId, task.aggregatedRounds, rounds);
+        _checkCitations(taskId, task.participantCount, datasetIds);
+        // The registry binds the weights (the digest must be reserved for this task, once) and the model
+        // owner; this contract vouches for the citations it has just checked.
+        versionId = _models.publishFederatedVersion(
+            IModelRegistry.FederatedVersion({
+                modelId: task.modelId,
+                publisher: msg.sender,
+                taskId: taskId,
+                rounds: rounds,
+                weightsDigest: weightsDigest,
+                artifact: artifact,
+                metadata: metadata
+            }),
+            datasetIds
+        );
+    }
+
+    /// @inheritdoc IFederatedTraining
+    function modelRegistry() external view returns (IModelRegistry) {
+        return _models;
     }
 
     /// @inheritdoc IFederatedTraining
@@ -216,9 +259,52 @@ contract FederatedTraining is IFederatedTraining {
         // the credits never exceed the pool. pool < 2**96, so the product fits 96 bits too.
         rewardEach = uint96(uint256(task.pool) / task.rounds / count);
         for (uint256 i = 0; i < count; ++i) {
-            _participants[taskId][included[i]].earned += rewardEach;
+            Participant storage participant = _participants[taskId][included[i]];
+            participant.earned += rewardEach;
+            // At most one increment per round and rounds <= MAX_ROUNDS: far below 2**32.
+            unchecked {
+                ++participant.includedRounds;
+            }
         }
         task.credited += uint96(uint256(rewardEach) * count);
+    }
+
+    // The cited list must be exactly the set of datasets of participants included at least once: each
+    // included participant's dataset is found in the (sorted) list by binary search and its position
+    // marked; every position must end up marked. n <= 256, so the marks fit one word.
+    function _checkCitations(uint256 taskId, uint256 n, uint256[] calldata datasetIds) private view {
+        uint256 m = datasetIds.length;
+        if (m > n) revert FLCitationCountInvalid(taskId, m, n);
+        uint256 previous = 0;
+        for (uint256 i = 0; i < m; ++i) {
+            if (datasetIds[i] <= previous) revert FLDatasetsUnsorted(previous, datasetIds[i]);
+            previous = datasetIds[i];
+        }
+        uint256 marked = 0;
+        for (uint32 index = 1; index <= n; ++index) {
+            Participant storage participant = _participants[taskId][_participantAt[taskId][index]];
+            if (participant.includedRounds == 0) continue;
+            uint256 position = _find(datasetIds, participant.datasetId);
+            if (position == m) revert FLCitationMissing(taskId, participant.datasetId);
+            marked |= uint256(1) << position;
+        }
+        for (uint256 i = 0; i < m; ++i) {
+            if (marked >> i & 1 == 0) revert FLCitationNotIncluded(taskId, datasetIds[i]);
+        }
+    }
+
+    // Position of `value` in the strictly ascending `list`, or list.length if it is absent.
+    function _find(uint256[] calldata list, uint256 value) private pure returns (uint256) {
+        uint256 low = 0;
+        uint256 high = list.length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            uint256 at = list[mid];
+            if (at == value) return mid;
+            if (at < value) low = mid + 1;
+            else high = mid;
+        }
+        return list.length;
     }
 
     function _checkRoundOpen(uint256 taskId, Task storage task, uint32 round) private view {

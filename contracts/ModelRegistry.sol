@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IDatasetRegistryView} from "../interfaces/IDatasetRegistryView.sol";
+import {IFederatedTraining} from "../interfaces/IFederatedTraining.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRewards} from "../interfaces/IRewards.sol";
 
@@ -11,11 +12,17 @@ import {IRewards} from "../interfaces/IRewards.sol";
 ///         lists live in events.
 contract ModelRegistry is IModelRegistry {
     uint8 private constant _MAX_CID_KIND = 2;
+    // A reserved digest maps to this flag | the task id, never to a version id (those stay far below
+    // 2**255), so the one digest index also holds reservations and an ordinary publication pays no
+    // extra storage read to respect them.
+    uint256 private constant _RESERVED = 1 << 255;
 
     /// @inheritdoc IModelRegistry
     uint64 public immutable MIN_COMMIT_AGE;
     IDatasetRegistryView private immutable _datasets;
     IRewards private immutable _rewards;
+    address private immutable _deployer;
+    address private _federated;
 
     uint256 private _modelCount;
     uint256 private _versionCount;
@@ -36,6 +43,15 @@ contract ModelRegistry is IModelRegistry {
         _datasets = datasets;
         _rewards = rewards;
         MIN_COMMIT_AGE = minCommitAge;
+        _deployer = msg.sender;
+    }
+
+    modifier onlyFederated() {
+        address federated = _federated;
+        if (msg.sender != federated || federated == address(0)) {
+            revert ModelNotFederatedTraining(msg.sender, federated);
+        }
+        _;
     }
 
     modifier onlyModelOwner(uint256 modelId) {
@@ -94,12 +110,61 @@ contract ModelRegistry is IModelRegistry {
         uint256[] calldata parentVersionIds
     ) external onlyModelOwner(modelId) returns (uint256 versionId) {
         _consumeCommitment(weightsDigest, salt);
-        versionId = _recordVersion(modelId, weightsDigest, artifact, metadata);
+        uint256 existing = _versionByDigest[weightsDigest];
+        if (existing != 0) {
+            if (existing & _RESERVED != 0) revert ModelDigestReserved(weightsDigest, existing ^ _RESERVED);
+            revert ModelDigestPublished(weightsDigest, existing);
+        }
+        versionId = _recordVersion(modelId, weightsDigest, artifact, metadata, msg.sender);
         _checkAndEmitDatasets(versionId, datasetIds);
         _checkAndEmitParents(versionId, parentVersionIds);
         if (address(_rewards) != address(0) && datasetIds.length != 0) {
             _rewards.creditCitations(versionId, msg.sender, datasetIds);
         }
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setFederatedTraining(address federated) external {
+        if (msg.sender != _deployer) revert ModelNotDeployer(msg.sender);
+        address current = _federated;
+        if (current != address(0)) revert ModelFederatedTrainingSet(current);
+        if (federated == address(0)) revert ModelZeroAddress();
+        // A mistake check, not a trust check (any contract can answer this): the deployer is trusted to
+        // name the suite's own FederatedTraining, and `deploy --find` checks its creation bytecode.
+        address itsRegistry = address(IFederatedTraining(federated).modelRegistry());
+        if (itsRegistry != address(this)) revert ModelFederatedTrainingMismatch(federated, itsRegistry);
+        _federated = federated;
+        emit FederatedTrainingSet(federated);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function reserveFederatedDigest(bytes32 weightsDigest, uint256 taskId) external onlyFederated {
+        // Taken already (published, or predicted and squatted before the last round): the last round must
+        // still go through, so nothing happens here and the task's publication will name the version.
+        if (_versionByDigest[weightsDigest] != 0) return;
+        _versionByDigest[weightsDigest] = _RESERVED | taskId;
+        emit FederatedDigestReserved(weightsDigest, taskId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function publishFederatedVersion(FederatedVersion calldata version, uint256[] calldata datasetIds)
+        external
+        onlyFederated
+        returns (uint256 versionId)
+    {
+        uint256 modelId = version.modelId;
+        address owner = _models[modelId].owner;
+        if (owner == address(0)) revert ModelUnknown(modelId);
+        if (owner != version.publisher) revert ModelNotOwner(modelId, version.publisher);
+        bytes32 weightsDigest = version.weightsDigest;
+        uint256 existing = _versionByDigest[weightsDigest];
+        if (existing != (_RESERVED | version.taskId)) {
+            if (existing != 0 && existing & _RESERVED == 0) revert ModelDigestPublished(weightsDigest, existing);
+            revert ModelDigestNotReserved(weightsDigest, version.taskId);
+        }
+        versionId = _recordVersion(modelId, weightsDigest, version.artifact, version.metadata, version.publisher);
+        _emitAttestedDatasets(versionId, datasetIds);
+        emit VersionTrainedFederated(versionId, version.taskId, version.rounds);
     }
 
     /// @inheritdoc IModelRegistry
@@ -147,8 +212,20 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function versionIdByDigest(bytes32 weightsDigest) external view returns (uint256) {
-        return _versionByDigest[weightsDigest];
+    function versionIdByDigest(bytes32 weightsDigest) external view returns (uint256 versionId) {
+        versionId = _versionByDigest[weightsDigest];
+        if (versionId & _RESERVED != 0) versionId = 0;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function reservedFor(bytes32 weightsDigest) external view returns (uint256 taskId) {
+        uint256 value = _versionByDigest[weightsDigest];
+        if (value & _RESERVED != 0) taskId = value ^ _RESERVED;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function federatedTrainingOf() external view returns (address) {
+        return _federated;
     }
 
     /// @inheritdoc IModelRegistry
@@ -207,11 +284,11 @@ contract ModelRegistry is IModelRegistry {
         uint256 modelId,
         bytes32 weightsDigest,
         CompactCid calldata artifact,
-        CompactCid calldata metadata
+        CompactCid calldata metadata,
+        address publisher
     ) private returns (uint256 versionId) {
+        // The digest's index entry was checked by the caller (free, or reserved for this publication).
         if (weightsDigest == bytes32(0)) revert ModelDigestZero();
-        uint256 existing = _versionByDigest[weightsDigest];
-        if (existing != 0) revert ModelDigestPublished(weightsDigest, existing);
         if (artifact.kind > _MAX_CID_KIND) revert ModelCidKindInvalid(artifact.kind);
         if (metadata.kind > _MAX_CID_KIND) revert ModelCidKindInvalid(metadata.kind);
         versionId = ++_versionCount;
@@ -223,7 +300,7 @@ contract ModelRegistry is IModelRegistry {
             deprecated: false
         });
         _versionByDigest[weightsDigest] = versionId;
-        emit VersionPublished(modelId, versionId, weightsDigest, number, msg.sender, artifact, metadata);
+        emit VersionPublished(modelId, versionId, weightsDigest, number, publisher, artifact, metadata);
     }
 
     // Ethical sourcing: hasAccess is true exactly for the owner or a live grantee of a dataset that is
@@ -240,6 +317,22 @@ contract ModelRegistry is IModelRegistry {
             // The registry is immutable and trusted; the list is the publisher's own calldata.
             // slither-disable-next-line calls-loop
             if (!_datasets.hasAccess(datasetId, msg.sender)) _revertNotCitable(datasetId);
+            emit DatasetCited(datasetId, versionId);
+            previous = datasetId;
+        }
+    }
+
+    // Attested by FederatedTraining (each participant's access checked at every update it committed), so
+    // no hasAccess here; only the list's form, as for any citation.
+    function _emitAttestedDatasets(uint256 versionId, uint256[] calldata datasetIds) private {
+        uint256 n = datasetIds.length;
+        uint256 previous = 0;
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 datasetId = datasetIds[i];
+            if (datasetId <= previous) {
+                if (datasetId == 0) revert ModelDatasetUnknown(0);
+                revert ModelDatasetsUnsorted(previous, datasetId);
+            }
             emit DatasetCited(datasetId, versionId);
             previous = datasetId;
         }

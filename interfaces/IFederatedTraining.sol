@@ -20,6 +20,19 @@ import {IModelRegistry} from "./IModelRegistry.sol";
 ///         Bound: credited <= pool, and the contract always holds at least `pool - claimed` per open
 ///         task.
 ///
+///         The final model: once every round is aggregated, the coordinator publishes the last aggregate
+///         as a ModelRegistry version through `publishFinalModel`, which cites on-chain the dataset of
+///         every participant whose update was included in at least one round (the model is made of
+///         included updates only: an excluded participant's data is not in it, and citing it would give
+///         false lineage). This contract attests those citations: it checked each participant's access
+///         at every update it committed, so a participant whose grant ended, or whose dataset was
+///         withdrawn, after an included update is still cited (its data is in the model; the audit shows
+///         the withdrawal), and one refused mid-task is cited for the rounds it was included in. The
+///         weights are bound to the task: committing the last round reserves, in the registry, the
+///         weights digest of the model made of that aggregate (the OpenSSF root digest of a one-file
+///         model, SHA-256 of the aggregate's SHA-256 digest), and only this task's publication can take
+///         it. A task closed before its last round has no final model to publish this way.
+///
 ///         Trust: the coordinator chooses the included set (the aggregation rule is public and the
 ///         aggregate is recomputable, so a dishonest choice is detectable, not prevented) and may close
 ///         a task early; rewards already credited stay claimable after closing.
@@ -42,6 +55,7 @@ interface IFederatedTraining {
         uint32 index; // 1-based position in the task's participant list; 0 = not a participant
         uint32 committedRound; // the last round this participant committed an update for
         uint96 earned; // credited and not yet claimed
+        uint32 includedRounds; // rounds whose aggregate included this participant's update
     }
 
     /// @notice `coordinator` created task `taskId` for model `modelId` with `rule` (e.g. "MultiKrum f=1
@@ -84,6 +98,8 @@ interface IFederatedTraining {
     event TaskClosed(uint256 indexed taskId, uint96 refund);
     /// @notice `participant` claimed `amount` tokens it earned in task `taskId`.
     event RewardClaimed(uint256 indexed taskId, address indexed participant, uint96 amount);
+    // publishFinalModel changes no state here: its record is the ModelRegistry's VersionPublished,
+    // DatasetCited and VersionTrainedFederated(versionId, taskId, rounds).
 
     /// @notice A zero address where a contract is required.
     error FLZeroAddress();
@@ -119,13 +135,26 @@ interface IFederatedTraining {
     error FLIncludedWithoutUpdate(uint256 taskId, uint32 round, uint32 index);
     /// @notice `claimReward` by `participant`, which has nothing left to claim.
     error FLNothingToClaim(uint256 taskId, address participant);
+    /// @notice The model registry names `federated` (zero: none yet) as its FederatedTraining, not this.
+    error FLNotWired(address federated);
+    /// @notice Task `taskId` has `aggregated` of its `rounds` rounds aggregated: no final model yet.
+    error FLTaskNotFinished(uint256 taskId, uint32 aggregated, uint32 rounds);
+    /// @notice Cited dataset ids must be strictly ascending: `previous` came before `next`.
+    error FLDatasetsUnsorted(uint256 previous, uint256 next);
+    /// @notice `count` datasets cited for task `taskId`, which has only `participants` participants.
+    error FLCitationCountInvalid(uint256 taskId, uint256 count, uint256 participants);
+    /// @notice `datasetId`, trained on by an included participant of task `taskId`, is not cited.
+    error FLCitationMissing(uint256 taskId, uint256 datasetId);
+    /// @notice `datasetId` is cited, but no participant of task `taskId` included in a round trained on it.
+    error FLCitationNotIncluded(uint256 taskId, uint256 datasetId);
 
     /// @notice Most participants per task (the included set is a 256-bit mask).
     function MAX_PARTICIPANTS() external view returns (uint256);
     /// @notice Most rounds per task.
     function MAX_ROUNDS() external view returns (uint32);
 
-    /// @notice Create a task for model `modelId` (the caller must own it) and escrow `pool` reward tokens
+    /// @notice Create a task for model `modelId` (the caller must own it; the registry must name this
+    ///         contract as its FederatedTraining, or the final model could not be published) and escrow `pool` reward tokens
     ///         from the caller (approve them first). `datasetIds[i]` is what `participants[i]` trains on.
     /// @return taskId The new task's id (from 1).
     function createTask(
@@ -152,6 +181,30 @@ interface IFederatedTraining {
         IModelRegistry.CompactCid calldata cid,
         uint256 includedMask
     ) external;
+
+    /// @notice Publish the final model of `taskId` (coordinator only, every round aggregated) as the next
+    ///         version of the task's model, through ModelRegistry's `publishFederatedVersion`.
+    /// @param weightsDigest The weights digest of the model made of the last aggregate, as reserved when
+    ///        the last round was committed (`sha256(abi.encodePacked(lastAggregateDigest))`).
+    /// @param artifact CID of the model files (the one aggregate file) on IPFS.
+    /// @param metadata CID of the version's metadata (the task, its rounds, participants, datasets).
+    /// @param datasetIds Exactly the datasets of the participants included in at least one round,
+    ///        strictly ascending (several participants on one dataset cite it once).
+    /// @return versionId The new version's id.
+    /// @dev Reverts `FLTaskUnknown`, `FLNotCoordinator`, `FLTaskNotFinished`, `FLDatasetsUnsorted`,
+    ///      `FLCitationCountInvalid`, `FLCitationMissing`, `FLCitationNotIncluded`, and the registry's
+    ///      `ModelNotOwner` (the model was transferred), `ModelDigestNotReserved` (other weights),
+    ///      `ModelDigestPublished` (published already: once per task).
+    function publishFinalModel(
+        uint256 taskId,
+        bytes32 weightsDigest,
+        IModelRegistry.CompactCid calldata artifact,
+        IModelRegistry.CompactCid calldata metadata,
+        uint256[] calldata datasetIds
+    ) external returns (uint256 versionId);
+
+    /// @notice The model registry whose models tasks train.
+    function modelRegistry() external view returns (IModelRegistry);
 
     /// @notice Close `taskId` (coordinator only, at any time) and refund what was not credited.
     function closeTask(uint256 taskId) external;

@@ -27,6 +27,18 @@ pragma solidity 0.8.28;
 ///         Ethical sourcing: a version may cite a dataset only if the publisher owns it or holds access
 ///         to it at publication time, and never a withdrawn one. Lineage lives in events, indexed both
 ///         ways: `DatasetCited(datasetId, versionId)` and `VersionDerived(parentVersionId, versionId)`.
+///
+///         Federated versions (the one exception, attested by FederatedTraining): the final aggregate of a
+///         federated task cites the datasets its participants trained on, which the coordinator
+///         publishing it cannot access (that is the point of federated training). FederatedTraining
+///         checked each participant's access at every update it committed, so it, and only it, may
+///         publish such a version (`publishFederatedVersion`), citing exactly the datasets of the
+///         participants whose updates were included in at least one round. Its weights digest is bound
+///         to the task: when the task's last round is aggregated, FederatedTraining reserves the digest
+///         of the model made of that aggregate (`reserveFederatedDigest`), so nobody can take it through
+///         `publishVersion` (`ModelDigestReserved`) and the coordinator cannot cite the participants'
+///         datasets for any other weights (`ModelDigestNotReserved`). Which contract may do this is
+///         set once, by the deployer, right after deployment (`setFederatedTraining`): see there why.
 interface IModelRegistry {
     /// @notice A content identifier in compact form: the sha2-256 digest of the root block and its kind.
     /// @dev kind 0 = CIDv0 (dag-pb, base58 "Qm..."), 1 = CIDv1 dag-pb, 2 = CIDv1 raw.
@@ -43,6 +55,17 @@ interface IModelRegistry {
         uint32 number;
         uint64 publishedAt;
         bool deprecated;
+    }
+
+    /// @notice What FederatedTraining hands `publishFederatedVersion` for a task's final model.
+    struct FederatedVersion {
+        uint256 modelId;
+        address publisher; // the task's coordinator
+        uint256 taskId;
+        uint32 rounds;
+        bytes32 weightsDigest;
+        CompactCid artifact;
+        CompactCid metadata;
     }
 
     /// @notice A model and its current owner.
@@ -75,6 +98,14 @@ interface IModelRegistry {
     event VersionDeprecated(uint256 indexed modelId, uint256 indexed versionId);
     /// @notice `committer` stored `commitment` (see `commitVersion`) at `committedAt`.
     event VersionCommitted(bytes32 indexed commitment, address indexed committer, uint64 committedAt);
+    /// @notice Version `versionId` is the final aggregate of federated task `taskId` of the
+    ///         FederatedTraining contract `federatedTrainingOf()`, after `rounds` rounds; its `DatasetCited`
+    ///         events were attested by that contract, not checked against the publisher's own access.
+    event VersionTrainedFederated(uint256 indexed versionId, uint256 indexed taskId, uint32 rounds);
+    /// @notice `weightsDigest` is reserved for the final model of federated task `taskId`.
+    event FederatedDigestReserved(bytes32 indexed weightsDigest, uint256 indexed taskId);
+    /// @notice The deployer named `federatedTraining` as the contract that attests federated versions.
+    event FederatedTrainingSet(address indexed federatedTraining);
     /// @notice Alias `alias_` of model `modelId` moved from `previousVersionId` to `versionId` (0 = unset).
     event AliasMoved(
         uint256 indexed modelId, bytes32 indexed alias_, uint256 previousVersionId, uint256 versionId
@@ -127,6 +158,20 @@ interface IModelRegistry {
     /// @notice `commitment` may be revealed from `readyAt` on; it is `timestamp` now.
     error ModelCommitmentTooRecent(bytes32 commitment, uint256 readyAt, uint256 timestamp);
 
+    /// @notice `weightsDigest` is reserved for the final model of federated task `taskId`.
+    error ModelDigestReserved(bytes32 weightsDigest, uint256 taskId);
+    /// @notice `weightsDigest` is not reserved for federated task `taskId` (not its final aggregate's model,
+    ///         or reserved for another task).
+    error ModelDigestNotReserved(bytes32 weightsDigest, uint256 taskId);
+    /// @notice `caller` is not the FederatedTraining contract (`federated`, zero while none is set).
+    error ModelNotFederatedTraining(address caller, address federated);
+    /// @notice `caller` is not the deployer, the only account that may set the FederatedTraining contract.
+    error ModelNotDeployer(address caller);
+    /// @notice The FederatedTraining contract is already set to `federated` (it is set once).
+    error ModelFederatedTrainingSet(address federated);
+    /// @notice `federated` trains models of the registry `itsRegistry`, not of this one.
+    error ModelFederatedTrainingMismatch(address federated, address itsRegistry);
+
     /// @notice Seconds a commitment must age before its publication (fixed at deployment).
     function MIN_COMMIT_AGE() external view returns (uint64);
 
@@ -166,6 +211,48 @@ interface IModelRegistry {
         uint256[] calldata datasetIds,
         uint256[] calldata parentVersionIds
     ) external returns (uint256 versionId);
+
+    /// @notice Name the FederatedTraining contract, once, deployer only. Why set-once by the deployer:
+    ///         FederatedTraining is constructed with this registry's address, so this registry cannot be
+    ///         constructed with its address (predicting it from the deployer's nonce would make a deploy
+    ///         interrupted between the two contracts impossible to resume). The deployer's only power is
+    ///         this one call, right after deploying FederatedTraining, and it is gone once used; the
+    ///         candidate must name this registry (`modelRegistry()`), and `aitrail deploy --find` checks the
+    ///         wiring on-chain. Until it is set, no federated version can be published and
+    ///         FederatedTraining creates no task.
+    /// @dev Reverts `ModelNotDeployer`, `ModelFederatedTrainingSet`, `ModelZeroAddress`,
+    ///      `ModelFederatedTrainingMismatch`. Emits `FederatedTrainingSet`.
+    function setFederatedTraining(address federated) external;
+
+    /// @notice The FederatedTraining contract that attests federated versions (zero until set).
+    function federatedTrainingOf() external view returns (address);
+
+    /// @notice Reserve `weightsDigest` for the final model of federated task `taskId` (FederatedTraining
+    ///         only, when the task's last round is aggregated). Changes nothing if the digest is already
+    ///         published or reserved: a squatter who predicted it cannot make the last round revert; the
+    ///         task's publication then fails naming the version that holds the digest.
+    /// @dev Reverts `ModelNotFederatedTraining`. Emits `FederatedDigestReserved` when it reserves.
+    function reserveFederatedDigest(bytes32 weightsDigest, uint256 taskId) external;
+
+    /// @notice The federated task `weightsDigest` is reserved for, 0 if none (also 0 once published).
+    function reservedFor(bytes32 weightsDigest) external view returns (uint256 taskId);
+
+    /// @notice Publish the final model of federated task `version.taskId` as the next version of
+    ///         `version.modelId` (FederatedTraining only; it has checked that `version.publisher` is the
+    ///         task's coordinator, that every round is aggregated and that `datasetIds` are exactly the
+    ///         included participants' datasets). The publisher must own the model; the weights digest
+    ///         must be reserved for the task. No
+    ///         commitment is needed: nobody but the task's coordinator can publish through this path, and
+    ///         the reservation already keeps the digest from everyone else. Cited datasets are not checked
+    ///         against the publisher's access (see the contract notice) and earn no citation reward (the
+    ///         participants were paid from the task's pool).
+    /// @dev Reverts `ModelNotFederatedTraining`, `ModelUnknown`, `ModelNotOwner`,
+    ///      `ModelDigestNotReserved`, `ModelDigestPublished`, `ModelCidKindInvalid`, `ModelDatasetsUnsorted`,
+    ///      `ModelDatasetUnknown`. Emits `VersionPublished`, `DatasetCited` per dataset,
+    ///      `VersionTrainedFederated`.
+    function publishFederatedVersion(FederatedVersion calldata version, uint256[] calldata datasetIds)
+        external
+        returns (uint256 versionId);
 
     /// @notice Mark version `versionId` deprecated (it stays readable). Aliases may no longer be set to
     ///         it, and an alias already pointing at it reads as unset (`aliasOf` answers 0) from then on.

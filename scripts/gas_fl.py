@@ -65,6 +65,7 @@ def measure() -> dict[str, int]:
     rewards = Rewards.deploy(admin, token, registry, 7 * 86400, 1_000, 500 * 10**18, {"from": admin})
     models = ModelRegistry.deploy(registry, rewards, 0, {"from": admin})
     fl = FederatedTraining.deploy(registry, models, token, {"from": admin})
+    models.setFederatedTraining(fl, {"from": admin})
     token.grantRole(token.MINTER_ROLE(), admin, {"from": admin})
     token.mint(coordinator, 10**24, {"from": admin})
     token.approve(fl, 2**256 - 1, {"from": coordinator})

@@ -4,13 +4,19 @@ A plain Python model of every task (open round, who committed, credits, claims, 
 the contract after every step. One participant trains on a 5-day grant, so time jumps end its access in
 the middle of a run. Invariants: the contract holds exactly the pools escrowed minus claims and refunds;
 per task credited <= pool and credited == sum of participants' earned + claimed; every participant's
-earned and committed round equal the model's.
+earned, committed round and included-round count equal the model's. The final model: a task is published
+at most once, only when all its rounds are aggregated, citing exactly the datasets of participants included
+at least once (also after time jumps ended the grantee's access); its weights digest is reserved for it from
+the last round on and is that version's afterwards, and nobody can take it through publishVersion.
 """
+
+import hashlib
+
 
 import brownie
 from brownie import chain
 from brownie.test import strategy
-from conftest import DAY, err, grant, model_dataset_input
+from conftest import DAY, commitment, err, grant, model_dataset_input
 from hypothesis import HealthCheck
 
 from scripts.datasets_support import committed_register
@@ -82,6 +88,9 @@ class FederatedMachine:
             "closed": False,
             "credited": 0,
             "committed": set(),
+            "included": {},  # position -> rounds included
+            "last": None,  # the last aggregate digest committed
+            "version": None,  # the published final model
         }
         self.escrowed += pool
 
@@ -118,9 +127,18 @@ class FederatedMachine:
                     task, round_, b"\x01" * 32, (b"\x02" * 32, 1), mask, {"from": self.coordinator}
                 )
             mask &= committed_mask
+        aggregate = hashlib.sha256(b"aggregate %d %d" % (task, round_)).digest()
         tx = self.fl.commitAggregate(
-            task, round_, b"\x01" * 32, (b"\x02" * 32, 1), mask, {"from": self.coordinator}
+            task, round_, aggregate, (b"\x02" * 32, 1), mask, {"from": self.coordinator}
         )
+        state["last"] = aggregate
+        for i in (i for i in range(5) if mask >> i & 1):
+            state["included"][i] = state["included"].get(i, 0) + 1
+        if round_ == state["rounds"]:
+            reserved = tx.events["FederatedDigestReserved"]
+            assert (bytes(reserved["weightsDigest"]), reserved["taskId"]) == (_weights(aggregate), task)
+        else:
+            assert "FederatedDigestReserved" not in tx.events
         included = [i for i in range(5) if mask >> i & 1]
         each = state["pool"] // state["rounds"] // len(included) if included else 0
         assert tx.events["AggregateCommitted"]["rewardEach"] == each
@@ -160,6 +178,71 @@ class FederatedMachine:
         state["closed"] = True
         self.paid_out += state["pool"] - state["credited"]
 
+    def rule_publish(self, pick, mask):
+        if not self.tasks:
+            return
+        task = sorted(self.tasks)[mask % len(self.tasks)]
+        state = self.tasks[task]
+        cited = sorted({self.dataset_ids[i] for i in state["included"]})
+        weights = _weights(state["last"]) if state["last"] else b"\x07" * 32
+
+        def publish(ids, digest=weights):
+            return self.fl.publishFinalModel(
+                task, digest, (b"\x03" * 32, 1), (b"\x04" * 32, 1), ids, {"from": self.coordinator}
+            )
+
+        if state["done"] < state["rounds"]:
+            with brownie.reverts(err("FLTaskNotFinished", task, state["done"], state["rounds"])):
+                publish(cited)
+            return
+        if state["version"] is not None:
+            with brownie.reverts(err("ModelDigestPublished", weights, state["version"])):
+                publish(cited)
+            return
+        excluded = [i for i in range(5) if i not in state["included"]]
+        if excluded and pick % 2:  # citing an excluded participant's dataset is refused
+            extra = self.dataset_ids[excluded[pick % len(excluded)]]
+            with brownie.reverts(err("FLCitationNotIncluded", task, extra)):
+                publish(sorted([*cited, extra]))
+        if cited and pick % 3 == 0:  # leaving an included one out is refused
+            with brownie.reverts(err("FLCitationMissing", task, cited[0])):
+                publish(cited[1:])
+        with brownie.reverts(err("ModelDigestNotReserved", b"\x07" * 32, task)):
+            publish(cited, b"\x07" * 32)  # other weights cannot cite the participants
+        tx = publish(cited)
+        version = tx.return_value
+        events = tx.events["DatasetCited"] if "DatasetCited" in tx.events else []
+        assert [e["datasetId"] for e in events] == cited
+        assert tx.events["VersionTrainedFederated"] == {
+            "versionId": version,
+            "taskId": task,
+            "rounds": state["rounds"],
+        }
+        assert tx.events["VersionPublished"]["publisher"] == self.coordinator
+        state["version"] = version
+
+    def rule_squat(self, pick):
+        """Anyone trying to take a task's reserved final digest through the ordinary path is refused."""
+        finished = [t for t, s in self.tasks.items() if s["done"] == s["rounds"] and s["version"] is None]
+        if not finished:
+            return
+        task = finished[pick % len(finished)]
+        weights = _weights(self.tasks[task]["last"])
+        squatter = self.people[pick]
+        salt = (pick + 1).to_bytes(16, "big")
+        committed = commitment(squatter, weights, salt)
+        if self.models.commitmentTime(committed) == 0:
+            self.models.commitVersion(committed, {"from": squatter})
+        chain.sleep(self.models.MIN_COMMIT_AGE())
+        model_id = self.models.modelIdByName(squatter, "squat")
+        if model_id == 0:
+            self.models.registerModel("squat", {"from": squatter})
+            model_id = self.models.modelCount()
+        with brownie.reverts(err("ModelDigestReserved", weights, task)):
+            self.models.publishVersion(
+                model_id, weights, salt, (weights, 0), (weights, 0), [], [], {"from": squatter}
+            )
+
     def rule_time_passes(self, seconds):
         chain.sleep(seconds)
         chain.mine()
@@ -181,15 +264,29 @@ class FederatedMachine:
                 p = self.fl.participantOf(task, who)
                 assert p["earned"] == self.earned.get((task, i), 0)
                 total += p["earned"] + self.claimed.get((task, i), 0)
+                assert p["includedRounds"] == state["included"].get(i, 0)
                 if not state["closed"] and state["done"] < state["rounds"]:
                     assert (p["committedRound"] == state["done"] + 1) == (i in state["committed"])
             assert total == state["credited"]
+            if state["last"] is None:
+                continue
+            weights = _weights(state["last"])
+            finished = state["done"] == state["rounds"]
+            reserved = task if finished and state["version"] is None else 0
+            assert self.models.reservedFor(weights) == reserved
+            assert self.models.versionIdByDigest(weights) == (state["version"] or 0)
+
+
+def _weights(aggregate):
+    """The weights digest of the one-file model holding an aggregate: SHA-256 of its SHA-256."""
+    return hashlib.sha256(aggregate).digest()
 
 
 def test_federated_invariants(
     state_machine, accounts, token, datasets, models, FederatedTraining, admin, fund
 ):
     fl = FederatedTraining.deploy(datasets, models, token, {"from": admin})
+    models.setFederatedTraining(fl, {"from": admin})
     settings = {
         "max_examples": 12,
         "stateful_step_count": 16,

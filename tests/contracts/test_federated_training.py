@@ -12,7 +12,9 @@ RULE = "MultiKrum f=1 keep=4"
 
 @pytest.fixture(scope="module")
 def fl(FederatedTraining, admin, datasets, models, token):
-    return FederatedTraining.deploy(datasets, models, token, {"from": admin})
+    f = FederatedTraining.deploy(datasets, models, token, {"from": admin})
+    models.setFederatedTraining(f, {"from": admin})
+    return f
 
 
 @pytest.fixture(scope="module")
