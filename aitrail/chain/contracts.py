@@ -337,6 +337,17 @@ class ModelRegistryClient(_Client):
         (event,) = self.receipt_events(receipt, "VersionPublished")
         return int(event["args"]["versionId"]), int(event["args"]["number"]), receipt
 
+    def reserved_for(self, digest: bytes) -> int:
+        """The federated task whose final model `digest` is reserved for (0: none)."""
+        return int(self.call("reservedFor", digest))
+
+    def federated_training(self) -> str:
+        """The FederatedTraining contract this registry trusts (the zero address until wired)."""
+        return str(self.call("federatedTrainingOf"))
+
+    def set_federated_training(self, at: str) -> TxReceipt:
+        return self.send("name FederatedTraining in the model registry", "setFederatedTraining", address(at))
+
     def model(self, model_id: int) -> dict[str, Any]:
         owner, versions, registered, name_hash = self.call("getModel", model_id)
         return {
@@ -439,6 +450,14 @@ class FederatedTrainingClient(_Client):
     def close(self, task_id: int) -> TxReceipt:
         return self.send(f"close task {task_id}", "closeTask", task_id)
 
+    def publish_final(
+        self, task_id: int, weights_digest: bytes, artifact: CID, metadata: CID, datasets: Sequence[int]
+    ) -> TxReceipt:
+        return self.send(
+            f"publish the final model of task {task_id}", "publishFinalModel", task_id, weights_digest,
+            artifact.to_onchain(), metadata.to_onchain(), sorted(set(datasets)),
+        )
+
     def claim(self, task_id: int) -> tuple[int, TxReceipt]:
         receipt = self.send(f"claim the rewards of task {task_id}", "claimReward", task_id)
         (event,) = self.receipt_events(receipt, "RewardClaimed")
@@ -450,7 +469,7 @@ class FederatedTrainingClient(_Client):
         return dict(zip(fields, self.call("getTask", task_id), strict=True))
 
     def participant(self, task_id: int, account: str) -> dict[str, int]:
-        fields = ("datasetId", "index", "committedRound", "earned")
+        fields = ("datasetId", "index", "committedRound", "earned", "includedRounds")
         return {k: int(v) for k, v in zip(fields, self.call("participantOf", task_id, address(account)),
                                           strict=True)}
 

@@ -107,7 +107,39 @@ MESSAGES: dict[str, Callable[[V], str]] = {
     "ModelDatasetNotAccessible": lambda v: (
         f"{v[1]} neither owns nor has access to dataset {v[0]}, so a model cannot cite it"
     ),
+    "ModelDigestReserved": lambda v: (
+        f"these weights are the final model of federated task {v[1]}: only its coordinator publishes them"
+    ),
+    "ModelDigestNotReserved": lambda v: (
+        f"these weights are not the final aggregate of federated task {v[1]}, so they cannot cite its "
+        "participants' datasets"
+    ),
+    "ModelNotFederatedTraining": lambda v: (
+        f"{v[0]} is not the FederatedTraining contract the model registry trusts ({v[1]})"
+    ),
+    "ModelNotDeployer": lambda v: f"{v[0]} did not deploy the model registry, so it cannot wire it",
+    "ModelFederatedTrainingSet": lambda v: f"the model registry already trusts FederatedTraining {v[0]}",
+    "ModelFederatedTrainingMismatch": lambda v: (
+        f"FederatedTraining {v[0]} trains models of registry {v[1]}, not of this one"
+    ),
     # FederatedTraining (issue 14)
+    "FLNotWired": lambda v: (
+        "the model registry does not name this FederatedTraining contract "
+        + (f"(it names {v[0]})" if int(str(v[0]), 16) else "(none yet: finish `aitrail deploy`)")
+    ),
+    "FLTaskNotFinished": lambda v: (
+        f"federated task {v[0]} has {v[1]} of its {v[2]} rounds aggregated: its final model does not exist yet"
+    ),
+    "FLDatasetsUnsorted": lambda v: f"cited datasets must be ascending: {v[1]} after {v[0]}",
+    "FLCitationCountInvalid": lambda v: (
+        f"{v[1]} datasets cited for federated task {v[0]}, which has only {v[2]} participants"
+    ),
+    "FLCitationMissing": lambda v: (
+        f"dataset {v[1]} was trained on by an included participant of task {v[0]} and must be cited"
+    ),
+    "FLCitationNotIncluded": lambda v: (
+        f"dataset {v[1]} is not the dataset of any participant included in a round of task {v[0]}"
+    ),
     "FLZeroAddress": lambda v: "federated training needs the registry, model and token addresses",
     "FLTaskUnknown": lambda v: f"federated task {v[0]} does not exist",
     "FLNotCoordinator": lambda v: f"{v[1]} is not the coordinator of federated task {v[0]}",

@@ -4,8 +4,10 @@ Order and wiring (each step skipped when already done, so an interrupted deploy 
 DatasetRegistry(registration delay);
 RewardToken(admin, cap); Rewards(admin, token, registry, epoch, bps, cap);
 ModelRegistry(registry, rewards); AccessMarket(token, registry, rewards); FederatedTraining(registry,
-models, token), which needs no role (it escrows existing tokens, never mints); then RewardToken's MINTER_ROLE
-to Rewards, Rewards' MARKET_ROLE to the market and REGISTRY_ROLE to the model registry.
+models, token), which needs no role (it escrows existing tokens, never mints); then the model registry names
+FederatedTraining as the contract that attests federated versions (`setFederatedTraining`, once, by the
+deployer: the registry is built before FederatedTraining, which takes its address), RewardToken's
+MINTER_ROLE to Rewards, Rewards' MARKET_ROLE to the market and REGISTRY_ROLE to the model registry.
 The address book is written after every deployment, with the chain id and the first block.
 
 A second home (another party, another machine) does not copy that file: `find_suite` rebuilds it from
@@ -26,7 +28,7 @@ from web3 import Web3
 from aitrail import abi
 from aitrail.chain.accounts import DEV_CHAIN_IDS
 from aitrail.chain.contracts import DAY, address
-from aitrail.errors import NotDeployedError, WrongChainError
+from aitrail.errors import ChainError, NotDeployedError, WrongChainError
 from aitrail.flows.session import Session
 
 TOKEN = 10**18
@@ -99,8 +101,21 @@ def deploy_suite(
         commit_age = 0 if session.chain_id in DEV_CHAIN_IDS else 120
     models = ensure("ModelRegistry", registry, rewards, commit_age)
     market = ensure("AccessMarket", token, registry, rewards)
-    ensure("FederatedTraining", registry, models, token)
+    federated = ensure("FederatedTraining", registry, models, token)
     result.addresses = {k: v for k, v in entries.items() if k in abi.names()}
+
+    models_c = w3.eth.contract(address=address(models), abi=abi.abi("ModelRegistry"))
+    trusted = str(sender.call(models_c.functions.federatedTrainingOf()))
+    label = "ModelRegistry federated training → FederatedTraining"
+    if int(trusted, 16) == 0:
+        sender.transact(models_c.functions.setFederatedTraining(address(federated)), label)
+        result.wired.append(label)
+        log(f"wired {label}")
+    elif trusted.lower() != federated.lower():
+        # Set once: a book naming another FederatedTraining than the one the registry trusts is stale.
+        raise ChainError(
+            f"the model registry {models} trusts FederatedTraining {trusted}, the address book names {federated}"
+        )
 
     token_c = w3.eth.contract(address=address(token), abi=abi.abi("RewardToken"))
     rewards_c = w3.eth.contract(address=address(rewards), abi=abi.abi("Rewards"))
@@ -208,8 +223,13 @@ def find_suite(
             and [str(a).lower() for a in c.args] == [registry.address.lower(), chosen.address.lower(),
                                                      token.address.lower()]
         ]
-        if federated:
-            suite["FederatedTraining"] = max(federated, key=lambda c: c.block)
+        # The one the registry trusts, if it names one (anyone may deploy another FederatedTraining on the
+        # same contracts later; only the wired one can publish federated versions).
+        models_c = w3.eth.contract(address=address(chosen.address), abi=abi.abi("ModelRegistry"))
+        trusted = str(models_c.functions.federatedTrainingOf().call()).lower()
+        wired = [c for c in federated if c.address.lower() == trusted]
+        if wired or federated:
+            suite["FederatedTraining"] = (wired or [max(federated, key=lambda c: c.block)])[0]
         entries: dict[str, str] = {name: str(w3.to_checksum_address(c.address)) for name, c in suite.items()}
         entries["chainId"] = str(session.chain_id)
         entries["deployedAtBlock"] = str(min(c.block for c in suite.values()))
