@@ -154,8 +154,9 @@ interface IFederatedTraining {
     function MAX_ROUNDS() external view returns (uint32);
 
     /// @notice Create a task for model `modelId` (the caller must own it; the registry must name this
-    ///         contract as its FederatedTraining, or the final model could not be published) and escrow `pool` reward tokens
-    ///         from the caller (approve them first). `datasetIds[i]` is what `participants[i]` trains on.
+    ///         contract as its FederatedTraining, or the final model could not be published) and escrow
+    ///         `pool` reward tokens from the caller (approve them first). `datasetIds[i]` is what
+    ///         `participants[i]` trains on.
     /// @return taskId The new task's id (from 1).
     function createTask(
         uint256 modelId,

@@ -9,8 +9,9 @@ written for the first time) and was credited before; that is a middle round (2 o
 rows are derived: the aggregate of a round with N participants divided by N. The last round of a task
 costs more, once: it reserves the final model's weights digest in the ModelRegistry (a call and a new
 slot), measured on its own row, as is publishing the final model (publishFinalModel, the attested
-citations of the four included participants' datasets). The goal of issue 14 is at most 60,000 gas per participant per
-round; a participant's round costs its own update commit plus its share of the coordinator's aggregate.
+citations of the four included participants' datasets). The goal of issue 14 is at most 60,000 gas per
+participant per round; a participant's round costs its own update commit plus its share of the
+coordinator's aggregate.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ MESSAGES: dict[str, Callable[[V], str]] = {
         + (f"(it names {v[0]})" if int(str(v[0]), 16) else "(none yet: finish `aitrail deploy`)")
     ),
     "FLTaskNotFinished": lambda v: (
-        f"federated task {v[0]} has {v[1]} of its {v[2]} rounds aggregated: its final model does not exist yet"
+        f"federated task {v[0]} has {v[1]} of its {v[2]} rounds aggregated: it has no final model yet"
     ),
     "FLDatasetsUnsorted": lambda v: f"cited datasets must be ascending: {v[1]} after {v[0]}",
     "FLCitationCountInvalid": lambda v: (

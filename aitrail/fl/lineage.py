@@ -1,4 +1,4 @@
-"""Publish a task's final aggregate as a model version that cites every included participant's dataset on-chain.
+"""Publish a task's final aggregate as a model version citing every included participant's dataset on-chain.
 
 The weights are one file, the last round's aggregate exactly as committed (aitrail.fl.encoding), so the
 version's weights digest (OpenSSF's root digest of a one-file model: SHA-256 of the file's SHA-256) is

@@ -206,6 +206,14 @@ def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
         **d,
     )
     rows += _rows(session, models, "DatasetCited", lambda a: _citation(session, int(a["versionId"])), **d)
+    if suite.fl is not None:
+        rows += _rows(
+            session,
+            suite.fl,
+            "ParticipantAdded",
+            lambda a: f"{a['participant']} joined federated task {a['taskId']} to train on this dataset",
+            **d,
+        )
     rows += _rows(
         session, rewards, "VoucherIssued", lambda a: f"voucher of {tokens(a['amount'])} to {a['buyer']}", **d
     )
@@ -323,8 +331,23 @@ def _citation(session: Session, version_id: int) -> str:
     version = session.suite.models.version(version_id)
     return (
         f"cited by model {_model_name(session, version['modelId'])!r} version {version['number']} "
-        f"(version id {version_id})"
+        f"(version id {version_id}){_attested(session, version_id)}"
     )
+
+
+def federated_task(session: Session, version_id: int) -> tuple[int, int] | None:
+    """(task id, rounds) if the version is a federated task's final model, whose citations
+    FederatedTraining attested (ModelRegistry's VersionTrainedFederated), else None."""
+    for log in session.suite.models.events("VersionTrainedFederated", versionId=version_id):
+        return int(log["args"]["taskId"]), int(log["args"]["rounds"])
+    return None
+
+
+def _attested(session: Session, version_id: int) -> str:
+    task = federated_task(session, version_id)
+    if task is None:
+        return ""
+    return f", the final model of federated task {task[0]}: citation attested by FederatedTraining"
 
 
 def model_trail(
@@ -368,15 +391,36 @@ def _model_trail(session: Session, reference: str) -> dict[str, Any]:
         ),
         **m,
     )
+    federated = []
     for version_id in versions:
         v: dict[str, Any] = {"versionId": version_id}
-        rows += _rows(
-            session,
-            models,
-            "DatasetCited",
-            lambda a: f"version id {a['versionId']} trained on dataset {a['datasetId']}",
-            **v,
-        )
+        task = federated_task(session, version_id)
+        how = "" if task is None else f" (federated task {task[0]}: attested by FederatedTraining)"
+
+        def cited(a: dict[str, Any], how: str = how) -> str:
+            return f"version id {a['versionId']} trained on dataset {a['datasetId']}{how}"
+
+        rows += _rows(session, models, "DatasetCited", cited, **v)
+        if task is not None:
+            federated.append(
+                {
+                    "versionId": version_id,
+                    "taskId": task[0],
+                    "rounds": task[1],
+                    "federatedTraining": models.federated_training(),
+                }
+            )
+            rows += _rows(
+                session,
+                models,
+                "VersionTrainedFederated",
+                lambda a: (
+                    f"version id {a['versionId']} is the final aggregate of federated task {a['taskId']} "
+                    f"({a['rounds']} rounds); FederatedTraining checked every participant's access at each "
+                    "update and attests its datasets"
+                ),
+                **v,
+            )
         rows += _rows(
             session,
             models,
@@ -418,6 +462,7 @@ def _model_trail(session: Session, reference: str) -> dict[str, Any]:
         for log in models.events("DatasetCited", versionId=version_id):
             flags += stale_citations(session, int(log["args"]["datasetId"]), version_id)
     return {
+        "federated": federated,
         "flags": flags,
         "model": _model_name(session, model_id),
         "modelId": model_id,

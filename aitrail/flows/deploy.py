@@ -114,7 +114,8 @@ def deploy_suite(
     elif trusted.lower() != federated.lower():
         # Set once: a book naming another FederatedTraining than the one the registry trusts is stale.
         raise ChainError(
-            f"the model registry {models} trusts FederatedTraining {trusted}, the address book names {federated}"
+            f"the model registry {models} trusts FederatedTraining {trusted}, "
+            f"the address book names {federated}"
         )
 
     token_c = w3.eth.contract(address=address(token), abi=abi.abi("RewardToken"))

@@ -15,7 +15,7 @@ from aitrail.flows.datasets import describe, metadata_of
 from aitrail.flows.models import _event_cid, _model_name, lineage
 from aitrail.flows.session import Session
 from aitrail.formats.croissant import Imported, OnChain, csv_header, from_croissant, to_croissant
-from aitrail.formats.model_card import CardFacts, CitedDataset, ParentVersion, model_card
+from aitrail.formats.model_card import CardFacts, CitedDataset, FederatedFacts, ParentVersion, model_card
 
 
 def croissant_document(
@@ -101,6 +101,11 @@ def model_card_of(session: Session, reference: str) -> str:
             )
         )
     onchain = models.version(version_id)
+    federated = None
+    for log in models.events("VersionTrainedFederated", versionId=version_id):
+        federated = FederatedFacts(
+            int(log["args"]["taskId"]), int(log["args"]["rounds"]), models.federated_training()
+        )
     return model_card(
         CardFacts(
             model=line.model,
@@ -120,5 +125,6 @@ def model_card_of(session: Session, reference: str) -> str:
             parents=parents,
             metrics=dict(metadata.get("metrics") or {}),
             parameters=dict(metadata.get("parameters") or {}),
+            federated=federated,
         )
     )

@@ -9,6 +9,11 @@ from typing import Any
 from aitrail.flows.models import _model_name
 from aitrail.flows.session import Session
 
+TRAINED_ON = "trained on"
+# A federated task's final model: its citations were attested by FederatedTraining, not checked against
+# the publisher's own access, so the edge says so.
+TRAINED_FEDERATED = "trained on (federated, attested by FederatedTraining)"
+
 MAX_DEPTH = 6  # derived-of-derived generations drawn from each cited version
 
 
@@ -18,6 +23,19 @@ class _Graph:
         self.nodes: dict[str, dict[str, Any]] = {}
         self.edges: list[dict[str, str]] = []
         self._names: dict[int, str] = {}
+        self._tasks: dict[int, tuple[int, int] | None] = {}
+
+    def task(self, version_id: int) -> tuple[int, int] | None:
+        """(task id, rounds) of a federated task's final model, else None."""
+        if version_id not in self._tasks:
+            self._tasks[version_id] = None
+            for log in self.session.suite.models.events("VersionTrainedFederated", versionId=version_id):
+                self._tasks[version_id] = (int(log["args"]["taskId"]), int(log["args"]["rounds"]))
+        return self._tasks[version_id]
+
+    def trained_on(self, dataset_id: int, version_id: int) -> None:
+        kind = TRAINED_ON if self.task(version_id) is None else TRAINED_FEDERATED
+        self.edge(self.dataset(dataset_id), self.version(version_id), kind)
 
     def dataset(self, dataset_id: int) -> str:
         key = f"dataset:{dataset_id}"
@@ -46,11 +64,14 @@ class _Graph:
             model_id = int(version["modelId"])
             if model_id not in self._names:
                 self._names[model_id] = _model_name(self.session, model_id)
+            task = self.task(version_id)
             self.nodes[key] = {
                 "id": key,
                 "kind": "model",
                 "label": f"{self._names[model_id]} v{version['number']}",
-                "notes": [f"version id {version_id}"] + (["deprecated"] if version["deprecated"] else []),
+                "notes": [f"version id {version_id}"]
+                + ([f"federated task {task[0]}, {task[1]} rounds"] if task else [])
+                + (["deprecated"] if version["deprecated"] else []),
                 "flagged": False,
             }
         return key
@@ -96,7 +117,7 @@ def dataset_lineage(session: Session, dataset_id: int, flags: list[dict[str, Any
     for version in family:
         for log in models.events("DatasetCited", datasetId=version):
             cited = int(log["args"]["versionId"])
-            graph.edge(graph.dataset(version), graph.version(cited), "trained on")
+            graph.trained_on(version, cited)
             graph.derived(cited)
     graph.nodes[f"dataset:{dataset_id}"]["focus"] = True
     graph.flag(flags)
@@ -117,7 +138,7 @@ def model_lineage(session: Session, model_id: int, flags: list[dict[str, Any]]) 
         node = graph.version(version_id)
         graph.nodes[node]["focus"] = True
         for cite in models.events("DatasetCited", versionId=version_id):
-            graph.edge(graph.dataset(int(cite["args"]["datasetId"])), node, "trained on")
+            graph.trained_on(int(cite["args"]["datasetId"]), version_id)
         for parent in models.events("VersionDerived", versionId=version_id):
             graph.edge(graph.version(int(parent["args"]["parentVersionId"])), node, "derived")
         graph.derived(version_id)

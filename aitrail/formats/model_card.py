@@ -5,7 +5,9 @@ The YAML keys Hugging Face reads are filled from the chain: `datasets` are the c
 same form as a Croissant export's `identifier`), `license` from the cited datasets' licenses (one shared
 license, lowercased as the Hub spells SPDX ids; `other` when they differ or none is given). The `aitrail`
 key carries what anyone needs to check the card against the chain: chain id, registry address, version
-id, the weights digest (OpenSSF model signing's root digest) and the artifact's CID.
+id, the weights digest (OpenSSF model signing's root digest) and the artifact's CID. The final model of a
+federated task says so (`federated_task`, `federated_rounds`, `federated_training`): its datasets are the
+included participants', cited on-chain by FederatedTraining, not by the publisher's own access.
 
 The YAML is written as JSON scalars (every JSON string is a YAML string), so no YAML library is needed.
 """
@@ -35,6 +37,13 @@ class ParentVersion:
 
 
 @dataclass(frozen=True)
+class FederatedFacts:
+    task_id: int
+    rounds: int
+    contract: str  # the FederatedTraining the registry trusts
+
+
+@dataclass(frozen=True)
 class CardFacts:
     model: str
     model_id: int
@@ -53,6 +62,7 @@ class CardFacts:
     parents: Sequence[ParentVersion]
     metrics: dict[str, Any]
     parameters: dict[str, Any]
+    federated: FederatedFacts | None = None
 
 
 def card_license(datasets: Sequence[CitedDataset]) -> str:
@@ -79,6 +89,14 @@ def model_card(facts: CardFacts) -> str:
             "metadata": f"ipfs://{facts.metadata_cid}",
         },
     }
+    if facts.federated is not None:
+        front["aitrail"].update(
+            {
+                "federated_task": facts.federated.task_id,
+                "federated_rounds": facts.federated.rounds,
+                "federated_training": facts.federated.contract,
+            }
+        )
     if not front["base_model"]:
         del front["base_model"]
     if not front["datasets"]:
@@ -108,6 +126,16 @@ def model_card(facts: CardFacts) -> str:
         lines += [f"| {d.dataset_id} | {d.name or '?'} | {d.license or '?'} |" for d in facts.datasets]
     else:
         lines.append("No dataset cited on-chain.")
+    if facts.federated is not None:
+        lines += [
+            "",
+            f"Trained federatedly: the final aggregate of task {facts.federated.task_id} "
+            f"({facts.federated.rounds} rounds) of FederatedTraining `{facts.federated.contract}`. The datasets "
+            "above are those of the participants whose updates were included in at least one round; they "
+            "never left their owners, and FederatedTraining, which checked each participant's access at "
+            "every update it committed, cited them on-chain. `aitrail fl verify "
+            f"{facts.federated.task_id}` recomputes every round.",
+        ]
     lines += ["", "## Lineage", ""]
     if facts.parents:
         lines += [

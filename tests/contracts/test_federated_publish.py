@@ -311,7 +311,6 @@ def test_the_ordinary_path_still_refuses_the_coordinator_the_hospitals_datasets(
     models, finished, coordinator, model_id, hospital_datasets
 ):
     """The attested path is the only exception: publishVersion keeps the ethical-sourcing rule."""
-    _, final = finished
     other = weights(b"\x43" * 32)
     models.commitVersion(commitment(coordinator, other, salt(3)), {"from": coordinator})
     chain.sleep(MIN_COMMIT_AGE)
