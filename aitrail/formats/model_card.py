@@ -131,8 +131,8 @@ def model_card(facts: CardFacts) -> str:
             "",
             f"Trained federatedly: the final aggregate of task {facts.federated.task_id} "
             f"({facts.federated.rounds} rounds) of FederatedTraining `{facts.federated.contract}`. "
-            "The datasets above are those of the participants whose updates were included in at least one round; they "
-            "never left their owners, and FederatedTraining, which checked each participant's access at "
+            "The datasets above are those of the participants whose updates were included in at least "
+            "one round; they never left their owners, and FederatedTraining, which checked each participant's access at "
             "every update it committed, cited them on-chain. `aitrail fl verify "
             f"{facts.federated.task_id}` recomputes every round.",
         ]
