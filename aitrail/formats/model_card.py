@@ -131,10 +131,10 @@ def model_card(facts: CardFacts) -> str:
             "",
             f"Trained federatedly: the final aggregate of task {facts.federated.task_id} "
             f"({facts.federated.rounds} rounds) of FederatedTraining `{facts.federated.contract}`. "
-            "The datasets above are those of the participants whose updates were included in at least "
-            "one round; they never left their owners, and FederatedTraining, which checked each participant's access at "
-            "every update it committed, cited them on-chain. `aitrail fl verify "
-            f"{facts.federated.task_id}` recomputes every round.",
+            "The datasets above are those of the participants whose updates were included in at "
+            "least one round; they never left their owners, and FederatedTraining, which checked "
+            "each participant's access at every update it committed, cited them on-chain. "
+            f"`aitrail fl verify {facts.federated.task_id}` recomputes every round.",
         ]
     lines += ["", "## Lineage", ""]
     if facts.parents:
