@@ -118,6 +118,11 @@ def publish_model(
         raise AitrailError(
             f"{path} is already published as version {existing} (model {models.version(existing)['modelId']})"
         )
+    task = models.reserved_for(digest)
+    if task:  # a federated task's final model: publishVersion would refuse it after the commit and upload
+        raise ContractRevertError(
+            MESSAGES["ModelDigestReserved"]((digest, task)), "ModelDigestReserved", {"taskId": task}
+        )
     _check_citations(session, datasets, parents or [])
     # Committed before anything is uploaded, so the digest is claimed before the files can be seen.
     salt = commit_salt(session, digest)
