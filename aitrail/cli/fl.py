@@ -112,10 +112,11 @@ def close(ctx: CliContext, task_id: int) -> None:
 
 @fl.command()
 @click.argument("task_id", type=TASK_ID)
-@click.option("--name", help="Model name (default: the task's model).")
+@click.option("--name", help="The task's model name (checked; the version always goes to the task's model).")
 @click.pass_obj
 def publish(ctx: CliContext, task_id: int, name: str | None) -> None:
-    """Publish TASK_ID's final aggregate as a model version with the federated lineage (coordinator)."""
+    """Publish TASK_ID's final aggregate as a version of its model, citing on-chain the dataset of every
+    participant included in a round (coordinator, once every round is aggregated)."""
     from aitrail.fl.lineage import publish_final
 
     r = publish_final(ctx.session, task_id, name)

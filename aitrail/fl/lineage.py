@@ -55,6 +55,9 @@ def publish_final(session: Session, task_id: int, name: str | None = None) -> Pu
         raise AitrailError(f"only task {task_id}'s coordinator {report.coordinator} publishes its model")
     if not report.round_reports:
         raise AitrailError(f"task {task_id} has no aggregated round to publish")
+    model_name = _model_name(session, report.model_id)
+    if name is not None and name != model_name:
+        raise AitrailError(f"task {task_id} trains model {model_name!r}: its final model is a version of it")
     last = report.round_reports[-1]
     weights = final_weights_digest(bytes.fromhex(last.aggregate_digest[2:]))
     models = session.suite.models
@@ -77,7 +80,6 @@ def publish_final(session: Session, task_id: int, name: str | None = None) -> Pu
     )
     manifest = read_json(session.store, CID.decode(last.manifest), f"the round-{last.round} manifest")
     data = read_published(session.store, CID.decode(str(manifest["aggregate"])), "the aggregate")
-    model_name = name or _model_name(session, report.model_id)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model"
         path.mkdir()

@@ -57,6 +57,26 @@ def test_find_follows_the_wiring_not_the_newest_contract_of_each_name(in_home, c
     assert cli("dataset", "list") == []  # the found book is usable: the suite answers
 
 
+def test_find_takes_the_federated_training_the_model_registry_names(in_home, chain):
+    """Anyone may deploy another FederatedTraining on the suite's contracts later; only the one the model
+    registry was wired to (set once by `deploy`) can publish federated versions, so --find takes that one."""
+    in_home("owner")
+    first = cli("deploy")
+    deployed = first["addresses"]
+    assert "ModelRegistry federated training → FederatedTraining" in first["wired"]
+    assert cli("deploy")["wired"] == []  # set once: a second run finds the wiring and sends nothing
+    w3 = Web3(HTTPProvider(chain.url))
+    models = w3.eth.contract(address=deployed["ModelRegistry"], abi=abi.abi("ModelRegistry"))
+    assert models.functions.federatedTrainingOf().call() == deployed["FederatedTraining"]
+    stray = w3.eth.contract(abi=abi.abi("FederatedTraining"), bytecode=abi.bytecode("FederatedTraining"))
+    tx = stray.constructor(
+        deployed["DatasetRegistry"], deployed["ModelRegistry"], deployed["RewardToken"]
+    ).transact({"from": dev_account("anvil3").address})
+    assert w3.eth.wait_for_transaction_receipt(tx)["contractAddress"] != deployed["FederatedTraining"]
+    in_home("second")
+    assert cli("deploy", "--find")["addresses"] == deployed
+
+
 def test_find_from_a_block_after_the_deployment_finds_nothing(in_home, chain):
     in_home("owner")
     cli("deploy")
