@@ -119,8 +119,9 @@ def test_the_coordinator_cannot_cite_the_hospitals_for_other_weights(
         fl_client(coordinator).publish_final(
             robust.task_id, hashlib.sha256(b"other").digest(), artifact, artifact, included
         )
-    message = run("coordinator", "fl", "publish", robust.task_id, "--name", "other", account="anvil0", ok=False)
-    assert message == f"task {robust.task_id} trains model '{demo.MODEL_NAME}': its final model is a version of it"
+    task = robust.task_id
+    message = run("coordinator", "fl", "publish", task, "--name", "other", account="anvil0", ok=False)
+    assert message == f"task {task} trains model '{demo.MODEL_NAME}': its final model is a version of it"
     unfinished, _ = demo.create_task(federation, "FedAvg", 2, 0)
     message = run("coordinator", "fl", "publish", unfinished, account="anvil0", ok=False)
     assert message == f"task {unfinished} has no aggregated round to publish"
