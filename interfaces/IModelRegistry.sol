@@ -193,7 +193,8 @@ interface IModelRegistry {
     function transferModel(uint256 modelId, address newOwner) external;
 
     /// @notice Publish the next version of model `modelId`, revealing an earlier `commitVersion` of
-    ///         the caller (consumed here). Owner only.
+    ///         the caller (consumed here). Owner only. A digest reserved for a federated task's final
+    ///         model is refused (`ModelDigestReserved`): only that task's `publishFederatedVersion` takes it.
     /// @param weightsDigest OpenSSF-style SHA-256 over the sorted per-file SHA-256 digests.
     /// @param salt The salt of the caller's commitment, at least `MIN_COMMIT_AGE` old (128 random bits
     ///        hide the digest; a bytes16 costs less calldata than a bytes32).

@@ -348,7 +348,9 @@ class EventIndex:
     @contextmanager
     def serving(self, suite: Suite) -> Iterator[None]:
         """Within the block, every event query of the suite's clients reads the index."""
-        clients = [suite.datasets, suite.models, suite.token, suite.rewards, suite.market]
+        clients: list[Any] = [suite.datasets, suite.models, suite.token, suite.rewards, suite.market]
+        if suite.fl is not None:  # the dataset trail reads FederatedTraining's ParticipantAdded too
+            clients.append(suite.fl)
         for client in clients:
             client.log_source = self
         self._served = {}
