@@ -109,6 +109,8 @@ class Federation:
     splits: list[Split]
     test: Split
     store: Store
+    # Each hospital's own copy of its split, in its home (kept for the deployment engine's SuperNodes).
+    data: list[Path] = field(default_factory=list)
 
 
 def write_split_csv(path: Path, split: Split) -> None:
@@ -127,9 +129,11 @@ def build_federation(
     hospitals: int = 5,
     pool_funds: int = 100_000 * TOKEN,
     log: Callable[[str], None] = lambda _: None,
+    keep_data: bool = False,
 ) -> Federation:
     """Deploy (or find) the suite as the coordinator, register each hospital's split in its own home, and
-    register the coordinator's model."""
+    register the coordinator's model. With `keep_data`, each hospital keeps its split as a CSV in its home
+    (`<home>/split.csv`), which its SuperNode trains on."""
     from aitrail import flows
 
     coordinator = flows.Session.open(
@@ -138,14 +142,15 @@ def build_federation(
     flows.deploy_suite(coordinator, flows.DeployParams(treasury=pool_funds))
     shared = coordinator.store
     parts, test = splits(hospitals)
-    sessions, dataset_ids = [], []
+    sessions, dataset_ids, kept = [], [], []
     for i, split in enumerate(parts, start=1):
         settings = Settings.resolve(rpc_url, None, root / f"hospital{i}")
         flows.find_suite(flows.Session.open(settings, None, store=store_kind, ipfs_api=ipfs_api))
         session = flows.Session.open(settings, f"anvil{i}", store=store_kind, ipfs_api=ipfs_api)
         if store_kind == "local":
             session.__dict__["store"] = shared  # the embedded store is per home: share the coordinator's
-        path = root / f"hospital{i}-split.csv"
+        path = settings.home / "split.csv" if keep_data else root / f"hospital{i}-split.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_split_csv(path, split)
         registered = flows.register_dataset(
             session,
@@ -154,7 +159,10 @@ def build_federation(
             license="CC-BY-4.0",
             show_progress=False,
         )
-        path.unlink()  # the plaintext copy made for registration is not left behind
+        if keep_data:
+            kept.append(path)
+        else:
+            path.unlink()  # the plaintext copy made for registration is not left behind
         log(
             f"  hospital {i} ({session.address}) registered dataset {registered.dataset_id}: "
             f"{len(split.y)} records"
@@ -163,7 +171,7 @@ def build_federation(
         dataset_ids.append(registered.dataset_id)
     models = coordinator.suite.models
     model_id = models.model_id(coordinator.address, MODEL_NAME) or models.register(MODEL_NAME)[0]
-    return Federation(coordinator, sessions, dataset_ids, model_id, parts, test, shared)
+    return Federation(coordinator, sessions, dataset_ids, model_id, parts, test, shared, kept)
 
 
 @dataclass
@@ -207,10 +215,15 @@ def run_task(
     pool: int = 1_000 * TOKEN,
     client_wrapper: Callable[[RecordingClient], Any] = lambda c: c,
     strategy_class: type[RecordingStrategy] = RecordingStrategy,
+    task_id: int | None = None,
 ) -> TaskRun:
-    """One recorded federation: a task on-chain, `rounds` Flower rounds, each committed and aggregated."""
-    task_id, create_gas = create_task(federation, rule, rounds, pool)
+    """One recorded federation: a task on-chain, `rounds` Flower rounds, each committed and aggregated.
+    With `task_id`, an existing task is resumed from what the chain records (after a crash)."""
+    create_gas = 0
+    if task_id is None:
+        task_id, create_gas = create_task(federation, rule, rounds, pool)
     strategy = strategy_class(federation.coordinator, task_id, rule, federation.store)
+    done, resumed = strategy.resume()
     clients = [
         client_wrapper(RecordingClient(inner, session, task_id, federation.store))
         for inner, session in zip(clients_for(federation, byzantine), federation.hospitals, strict=True)
@@ -220,8 +233,8 @@ def run_task(
     run.final = run_rounds(
         strategy,
         clients,
-        initial_weights(),
-        rounds,
+        resumed if resumed is not None else initial_weights(),
+        rounds - done,
         strategy.fit_config,
         lambda _r, p: run.accuracies.append(accuracy(p, federation.test)),
     )
