@@ -112,7 +112,7 @@ def _same_user(connection: socket.socket) -> bool:
     """The peer's uid from the kernel (SO_PEERCRED: pid, uid, gid), not from anything it says."""
     creds = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", creds)
-    return uid == os.getuid()
+    return bool(uid == os.getuid())
 
 
 class AgentParty:
@@ -135,12 +135,21 @@ class AgentParty:
         return bytes.fromhex(self._ask({"op": "unwrap", "wrapped": wrapped.hex()}))
 
     def commit_update(self, task_id: int, round_: int, digest: bytes, cid: CID) -> None:
-        self._ask({"op": "commit_update", "task": task_id, "round": round_, "digest": digest.hex(),
-                   "cid": str(cid)})
+        self._ask(
+            {"op": "commit_update", "task": task_id, "round": round_, "digest": digest.hex(), "cid": str(cid)}
+        )
 
     def commit_aggregate(self, task_id: int, round_: int, digest: bytes, cid: CID, mask: int) -> None:
-        self._ask({"op": "commit_aggregate", "task": task_id, "round": round_, "digest": digest.hex(),
-                   "cid": str(cid), "mask": mask})
+        self._ask(
+            {
+                "op": "commit_aggregate",
+                "task": task_id,
+                "round": round_,
+                "digest": digest.hex(),
+                "cid": str(cid),
+                "mask": mask,
+            }
+        )
 
     def _ask(self, request: dict[str, Any]) -> Any:
         try:

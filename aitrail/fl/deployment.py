@@ -18,6 +18,7 @@ SuperNodes `--root-certificates` (`aitrail fl node --root-certificates`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -83,7 +84,9 @@ def _wait_port(port: int, process: subprocess.Popen[bytes], what: str, log: Path
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.2)
-    raise DeploymentError(f"{what} did not listen on 127.0.0.1:{port} within {START_TIMEOUT:g} s (log: {log})")
+    raise DeploymentError(
+        f"{what} did not listen on 127.0.0.1:{port} within {START_TIMEOUT:g} s (log: {log})"
+    )
 
 
 def _stop(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
@@ -96,10 +99,9 @@ def _stop(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
             pass
         except ProcessLookupError:
             return
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # children left behind (SuperExec polls its parent slowly)
-    except ProcessLookupError:
-        pass
+    # What it started may outlive it (a SuperExec checks its parent only now and then): the whole group.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
 
@@ -107,7 +109,12 @@ def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         return subprocess.Popen(
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
@@ -124,8 +131,15 @@ class SuperLink:
         port = port or free_port()
         folder.mkdir(parents=True, exist_ok=True)
         log = folder / "superlink.log"
-        argv = [flower_bin("flower-superlink"), "--insecure", "--host", "127.0.0.1", "--port", str(port),
-                "--disable-runtime-dependency-installation"]
+        argv = [
+            flower_bin("flower-superlink"),
+            "--insecure",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--disable-runtime-dependency-installation",
+        ]
         process = _spawn(argv, child_env(folder / "flwr"), log)
         try:
             _wait_port(port, process, "flower-superlink", log)
@@ -177,8 +191,20 @@ class SuperNode:
             node_config = _toml(values, home / "flwr" / "node-config.toml")
             port = free_port()
             tls = ["--root-certificates", str(root_certificates)] if root_certificates else ["--insecure"]
-            argv = [flower_bin("flower-supernode"), *tls, "--superlink", superlink, "--host", "127.0.0.1",
-                    "--port", str(port), "--node-config", str(node_config), "--max-wait-time", "120"]
+            argv = [
+                flower_bin("flower-supernode"),
+                *tls,
+                "--superlink",
+                superlink,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--node-config",
+                str(node_config),
+                "--max-wait-time",
+                "120",
+            ]
             process = _spawn(argv, child_env(home / "flwr"), home / "flwr" / "supernode.log")
             _wait_port(port, process, "flower-supernode", home / "flwr" / "supernode.log")
         except BaseException:
@@ -219,7 +245,9 @@ def run_task(
     contract = fl_client(session)
     task = contract.task(task_id)
     if str(task["coordinator"]).lower() != session.address.lower():
-        raise DeploymentError(f"task {task_id} is coordinated by {task['coordinator']}, not {session.address}")
+        raise DeploymentError(
+            f"task {task_id} is coordinated by {task['coordinator']}, not {session.address}"
+        )
     folder = Path(tempfile.mkdtemp(prefix="aitrail-flwr-run-"))
     start = time.perf_counter()
     try:
@@ -244,10 +272,23 @@ def run_task(
                 },
                 folder / "run-config.toml",
             )
-            argv = [flower_bin("flwr"), "run", str(app), CONNECTION, "--run-config", str(overrides), "--stream"]
+            argv = [
+                flower_bin("flwr"),
+                "run",
+                str(app),
+                CONNECTION,
+                "--run-config",
+                str(overrides),
+                "--stream",
+            ]
             done = subprocess.run(
-                argv, env=child_env(folder), stdin=subprocess.DEVNULL, stdout=stream or subprocess.DEVNULL,
-                stderr=subprocess.STDOUT, timeout=timeout, check=False,
+                argv,
+                env=child_env(folder),
+                stdin=subprocess.DEVNULL,
+                stdout=stream or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
             )
     except subprocess.TimeoutExpired:
         raise DeploymentError(f"the Flower run of task {task_id} did not end within {timeout:g} s") from None

@@ -65,7 +65,10 @@ def reader(config: Any) -> Session:
 
     settings = Settings.resolve(str(config["aitrail-rpc"]) or None, None, Path(str(config["aitrail-home"])))
     session = Session.open(
-        settings, None, store=str(config["aitrail-store"]) or None, ipfs_api=str(config["aitrail-ipfs"]) or None
+        settings,
+        None,
+        store=str(config["aitrail-store"]) or None,
+        ipfs_api=str(config["aitrail-ipfs"]) or None,
     )
     session.signer = None
     return session
@@ -83,7 +86,10 @@ def server_fn(context: Context) -> ServerAppComponents:
     task = contract.task(task_id)
     (created,) = contract.events("TaskCreated", taskId=task_id)
     strategy = RecordingStrategy(
-        session, task_id, str(created["args"]["rule"]), party=AgentParty(str(config["aitrail-agent"])),
+        session,
+        task_id,
+        str(created["args"]["rule"]),
+        party=AgentParty(str(config["aitrail-agent"])),
         initial=initial_weights(),
     )
     done, _ = strategy.resume()
@@ -107,7 +113,10 @@ def client_fn(context: Context) -> Any:
     split = Split(table[:, :-1], table[:, -1])
     inner = ByzantineHospital(split) if str(config.get("byzantine", "")) == "true" else Hospital(split)
     client = RecordingClient(
-        inner, reader(config), int(context.run_config["task-id"]), party=AgentParty(str(config["aitrail-agent"]))
+        inner,
+        reader(config),
+        int(context.run_config["task-id"]),
+        party=AgentParty(str(config["aitrail-agent"])),
     )
     return client.to_client()
 

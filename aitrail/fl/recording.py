@@ -37,9 +37,9 @@ from flwr.common import ndarrays_to_parameters, parameters_to_ndarrays
 from flwr.server.strategy import Strategy
 
 from aitrail import crypto
+from aitrail._files import write_private
 from aitrail.chain.contracts import FederatedTrainingClient
 from aitrail.cid import CID
-from aitrail._files import write_private
 from aitrail.errors import AitrailError, NotDeployedError
 from aitrail.fl import encoding, rules
 from aitrail.fl.party import LocalParty, Party
@@ -273,7 +273,9 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
         manifest = read_json(self.store, manifest_cid, f"the round-{done} manifest")
         data = read_published(self.store, CID.decode(str(manifest["aggregate"])), "the aggregate")
         if encoding.digest(data) != bytes(args["digest"]):
-            raise AitrailError(f"task {self.task_id}: the round-{done} aggregate on IPFS is not the one on-chain")
+            raise AitrailError(
+                f"task {self.task_id}: the round-{done} aggregate on IPFS is not the one on-chain"
+            )
         _, arrays = encoding.decode(data)
         self.initial = arrays
         return done, arrays
