@@ -245,6 +245,42 @@ def run_task(
     return run
 
 
+def run_task_deployed(
+    federation: Federation,
+    superlink: str,
+    rule: str,
+    rounds: int,
+    pool: int = 1_000 * TOKEN,
+    task_id: int | None = None,
+) -> TaskRun:
+    """The same recorded federation under Flower's deployment engine: the task's rounds run by `flwr run`
+    on the SuperLink at `superlink`, whose SuperNodes (aitrail.fl.deployment.SuperNode) are the hospitals.
+    Accuracies come from the aggregates on record."""
+    from aitrail.fl import deployment
+
+    create_gas = 0
+    if task_id is None:
+        task_id, create_gas = create_task(federation, rule, rounds, pool)
+    result = deployment.run_task(federation.coordinator, task_id, superlink)
+    run = TaskRun(task_id, str(rules.parse(rule)), [], result.seconds, create_gas=create_gas)
+    strategy = RecordingStrategy(federation.coordinator, task_id, rule, federation.store)
+    for _, arrays in recorded_aggregates(strategy):
+        run.accuracies.append(accuracy(arrays, federation.test))
+        run.final = arrays
+    contract = fl_client(federation.coordinator)
+    for event in contract.events("AggregateCommitted", taskId=task_id):
+        committed, included = int(event["args"]["committedMask"]), int(event["args"]["includedMask"])
+        run.excluded.append([i + 1 for i in range(256) if (committed & ~included) >> i & 1])
+    run.update_gas, run.aggregate_gas = _round_gas(federation, task_id)
+    return run
+
+
+def recorded_aggregates(strategy: RecordingStrategy) -> list[tuple[int, list[Any]]]:
+    """(round, aggregate arrays) of every aggregated round, from the chain and IPFS."""
+    done = int(fl_client(strategy.session).task(strategy.task_id)["aggregatedRounds"])
+    return [(round_, strategy.aggregate_of(round_)) for round_ in range(1, done + 1)]
+
+
 def run_plain(federation: Federation, rule: str, rounds: int, byzantine: int | None = None) -> TaskRun:
     """The same federation under plain Flower: Flower's strategy and the bare clients, nothing recorded."""
     strategy = rules.parse(rule).strategy()
@@ -292,12 +328,18 @@ def accuracy_table(runs: list[TaskRun]) -> str:
     return "\n".join([header, *rows])
 
 
-def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[str], None] = print) -> None:
-    """`aitrail fl demo`: everything in a fresh temporary folder, a fresh Anvil, the js-ipfs node if any."""
+def main(
+    rounds: int = 5,
+    rule: str = "MultiKrum f=1 keep=4",
+    echo: Callable[[str], None] = print,
+    engine: str = "inprocess",
+) -> None:
+    """`aitrail fl demo`: everything in a fresh temporary folder, a fresh Anvil, the js-ipfs node if any.
+    With `engine="deployment"` the rounds run on Flower's SuperLink with a SuperNode process per hospital."""
     import shutil
 
     from aitrail.chain.local import LocalChain
-    from aitrail.fl import audit
+    from aitrail.fl import audit, deployment
     from aitrail.fl.lineage import publish_final
     from aitrail.storage.jsipfs import JsIpfsNode, JsIpfsUnavailable
 
@@ -305,6 +347,8 @@ def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[st
     root = Path(tempfile_dir())
     chain = LocalChain(root / "chain", port=_free_port())
     node = None
+    link: deployment.SuperLink | None = None
+    nodes: list[deployment.SuperNode] = []
     try:
         echo(f"chain {chain.ensure()} (a fresh Anvil for this run)")
         try:
@@ -317,11 +361,23 @@ def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[st
         echo(
             "Five hospitals register their own split of the breast-cancer data, each in its own home:"
         )
-        federation = build_federation(root, chain.url, kind, api, log=echo)
+        federation = build_federation(root, chain.url, kind, api, log=echo, keep_data=engine == "deployment")
         echo(f"Hospital 5 is Byzantine: it sends global - {BYZANTINE_SCALE:g} x its honest step.")
+        if engine == "deployment":
+            link = deployment.SuperLink.start(root / "superlink")
+            nodes = deployment.SuperNode.start_many(
+                federation.hospitals, link.address, federation.data, byzantine=4
+            )
+            echo(
+                f"Flower deployment engine: SuperLink at {link.address} (pid {link.process.pid}), "
+                f"SuperNodes pids {', '.join(str(n.process.pid) for n in nodes)}, one per hospital home"
+            )
         runs = []
         for each in ("FedAvg", rule):
-            run = run_task(federation, each, rounds, byzantine=4)
+            if link is None:
+                run = run_task(federation, each, rounds, byzantine=4)
+            else:
+                run = run_task_deployed(federation, link.address, each, rounds)
             report = audit.verify(federation.coordinator, run.task_id)
             runs.append(run)
             excluded = sorted({i for r in run.excluded for i in r})
@@ -352,6 +408,10 @@ def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[st
             f"metadata {published['metadata']}"
         )
     finally:
+        for each_node in nodes:
+            each_node.stop()
+        if link is not None:
+            link.stop()
         if node is not None:
             node.stop()
         chain.stop()

@@ -35,6 +35,7 @@ from aitrail.errors import AitrailError
 from aitrail.fl import flower_app
 from aitrail.fl.agent import Agent
 from aitrail.fl.party import LocalParty
+from aitrail.results import FederatedRun
 
 if TYPE_CHECKING:
     from aitrail.flows.session import Session
@@ -212,19 +213,31 @@ class SuperNode:
             raise
         return cls(agent, process, port)
 
+    @classmethod
+    def start_many(
+        cls, sessions: list[Session], superlink: str, data: list[Path], byzantine: int | None = None
+    ) -> list[SuperNode]:
+        """A SuperNode per session, started side by side (each waits for its own port); all or none."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+            futures = [
+                pool.submit(cls.start, s, superlink, d, byzantine=i == byzantine)
+                for i, (s, d) in enumerate(zip(sessions, data, strict=True))
+            ]
+        started = [f.result() for f in futures if f.exception() is None]
+        failed = [f.exception() for f in futures if f.exception() is not None]
+        if failed:
+            for node in started:
+                node.stop()
+            raise failed[0]  # type: ignore[misc]
+        return started
+
     def stop(self) -> None:
         try:
             _stop(self.process)
         finally:
             self.agent.stop()
-
-
-@dataclass(frozen=True)
-class RunResult:
-    task_id: int
-    aggregated: int
-    rounds: int
-    seconds: float
 
 
 def run_task(
@@ -236,7 +249,7 @@ def run_task(
     root_certificates: Path | None = None,
     stream: IO[bytes] | None = None,
     timeout: float = 3600.0,
-) -> RunResult:
+) -> FederatedRun:
     """Run (or resume) task `task_id` on the SuperLink at `superlink` as its coordinator: the coordinator's
     agent here, the app submitted with `flwr run` from a temporary FLWR_HOME, until Flower's run ends.
     Then the chain says whether every round is aggregated (a run that stops early raises)."""
@@ -301,4 +314,4 @@ def run_task(
             f"the Flower run of task {task_id} ended (flwr exit {done.returncode}) with {aggregated} of "
             f"{rounds} rounds aggregated on-chain: run it again to continue"
         )
-    return RunResult(task_id, aggregated, rounds, time.perf_counter() - start)
+    return FederatedRun(task_id, aggregated, rounds, time.perf_counter() - start)

@@ -265,20 +265,23 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
         self.offset = done
         if done == 0:
             return 0, None
-        (event,) = contract.events("AggregateCommitted", taskId=self.task_id, round=done)
-        args = event["args"]
-        manifest_cid = CID.from_onchain(bytes(args["cid"]["digest"]), int(args["cid"]["kind"]))
+        self.initial = self.aggregate_of(done)
+        return done, self.initial
+
+    def aggregate_of(self, round_: int) -> list[Any]:
+        """Round `round_`'s committed aggregate, fetched from IPFS and checked against its on-chain digest."""
         from aitrail.flows._common import read_json
 
-        manifest = read_json(self.store, manifest_cid, f"the round-{done} manifest")
+        (event,) = fl_client(self.session).events("AggregateCommitted", taskId=self.task_id, round=round_)
+        args = event["args"]
+        manifest_cid = CID.from_onchain(bytes(args["cid"]["digest"]), int(args["cid"]["kind"]))
+        manifest = read_json(self.store, manifest_cid, f"the round-{round_} manifest")
         data = read_published(self.store, CID.decode(str(manifest["aggregate"])), "the aggregate")
         if encoding.digest(data) != bytes(args["digest"]):
             raise AitrailError(
-                f"task {self.task_id}: the round-{done} aggregate on IPFS is not the one on-chain"
+                f"task {self.task_id}: the round-{round_} aggregate on IPFS is not the one on-chain"
             )
-        _, arrays = encoding.decode(data)
-        self.initial = arrays
-        return done, arrays
+        return encoding.decode(data)[1]
 
     # Flower's Strategy interface: everything but aggregate_fit is the inner strategy's.
     def initialize_parameters(self, client_manager: Any) -> Any:
