@@ -224,6 +224,7 @@ def run_task(
         task_id, create_gas = create_task(federation, rule, rounds, pool)
     strategy = strategy_class(federation.coordinator, task_id, rule, federation.store)
     done, resumed = strategy.resume()
+    rounds = int(fl_client(federation.coordinator).task(task_id)["rounds"])  # a resumed task's own count
     clients = [
         client_wrapper(RecordingClient(inner, session, task_id, federation.store))
         for inner, session in zip(clients_for(federation, byzantine), federation.hospitals, strict=True)
