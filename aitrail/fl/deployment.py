@@ -261,57 +261,88 @@ def run_task(
         raise DeploymentError(
             f"task {task_id} is coordinated by {task['coordinator']}, not {session.address}"
         )
-    folder = Path(tempfile.mkdtemp(prefix="aitrail-flwr-run-"))
     start = time.perf_counter()
-    try:
-        with Agent(LocalParty(session), frozenset({"hello", "commit_aggregate", "unwrap"})) as agent:
-            app = folder / "app"
-            app.mkdir()
-            (app / "pyproject.toml").write_text(flower_app.pyproject())
-            connection: dict[str, object] = {"address": superlink}
-            if root_certificates:
-                connection["root-certificates"] = str(root_certificates)
-            else:
-                connection["insecure"] = insecure
-            _toml({"superlink": {"default": CONNECTION, CONNECTION: connection}}, folder / "config.toml")
-            overrides = _toml(
-                {
-                    "task-id": task_id,
-                    "aitrail-agent": str(agent.path),
-                    "aitrail-home": str(session.home),
-                    "aitrail-rpc": session.settings.rpc_url,
-                    "aitrail-store": session.store_kind,
-                    "aitrail-ipfs": session.ipfs_api,
-                },
-                folder / "run-config.toml",
-            )
-            argv = [
-                flower_bin("flwr"),
-                "run",
-                str(app),
-                CONNECTION,
-                "--run-config",
-                str(overrides),
-                "--stream",
-            ]
-            done = subprocess.run(
-                argv,
-                env=child_env(folder),
-                stdin=subprocess.DEVNULL,
-                stdout=stream or subprocess.DEVNULL,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            )
-    except subprocess.TimeoutExpired:
-        raise DeploymentError(f"the Flower run of task {task_id} did not end within {timeout:g} s") from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with Agent(LocalParty(session), frozenset({"hello", "commit_aggregate", "unwrap"})) as agent:
+        run_config: dict[str, object] = {
+            "task-id": task_id,
+            "aitrail-agent": str(agent.path),
+            "aitrail-home": str(session.home),
+            "aitrail-rpc": session.settings.rpc_url,
+            "aitrail-store": session.store_kind,
+            "aitrail-ipfs": session.ipfs_api,
+        }
+        code = flwr_run(
+            flower_app.pyproject(),
+            run_config,
+            superlink,
+            f"task {task_id}",
+            insecure=insecure,
+            root_certificates=root_certificates,
+            stream=stream,
+            timeout=timeout,
+        )
     task = contract.task(task_id)
     aggregated, rounds = int(task["aggregatedRounds"]), int(task["rounds"])
     if aggregated < rounds:
         raise DeploymentError(
-            f"the Flower run of task {task_id} ended (flwr exit {done.returncode}) with {aggregated} of "
+            f"the Flower run of task {task_id} ended (flwr exit {code}) with {aggregated} of "
             f"{rounds} rounds aggregated on-chain: run it again to continue"
         )
     return FederatedRun(task_id, aggregated, rounds, time.perf_counter() - start)
+
+
+def flwr_run(
+    pyproject: str,
+    run_config: dict[str, object],
+    superlink: str,
+    what: str,
+    *,
+    insecure: bool = True,
+    root_certificates: Path | None = None,
+    stream: IO[bytes] | None = None,
+    timeout: float = 3600.0,
+) -> int:
+    """`flwr run --stream` of the app `pyproject` describes, from a temporary folder that is also its
+    FLWR_HOME (the SuperLink connection lives in its config.toml, not in ~/.flwr); its exit code."""
+    folder = Path(tempfile.mkdtemp(prefix="aitrail-flwr-run-"))
+    try:
+        app = folder / "app"
+        app.mkdir()
+        (app / "pyproject.toml").write_text(pyproject)
+        connection: dict[str, object] = {"address": superlink}
+        if root_certificates:
+            connection["root-certificates"] = str(root_certificates)
+        else:
+            connection["insecure"] = insecure
+        _toml({"superlink": {"default": CONNECTION, CONNECTION: connection}}, folder / "config.toml")
+        overrides = _toml(run_config, folder / "run-config.toml")
+        argv = [flower_bin("flwr"), "run", str(app), CONNECTION, "--run-config", str(overrides), "--stream"]
+        done = subprocess.run(
+            argv,
+            env=child_env(folder),
+            stdin=subprocess.DEVNULL,
+            stdout=stream or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        )
+        return done.returncode
+    except subprocess.TimeoutExpired:
+        raise DeploymentError(f"the Flower run of {what} did not end within {timeout:g} s") from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_plain(superlink: str, rule: str, rounds: int, participants: int, timeout: float = 3600.0) -> float:
+    """The benchmark's anchor: the same model under plain Flower on the same SuperNodes (nothing recorded,
+    no agent); the seconds `flwr run` took."""
+    start = time.perf_counter()
+    config: dict[str, object] = {
+        "plain-rule": rule,
+        "plain-rounds": rounds,
+        "plain-participants": participants,
+    }
+    code = flwr_run(flower_app.pyproject(plain=True), config, superlink, "plain Flower", timeout=timeout)
+    if code != 0:
+        raise DeploymentError(f"the plain Flower run ended with flwr exit {code}")
+    return time.perf_counter() - start

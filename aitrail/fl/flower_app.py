@@ -30,16 +30,23 @@ APP_NAME = "aitrail-fl"
 RUN_CONFIG_KEYS = ("task-id", "aitrail-agent", "aitrail-home", "aitrail-rpc", "aitrail-store", "aitrail-ipfs")
 
 
-def pyproject() -> str:
+PLAIN_CONFIG_KEYS = ("plain-rule", "plain-rounds", "plain-participants")
+
+
+def pyproject(plain: bool = False) -> str:
     """The Flower App's pyproject.toml: its components live in this installed module, so the FAB that
-    `flwr run` builds carries only this file and every SuperNode runs the aitrail it has installed."""
-    config = "\n".join(f'{key} = "{0 if key == "task-id" else ""}"' for key in RUN_CONFIG_KEYS)
+    `flwr run` builds carries only this file and every SuperNode runs the aitrail it has installed.
+    `plain`: the benchmark's anchor, the same model under plain Flower (nothing recorded)."""
+    keys = PLAIN_CONFIG_KEYS if plain else RUN_CONFIG_KEYS
+    config = "\n".join(f'{key} = ""' for key in keys)
+    prefix = "plain_" if plain else ""
+    name = f"{APP_NAME}-plain" if plain else APP_NAME
     return f"""[build-system]
 requires = ["setuptools"]
 build-backend = "setuptools.build_meta"
 
 [project]
-name = "{APP_NAME}"
+name = "{name}"
 version = "1.0.0"
 description = "aitrail's recorded federated rounds (breast-cancer demo model) on Flower"
 license = "MIT"
@@ -49,8 +56,8 @@ dependencies = []
 publisher = "aitrail"
 
 [tool.flwr.app.components]
-serverapp = "aitrail.fl.flower_app:server_app"
-clientapp = "aitrail.fl.flower_app:client_app"
+serverapp = "aitrail.fl.flower_app:{prefix}server_app"
+clientapp = "aitrail.fl.flower_app:{prefix}client_app"
 
 [tool.flwr.app.config]
 {config}
@@ -102,16 +109,11 @@ def server_fn(context: Context) -> ServerAppComponents:
 
 
 def client_fn(context: Context) -> Any:
-    import numpy as np
-
     from aitrail.fl.agent import AgentParty
-    from aitrail.fl.demo import ByzantineHospital, Hospital, Split
     from aitrail.fl.recording import RecordingClient
 
     config = context.node_config
-    table = np.loadtxt(str(config["data"]), delimiter=",", skiprows=1, ndmin=2)
-    split = Split(table[:, :-1], table[:, -1])
-    inner = ByzantineHospital(split) if str(config.get("byzantine", "")) == "true" else Hospital(split)
+    inner = _hospital(config)
     client = RecordingClient(
         inner,
         reader(config),
@@ -121,5 +123,37 @@ def client_fn(context: Context) -> Any:
     return client.to_client()
 
 
+def _hospital(config: Any) -> Any:
+    import numpy as np
+
+    from aitrail.fl.demo import ByzantineHospital, Hospital, Split
+
+    table = np.loadtxt(str(config["data"]), delimiter=",", skiprows=1, ndmin=2)
+    split = Split(table[:, :-1], table[:, -1])
+    return ByzantineHospital(split) if str(config.get("byzantine", "")) == "true" else Hospital(split)
+
+
+def plain_server_fn(context: Context) -> ServerAppComponents:
+    """The anchor: Flower's own strategy for the rule, the demo's initial weights, nothing recorded."""
+    from flwr.common import ndarrays_to_parameters
+
+    from aitrail.fl import rules
+    from aitrail.fl.demo import initial_weights
+
+    config = context.run_config
+    inner = rules.parse(str(config["plain-rule"])).strategy()
+    n = int(config["plain-participants"])
+    inner.initial_parameters = ndarrays_to_parameters(initial_weights())
+    inner.fraction_fit, inner.min_fit_clients, inner.min_available_clients = 1.0, n, n
+    inner.fraction_evaluate, inner.min_evaluate_clients = 0.0, 0
+    return ServerAppComponents(strategy=inner, config=ServerConfig(num_rounds=int(config["plain-rounds"])))
+
+
+def plain_client_fn(context: Context) -> Any:
+    return _hospital(context.node_config).to_client()
+
+
 server_app = ServerApp(server_fn=server_fn)
 client_app = ClientApp(client_fn=client_fn)
+plain_server_app = ServerApp(server_fn=plain_server_fn)
+plain_client_app = ClientApp(client_fn=plain_client_fn)
