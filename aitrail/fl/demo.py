@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from flwr.client import NumPyClient
 
 from aitrail.config import Settings
+from aitrail.errors import AitrailError
 from aitrail.fl import rules
 from aitrail.fl.recording import RecordingClient, RecordingStrategy, fl_client
 from aitrail.fl.runner import run_rounds
@@ -357,6 +358,11 @@ def main(
             kind, api = "kubo", node.api_url
             echo(f"store: a real IPFS node (js-ipfs, Kubo RPC at {api}), shared by the six homes")
         except JsIpfsUnavailable as exc:
+            if engine == "deployment":
+                # The SuperNodes' ClientApps are other processes: they cannot share this one's store.
+                raise AitrailError(
+                    f"the deployment engine needs a shared IPFS node, and none starts ({exc})"
+                ) from None
             kind, api = "local", None
             echo(f"store: the embedded store, one for all homes ({exc})")
         echo(
