@@ -220,3 +220,23 @@ def test_fl_run_refuses_a_task_this_account_does_not_coordinate(federation, devc
         f"error: task {task_id} is coordinated by {federation.coordinator.address}, "
         f"not {federation.hospitals[0].address}"
     ]
+
+
+def test_the_demo_runs_on_the_deployment_engine(tmp_path):
+    """`aitrail fl demo --engine deployment`: its own Anvil, js-ipfs, SuperLink and five SuperNodes; the
+    same accuracies as the in-process engine's table, hospital 5 excluded on-chain, both tasks verify."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AITRAIL_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [AITRAIL, "fl", "demo", "--engine", "deployment", "--rounds", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert "Flower deployment engine: SuperLink at 127.0.0.1:" in out
+    assert "task 1 (FedAvg): excluded on-chain nobody; `aitrail fl verify 1`: ok" in out
+    assert "task 2 (MultiKrum f=1 keep=4): excluded on-chain [5]; `aitrail fl verify 2`: ok" in out
+    assert "    1                   0.053                   0.956" in out
+    assert "hospital 5 0 TRAIL" in out
