@@ -240,3 +240,74 @@ def test_the_demo_runs_on_the_deployment_engine(tmp_path):
     assert "task 2 (MultiKrum f=1 keep=4): excluded on-chain [5]; `aitrail fl verify 2`: ok" in out
     assert "    1                   0.053                   0.956" in out
     assert "hospital 5 0 TRAIL" in out
+
+
+def test_a_coordinator_killed_mid_task_resumes_on_the_deployment_engine(
+    federation, devchain, ipfs_node, tmp_path
+):
+    """`aitrail fl run` (and its `flwr run`) SIGKILLed once round 1's aggregate is on-chain: its agent is
+    gone, so the ServerApp Flower still runs fails at its next signature; `aitrail fl run` again finishes
+    the task from the chain, one commit per participant per round, the same model as plain Flower."""
+    from collections import Counter
+
+    from aitrail.fl.deployment import SuperNode
+
+    rounds = 3
+    link = SuperLink.start(tmp_path / "superlink")
+    nodes = SuperNode.start_many(federation.hospitals, link.address, federation.data, byzantine=BYZANTINE)
+    try:
+        task_id, _ = demo.create_task(federation, RULE, rounds, 0)
+        home = tmp_path / "coordinator"
+        keystore(home, 0, "coordinator-pw")
+        env = env_for(home, devchain, ipfs_node)
+        assert subprocess.run([AITRAIL, "deploy", "--find"], env=env, capture_output=True).returncode == 0
+        argv = [
+            AITRAIL,
+            "--account",
+            "me",
+            "fl",
+            "run",
+            str(task_id),
+            "--superlink",
+            link.address,
+            "--password-stdin",
+        ]
+        contract = fl_client(federation.coordinator)
+        first = with_password(
+            argv,
+            env,
+            "coordinator-pw",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 600
+        while contract.task(task_id)["aggregatedRounds"] < 1:
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        os.killpg(first.pid, signal.SIGKILL)
+        assert first.wait(timeout=60) == -signal.SIGKILL
+        assert contract.task(task_id)["aggregatedRounds"] == 1
+
+        second = with_password(argv, env, "coordinator-pw", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _, err = second.communicate(timeout=900)
+        assert second.returncode == 0, err.decode()[-3000:]
+    finally:
+        for node in nodes:
+            node.stop()
+        link.stop()
+    assert contract.task(task_id)["aggregatedRounds"] == rounds
+    updates = Counter(
+        (int(e["args"]["round"]), str(e["args"]["participant"]))
+        for e in contract.events("UpdateCommitted", taskId=task_id)
+    )
+    assert len(updates) == 5 * rounds and set(updates.values()) == {1}
+    assert [int(e["args"]["round"]) for e in contract.events("AggregateCommitted", taskId=task_id)] == [
+        1,
+        2,
+        3,
+    ]
+    strategy = RecordingStrategy(federation.coordinator, task_id, RULE, federation.store)
+    plain = demo.run_plain(federation, RULE, rounds, byzantine=BYZANTINE)
+    assert all((a == b).all() for a, b in zip(strategy.aggregate_of(rounds), plain.final, strict=True))
+    assert audit.verify(federation.coordinator, task_id).ok
