@@ -166,3 +166,13 @@ class Purchase(Result):
     fee: int
     expires_at: int
     tx: str
+
+
+@dataclass(frozen=True)
+class FederatedRun(Result):
+    """A federated task run (or resumed) under Flower's deployment engine (`aitrail fl run`)."""
+
+    task: int
+    aggregated: int
+    rounds: int
+    seconds: float

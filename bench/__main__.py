@@ -11,9 +11,10 @@ merkle (1,000,000 records vs @openzeppelin/merkle-tree), e2e (SDK flows on a loc
 `make demo`), growth (gas and time at 1, 10, 100, 1,000), gateway (1, 10, 50 researchers through
 the access gateway vs `python -m http.server`, its peak RSS, gas per recorded attempt), index (event
 index sync and audits at 1 to 100,000 events vs the full re-scan), fl (federated rounds: gas per
-participant per round, recording overhead against plain Flower on the same task). Each section runs in
-child processes, so peak memory is each side's own and every Anvil the bench starts is stopped with its
-child.
+participant per round, recording overhead against plain Flower on the same task, in-process and under
+Flower's deployment engine, and the deployment engine's round time against the in-process one). Each
+section runs in child processes, so peak memory is each side's own and every Anvil the bench starts is
+stopped with its child.
 
 Results are merged into the JSON file section by section (default bench/results.json; a --quick run
 writes no JSON unless --json is given), each section with its own date, commit and wall time.
@@ -48,7 +49,7 @@ FULL = {
     "growth_sizes": "1,10,100,1000", "growth_samples": 5,
     "gateway_mib": 100, "gateway_clients": "1,10,50",
     "index_sizes": "1,100,10000,100000",
-    "fl_rounds": 5, "fl_runs": 3,
+    "fl_rounds": 5, "fl_runs": 3, "fl_deployment_rounds": 3, "fl_deployment_runs": 2,
 }
 QUICK = {
     "cid_mib": 4, "cid_runs": 1, "startup_runs": 1, "stream_mib": 4, "stream_runs": 1,
@@ -57,7 +58,7 @@ QUICK = {
     "growth_sizes": "1,3", "growth_samples": 2,
     "gateway_mib": 4, "gateway_clients": "1,3",
     "index_sizes": "1,100",
-    "fl_rounds": 2, "fl_runs": 1,
+    "fl_rounds": 2, "fl_runs": 1, "fl_deployment_rounds": 1, "fl_deployment_runs": 1,
 }
 
 
@@ -200,7 +201,9 @@ def measure(sections: list[str], p: dict[str, Any], quick: bool) -> dict[str, di
         start("fl")
         t0 = time.perf_counter()
         res = _child_json(["bench.fl", "--json", "--rounds", str(p["fl_rounds"]),
-                           "--runs", str(p["fl_runs"])])
+                           "--runs", str(p["fl_runs"]),
+                           "--deployment-rounds", str(p["fl_deployment_rounds"]),
+                           "--deployment-runs", str(p["fl_deployment_runs"])])
         keep("fl", res, time.perf_counter() - t0, report.fl_text(res))
     return done
 

@@ -10,6 +10,7 @@ brownie_receipts.install()
 # other and the short ones fill in around them, instead of one of them starting last and running alone.
 LONGEST_FIRST = (
     "tests/contracts/test_datasets_stateful.py",
+    "tests/fl/test_fl_deployment.py",
     "tests/sdk/test_testnet_rehearsal.py",
     "tests/sdk/test_cli_flows.py",
     "tests/contracts/test_rewards_collusion.py",

@@ -5,6 +5,10 @@
   a strategy's output is made of.
 - `recording`: the Flower client wrapper that commits its update before sending it, and the strategy
   wrapper that checks every update against its commit and records each round's aggregate.
+- `party`: who signs for a party (its key in this process); `agent`: the signing agent that keeps the key
+  out of the processes Flower starts.
+- `runner`: the in-process engine; `flower_app` + `deployment`: the same wrappers as a Flower App on
+  Flower's deployment engine (SuperLink, SuperNodes, `flwr run`).
 - `audit`: `show` and `verify` from the chain and IPFS alone.
 - `demo`: five hospitals, one Byzantine, FedAvg against a robust rule.
 

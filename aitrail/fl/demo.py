@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from flwr.client import NumPyClient
 
 from aitrail.config import Settings
+from aitrail.errors import AitrailError
 from aitrail.fl import rules
 from aitrail.fl.recording import RecordingClient, RecordingStrategy, fl_client
 from aitrail.fl.runner import run_rounds
@@ -109,6 +110,8 @@ class Federation:
     splits: list[Split]
     test: Split
     store: Store
+    # Each hospital's own copy of its split, in its home (kept for the deployment engine's SuperNodes).
+    data: list[Path] = field(default_factory=list)
 
 
 def write_split_csv(path: Path, split: Split) -> None:
@@ -127,9 +130,11 @@ def build_federation(
     hospitals: int = 5,
     pool_funds: int = 100_000 * TOKEN,
     log: Callable[[str], None] = lambda _: None,
+    keep_data: bool = False,
 ) -> Federation:
     """Deploy (or find) the suite as the coordinator, register each hospital's split in its own home, and
-    register the coordinator's model."""
+    register the coordinator's model. With `keep_data`, each hospital keeps its split as a CSV in its home
+    (`<home>/split.csv`), which its SuperNode trains on."""
     from aitrail import flows
 
     coordinator = flows.Session.open(
@@ -138,14 +143,15 @@ def build_federation(
     flows.deploy_suite(coordinator, flows.DeployParams(treasury=pool_funds))
     shared = coordinator.store
     parts, test = splits(hospitals)
-    sessions, dataset_ids = [], []
+    sessions, dataset_ids, kept = [], [], []
     for i, split in enumerate(parts, start=1):
         settings = Settings.resolve(rpc_url, None, root / f"hospital{i}")
         flows.find_suite(flows.Session.open(settings, None, store=store_kind, ipfs_api=ipfs_api))
         session = flows.Session.open(settings, f"anvil{i}", store=store_kind, ipfs_api=ipfs_api)
         if store_kind == "local":
             session.__dict__["store"] = shared  # the embedded store is per home: share the coordinator's
-        path = root / f"hospital{i}-split.csv"
+        path = settings.home / "split.csv" if keep_data else root / f"hospital{i}-split.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_split_csv(path, split)
         registered = flows.register_dataset(
             session,
@@ -154,7 +160,10 @@ def build_federation(
             license="CC-BY-4.0",
             show_progress=False,
         )
-        path.unlink()  # the plaintext copy made for registration is not left behind
+        if keep_data:
+            kept.append(path)
+        else:
+            path.unlink()  # the plaintext copy made for registration is not left behind
         log(
             f"  hospital {i} ({session.address}) registered dataset {registered.dataset_id}: "
             f"{len(split.y)} records"
@@ -163,7 +172,7 @@ def build_federation(
         dataset_ids.append(registered.dataset_id)
     models = coordinator.suite.models
     model_id = models.model_id(coordinator.address, MODEL_NAME) or models.register(MODEL_NAME)[0]
-    return Federation(coordinator, sessions, dataset_ids, model_id, parts, test, shared)
+    return Federation(coordinator, sessions, dataset_ids, model_id, parts, test, shared, kept)
 
 
 @dataclass
@@ -207,10 +216,16 @@ def run_task(
     pool: int = 1_000 * TOKEN,
     client_wrapper: Callable[[RecordingClient], Any] = lambda c: c,
     strategy_class: type[RecordingStrategy] = RecordingStrategy,
+    task_id: int | None = None,
 ) -> TaskRun:
-    """One recorded federation: a task on-chain, `rounds` Flower rounds, each committed and aggregated."""
-    task_id, create_gas = create_task(federation, rule, rounds, pool)
+    """One recorded federation: a task on-chain, `rounds` Flower rounds, each committed and aggregated.
+    With `task_id`, an existing task is resumed from what the chain records (after a crash)."""
+    create_gas = 0
+    if task_id is None:
+        task_id, create_gas = create_task(federation, rule, rounds, pool)
     strategy = strategy_class(federation.coordinator, task_id, rule, federation.store)
+    done, resumed = strategy.resume()
+    rounds = int(fl_client(federation.coordinator).task(task_id)["rounds"])  # a resumed task's own count
     clients = [
         client_wrapper(RecordingClient(inner, session, task_id, federation.store))
         for inner, session in zip(clients_for(federation, byzantine), federation.hospitals, strict=True)
@@ -220,8 +235,8 @@ def run_task(
     run.final = run_rounds(
         strategy,
         clients,
-        initial_weights(),
-        rounds,
+        resumed if resumed is not None else initial_weights(),
+        rounds - done,
         strategy.fit_config,
         lambda _r, p: run.accuracies.append(accuracy(p, federation.test)),
     )
@@ -230,6 +245,42 @@ def run_task(
     receipts = _round_gas(federation, task_id)
     run.update_gas, run.aggregate_gas = receipts
     return run
+
+
+def run_task_deployed(
+    federation: Federation,
+    superlink: str,
+    rule: str,
+    rounds: int,
+    pool: int = 1_000 * TOKEN,
+    task_id: int | None = None,
+) -> TaskRun:
+    """The same recorded federation under Flower's deployment engine: the task's rounds run by `flwr run`
+    on the SuperLink at `superlink`, whose SuperNodes (aitrail.fl.deployment.SuperNode) are the hospitals.
+    Accuracies come from the aggregates on record."""
+    from aitrail.fl import deployment
+
+    create_gas = 0
+    if task_id is None:
+        task_id, create_gas = create_task(federation, rule, rounds, pool)
+    result = deployment.run_task(federation.coordinator, task_id, superlink)
+    run = TaskRun(task_id, str(rules.parse(rule)), [], result.seconds, create_gas=create_gas)
+    strategy = RecordingStrategy(federation.coordinator, task_id, rule, federation.store)
+    for _, arrays in recorded_aggregates(strategy):
+        run.accuracies.append(accuracy(arrays, federation.test))
+        run.final = arrays
+    contract = fl_client(federation.coordinator)
+    for event in contract.events("AggregateCommitted", taskId=task_id):
+        committed, included = int(event["args"]["committedMask"]), int(event["args"]["includedMask"])
+        run.excluded.append([i + 1 for i in range(256) if (committed & ~included) >> i & 1])
+    run.update_gas, run.aggregate_gas = _round_gas(federation, task_id)
+    return run
+
+
+def recorded_aggregates(strategy: RecordingStrategy) -> list[tuple[int, list[Any]]]:
+    """(round, aggregate arrays) of every aggregated round, from the chain and IPFS."""
+    done = int(fl_client(strategy.session).task(strategy.task_id)["aggregatedRounds"])
+    return [(round_, strategy.aggregate_of(round_)) for round_ in range(1, done + 1)]
 
 
 def run_plain(federation: Federation, rule: str, rounds: int, byzantine: int | None = None) -> TaskRun:
@@ -279,12 +330,18 @@ def accuracy_table(runs: list[TaskRun]) -> str:
     return "\n".join([header, *rows])
 
 
-def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[str], None] = print) -> None:
-    """`aitrail fl demo`: everything in a fresh temporary folder, a fresh Anvil, the js-ipfs node if any."""
+def main(
+    rounds: int = 5,
+    rule: str = "MultiKrum f=1 keep=4",
+    echo: Callable[[str], None] = print,
+    engine: str = "inprocess",
+) -> None:
+    """`aitrail fl demo`: everything in a fresh temporary folder, a fresh Anvil, the js-ipfs node if any.
+    With `engine="deployment"` the rounds run on Flower's SuperLink with a SuperNode process per hospital."""
     import shutil
 
     from aitrail.chain.local import LocalChain
-    from aitrail.fl import audit
+    from aitrail.fl import audit, deployment
     from aitrail.fl.lineage import publish_final
     from aitrail.storage.jsipfs import JsIpfsNode, JsIpfsUnavailable
 
@@ -292,6 +349,8 @@ def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[st
     root = Path(tempfile_dir())
     chain = LocalChain(root / "chain", port=_free_port())
     node = None
+    link: deployment.SuperLink | None = None
+    nodes: list[deployment.SuperNode] = []
     try:
         echo(f"chain {chain.ensure()} (a fresh Anvil for this run)")
         try:
@@ -299,16 +358,33 @@ def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[st
             kind, api = "kubo", node.api_url
             echo(f"store: a real IPFS node (js-ipfs, Kubo RPC at {api}), shared by the six homes")
         except JsIpfsUnavailable as exc:
+            if engine == "deployment":
+                # The SuperNodes' ClientApps are other processes: they cannot share this one's store.
+                raise AitrailError(
+                    f"the deployment engine needs a shared IPFS node, and none starts ({exc})"
+                ) from None
             kind, api = "local", None
             echo(f"store: the embedded store, one for all homes ({exc})")
         echo(
             "Five hospitals register their own split of the breast-cancer data, each in its own home:"
         )
-        federation = build_federation(root, chain.url, kind, api, log=echo)
+        federation = build_federation(root, chain.url, kind, api, log=echo, keep_data=engine == "deployment")
         echo(f"Hospital 5 is Byzantine: it sends global - {BYZANTINE_SCALE:g} x its honest step.")
+        if engine == "deployment":
+            link = deployment.SuperLink.start(root / "superlink")
+            nodes = deployment.SuperNode.start_many(
+                federation.hospitals, link.address, federation.data, byzantine=4
+            )
+            echo(
+                f"Flower deployment engine: SuperLink at {link.address} (pid {link.process.pid}), "
+                f"SuperNodes pids {', '.join(str(n.process.pid) for n in nodes)}, one per hospital home"
+            )
         runs = []
         for each in ("FedAvg", rule):
-            run = run_task(federation, each, rounds, byzantine=4)
+            if link is None:
+                run = run_task(federation, each, rounds, byzantine=4)
+            else:
+                run = run_task_deployed(federation, link.address, each, rounds)
             report = audit.verify(federation.coordinator, run.task_id)
             runs.append(run)
             excluded = sorted({i for r in run.excluded for i in r})
@@ -339,6 +415,10 @@ def main(rounds: int = 5, rule: str = "MultiKrum f=1 keep=4", echo: Callable[[st
             f"metadata {published['metadata']}"
         )
     finally:
+        for each_node in nodes:
+            each_node.stop()
+        if link is not None:
+            link.stop()
         if node is not None:
             node.stop()
         chain.stop()

@@ -14,12 +14,22 @@ order. The aggregate goes to IPFS with a round manifest that reveals each update
 re-run the aggregation afterwards: `aitrail fl verify`), and the coordinator commits the aggregate's digest,
 the manifest's CID and the included set. The update stays hidden from the other participants until the
 round is aggregated, which is what stops them copying it.
+
+Both wrappers read through a session and sign through a `Party` (aitrail.fl.party): the session's own key
+in-process, a signing agent under Flower's deployment engine (aitrail.fl.agent).
+
+Resuming. Both sides take the task's state from the chain, so a coordinator that crashed can simply run
+again: `RecordingStrategy.resume()` starts after the last aggregated round, from that round's committed
+aggregate (fetched from IPFS and checked against its on-chain digest), and a client asked for a round it
+already committed hands over the update it committed (kept in its home before committing) instead of
+committing a second one. Nothing is committed twice and the rounds continue from what is on record.
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flwr.client import NumPyClient
@@ -27,11 +37,13 @@ from flwr.common import ndarrays_to_parameters, parameters_to_ndarrays
 from flwr.server.strategy import Strategy
 
 from aitrail import crypto
+from aitrail._files import write_private
 from aitrail.chain.contracts import FederatedTrainingClient
 from aitrail.cid import CID
 from aitrail.errors import AitrailError, NotDeployedError
 from aitrail.fl import encoding, rules
-from aitrail.flows._common import add_json
+from aitrail.fl.party import LocalParty, Party
+from aitrail.flows._common import add_json, read_published
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -82,12 +94,18 @@ class RecordingClient(NumPyClient):  # type: ignore[misc]
     """A participant: trains with `inner`, commits the update, then hands it to Flower."""
 
     def __init__(
-        self, inner: NumPyClient, session: Session, task_id: int, store: Store | None = None
+        self,
+        inner: NumPyClient,
+        session: Session,
+        task_id: int,
+        store: Store | None = None,
+        party: Party | None = None,
     ) -> None:
         self.inner = inner
         self.session = session
         self.task_id = task_id
         self.store = store or session.store
+        self.party: Party = party or LocalParty(session)
         self.committed: dict[int, tuple[bytes, CID]] = {}
 
     def get_parameters(self, config: dict[str, Any]) -> Any:
@@ -103,24 +121,49 @@ class RecordingClient(NumPyClient):  # type: ignore[misc]
         coordinator = str(contract.task(self.task_id)["coordinator"])
         if address_of_public_key(public_key).lower() != coordinator.lower():
             raise AitrailError(f"the server's key is not task {self.task_id}'s coordinator {coordinator}")
+        me = self.party.address.lower()
+        if contract.participant(self.task_id, me)["committedRound"] == round_:
+            # A coordinator re-running a round it crashed in: hand over what is on record, commit nothing.
+            header, arrays = encoding.decode(self.recorded(round_))
+            return arrays, header.num_examples, {METRIC_PARTICIPANT: me}
         arrays, num_examples, metrics = self.inner.fit(parameters, config)
         arrays = [a.astype(encoding.DTYPE) for a in arrays]
         data = self.encode(round_, arrays, num_examples)
         self.publish(round_, data, public_key)
-        return arrays, num_examples, {**metrics, METRIC_PARTICIPANT: self.session.address.lower()}
+        return arrays, num_examples, {**metrics, METRIC_PARTICIPANT: me}
+
+    def journal(self, round_: int, digest: bytes) -> Path:
+        return self.session.home / "fl" / f"task-{self.task_id}" / f"round-{round_}-{digest.hex()}.update"
 
     def publish(self, round_: int, data: bytes, public_key: bytes) -> None:
-        """Encrypt for the coordinator, add to IPFS, commit digest and CID: all before Flower sees it."""
+        """Encrypt for the coordinator, add to IPFS, commit digest and CID: all before Flower sees it.
+        The plain update is kept in the party's home first, so a re-run round can hand it over again."""
         envelope, _ = seal(data, public_key)
         cid = self.store.add_bytes(envelope)
         digest = encoding.digest(data)
-        fl_client(self.session).commit_update(self.task_id, round_, digest, cid)
+        write_private(self.journal(round_, digest), data)
+        self.party.commit_update(self.task_id, round_, digest, cid)
         self.committed[round_] = (digest, cid)
 
-    def encode(self, round_: int, arrays: list[NDArray[Any]], num_examples: int) -> bytes:
-        header = encoding.header_for(
-            "update", self.task_id, round_, self.session.address, num_examples, arrays
+    def recorded(self, round_: int) -> bytes:
+        """The update this party committed for `round_`, from its home, checked against the chain."""
+        events = fl_client(self.session).events(
+            "UpdateCommitted", taskId=self.task_id, round=round_, participant=self.party.address
         )
+        if not events:
+            raise AitrailError(f"task {self.task_id} round {round_}: no update of this party on record")
+        digest = bytes(events[0]["args"]["digest"])
+        path = self.journal(round_, digest)
+        data = path.read_bytes() if path.is_file() else b""
+        if encoding.digest(data) != digest:
+            raise AitrailError(
+                f"task {self.task_id} round {round_}: this party committed update 0x{digest.hex()} and "
+                f"holds no intact copy of it ({path})"
+            )
+        return data
+
+    def encode(self, round_: int, arrays: list[NDArray[Any]], num_examples: int) -> bytes:
+        header = encoding.header_for("update", self.task_id, round_, self.party.address, num_examples, arrays)
         return encoding.encode(header, arrays)
 
 
@@ -193,22 +236,63 @@ def check_update(update: UpdateCheck, data: bytes, task_id: int, round_: int) ->
 class RecordingStrategy(Strategy):  # type: ignore[misc]
     """The coordinator's side: Flower's strategy for the task's rule, each round checked and recorded."""
 
-    def __init__(self, session: Session, task_id: int, rule: str, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        task_id: int,
+        rule: str,
+        store: Store | None = None,
+        party: Party | None = None,
+        initial: list[Any] | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.task_id = task_id
         self.rule = rules.parse(rule)
         self.inner = self.rule.strategy()
         self.store = store or session.store
+        self.party: Party = party or LocalParty(session)
+        self.initial = initial
+        # Flower numbers the rounds of a run from 1; the task's round is `offset + server_round`, so a
+        # re-run after a crash continues where the chain says the task is.
+        self.offset = 0
         self.rounds: list[RoundRecord] = []
+
+    def resume(self) -> tuple[int, list[Any] | None]:
+        """(rounds already aggregated on-chain, the last aggregate's arrays or None): also sets `offset`."""
+        contract = fl_client(self.session)
+        done = int(contract.task(self.task_id)["aggregatedRounds"])
+        self.offset = done
+        if done == 0:
+            return 0, None
+        self.initial = self.aggregate_of(done)
+        return done, self.initial
+
+    def aggregate_of(self, round_: int) -> list[Any]:
+        """Round `round_`'s committed aggregate, fetched from IPFS and checked against its on-chain digest."""
+        from aitrail.flows._common import read_json
+
+        (event,) = fl_client(self.session).events("AggregateCommitted", taskId=self.task_id, round=round_)
+        args = event["args"]
+        manifest_cid = CID.from_onchain(bytes(args["cid"]["digest"]), int(args["cid"]["kind"]))
+        manifest = read_json(self.store, manifest_cid, f"the round-{round_} manifest")
+        data = read_published(self.store, CID.decode(str(manifest["aggregate"])), "the aggregate")
+        if encoding.digest(data) != bytes(args["digest"]):
+            raise AitrailError(
+                f"task {self.task_id}: the round-{round_} aggregate on IPFS is not the one on-chain"
+            )
+        return encoding.decode(data)[1]
 
     # Flower's Strategy interface: everything but aggregate_fit is the inner strategy's.
     def initialize_parameters(self, client_manager: Any) -> Any:
+        if self.initial is not None:
+            return ndarrays_to_parameters(self.initial)
         return self.inner.initialize_parameters(client_manager)
 
     def configure_fit(self, server_round: int, parameters: Any, client_manager: Any) -> Any:
+        extra = self.fit_config(server_round)
         return [
-            (proxy, _with_key(ins, self.public_key_hex()))
+            (proxy, _with_config(ins, extra))
             for proxy, ins in self.inner.configure_fit(server_round, parameters, client_manager)
         ]
 
@@ -222,13 +306,17 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
         return self.inner.evaluate(server_round, parameters)
 
     def public_key_hex(self) -> str:
-        return crypto.public_key_from_private(bytes(self.session.key.key)).hex()
+        if "_public_key" not in self.__dict__:
+            self.__dict__["_public_key"] = self.party.public_key().hex()
+        return str(self.__dict__["_public_key"])
 
     def fit_config(self, server_round: int) -> dict[str, Any]:
-        """The config every participant's fit receives (the deployment engine sends it via configure_fit)."""
-        return {"server_round": server_round, CONFIG_KEY: self.public_key_hex()}
+        """The config every participant's fit receives (the deployment engine sends it via configure_fit):
+        the task's round and the coordinator's public key."""
+        return {"server_round": self.offset + server_round, CONFIG_KEY: self.public_key_hex()}
 
     def aggregate_fit(self, server_round: int, results: list[tuple[Any, Any]], failures: list[Any]) -> Any:
+        server_round += self.offset
         contract = fl_client(self.session)
         sent = {
             str(res.metrics.get(METRIC_PARTICIPANT, "")).lower(): parameters_to_ndarrays(res.parameters)
@@ -247,7 +335,7 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
             "aggregate",
             self.task_id,
             server_round,
-            self.session.address,
+            self.party.address,
             sum(u.num_examples for u in valid if u.index in included),
             output,
         )
@@ -280,7 +368,7 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
         )
         mask = sum(1 << (i - 1) for i in included)
         digest = encoding.digest(data)
-        contract.commit_aggregate(self.task_id, server_round, digest, manifest, mask)
+        self.party.commit_aggregate(self.task_id, server_round, digest, manifest, mask)
         self.rounds.append(RoundRecord(server_round, updates, included, digest, manifest, output))
         return ndarrays_to_parameters(output), {"included": len(included), "committed": len(updates)}
 
@@ -297,7 +385,7 @@ class RecordingStrategy(Strategy):  # type: ignore[misc]
         try:
             envelope = self.store.read_all(update.cid)
             wrapped_key = _wrapped_key(envelope)
-            update.data_key = crypto.unwrap_key(wrapped_key, self.session.key)
+            update.data_key = self.party.unwrap(wrapped_key)
             data = open_envelope(envelope, data_key=update.data_key)
         except AitrailError as exc:
             update.problem = f"it cannot be fetched or decrypted ({exc})"
@@ -319,6 +407,6 @@ def _wrapped_key(envelope: bytes) -> bytes:
     return envelope[at + 2 : at + 2 + size]
 
 
-def _with_key(ins: Any, key_hex: str) -> Any:
-    ins.config = {**ins.config, CONFIG_KEY: key_hex}
+def _with_config(ins: Any, extra: dict[str, Any]) -> Any:
+    ins.config = {**ins.config, **extra}
     return ins

@@ -9,9 +9,11 @@ Rules (the string is what the task records on-chain):
     MultiKrum f=1 keep=4      flwr Krum with num_clients_to_keep: the mean of the `keep` best
     Bulyan f=1                flwr Bulyan (needs n >= 4f+3)
 
-Only Krum and MultiKrum drop whole updates; the coordinate-wise rules (median, trimmed mean, Bulyan's
-final step) use a part of every update, so for them every valid update counts as included. Updates that
-fail their checks (digest, binding, decryption) are excluded before the rule runs, whatever the rule.
+Krum, MultiKrum and Bulyan drop whole updates: Bulyan's first step picks θ = n - 2f updates by repeated
+Krum and its coordinate-wise trimmed mean uses only those, so they are its included set. The
+coordinate-wise rules (median, trimmed mean) use a part of every update, so for them every valid update
+counts as included. Updates that fail their checks (digest, binding, decryption) are excluded before the
+rule runs, whatever the rule.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class Rule:
 
     @property
     def drops_whole_updates(self) -> bool:
-        return self.name in ("Krum", "MultiKrum")
+        return self.name in ("Krum", "MultiKrum", "Bulyan")
 
     def strategy(self) -> Any:
         """A fresh instance of Flower's own strategy for this rule."""
@@ -63,7 +65,9 @@ class Rule:
             return s.Krum(num_malicious_clients=f, num_clients_to_keep=0, **common)
         if self.name == "MultiKrum":
             return s.Krum(num_malicious_clients=f, num_clients_to_keep=int(self.params["keep"]), **common)
-        return s.Bulyan(num_malicious_clients=f, **common)
+        # Bulyan's first step is Krum, which needs its `to_keep` (0: the one best update); Flower's
+        # Bulyan passes none by default and fails on its first round without it.
+        return s.Bulyan(num_malicious_clients=f, to_keep=0, **common)
 
 
 def _no_metrics(_metrics: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
@@ -123,7 +127,8 @@ def included_positions(
 ) -> list[int]:
     """Positions (into `updates`) of the updates Flower's output is made of.
 
-    Krum returns one update unchanged: the first equal to the output. MultiKrum returns Flower's weighted
+    Bulyan: the θ updates its Krum step selects (`_bulyan_selection`). Krum returns one update
+    unchanged: the first equal to the output. MultiKrum returns Flower's weighted
     mean of its `keep` best: the subset whose mean (Flower's `aggregate`) matches the output (to 1e-9
     relative: Flower sums them in score order, not in position order). The other rules: all of them.
     """
@@ -132,6 +137,8 @@ def included_positions(
     n = len(updates)
     if not rule.drops_whole_updates:
         return list(range(n))
+    if rule.name == "Bulyan":
+        return _bulyan_selection(rule, updates)
     if rule.name == "Krum":
         for i, (arrays, _) in enumerate(updates):
             if all(np.array_equal(a, b) for a, b in zip(arrays, output, strict=True)):
@@ -148,3 +155,20 @@ def included_positions(
         if all(np.allclose(a, b, rtol=1e-9, atol=1e-12) for a, b in zip(mean, output, strict=True)):
             return list(subset)
     raise AitrailError(f"MultiKrum's output is the mean of no {keep} of the {n} updates")
+
+
+def _bulyan_selection(rule: Rule, updates: list[tuple[list[NDArray[Any]], int]]) -> list[int]:
+    """Bulyan's selection step, with Flower's own functions in Flower's order (flwr's `aggregate_bulyan`):
+    θ = n - 2f times, Krum picks the best of the remaining updates, which leaves the pool."""
+    from flwr.server.strategy.aggregate import _find_reference_weights, aggregate_krum
+
+    f = int(rule.params.get("f", 0))
+    if len(updates) < 4 * f + 3:
+        raise AitrailError(f"Bulyan f={f} needs at least {4 * f + 3} updates, got {len(updates)}")
+    remaining, pool, selected = list(range(len(updates))), list(updates), []
+    for _ in range(len(updates) - 2 * f):
+        best = aggregate_krum(results=pool, num_malicious=f, to_keep=0)
+        at = _find_reference_weights(best, [arrays for arrays, _ in pool])
+        selected.append(remaining.pop(at))
+        pool.pop(at)
+    return sorted(selected)

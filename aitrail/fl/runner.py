@@ -1,7 +1,8 @@
 """Drive Flower's clients and strategy round by round in one process.
 
 Flower's simulation engine needs Ray (the `flwr[simulation]` extra, heavy on a small machine), and its
-deployment engine (SuperLink + SuperNodes) runs each party as a separate process. This loop calls the same
+deployment engine (SuperLink + SuperNodes, aitrail.fl.deployment) runs each party as separate processes,
+about thirty times slower per round here. This loop calls the same
 objects the engines call — each client's `fit` with the round's config, then the strategy's
 `aggregate_fit` on Flower `FitRes` results — so the wrappers are exercised exactly as a Flower server would
 exercise them, one process, no network. The same loop runs plain Flower (no recording) for the overhead
