@@ -437,8 +437,10 @@ def _fl_rows(f: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         ["commitUpdate gas (per participant per round)", f"{f['update_gas']:,}", "-", "-"],
         ["commitAggregate gas (per round)", f"{f['aggregate_gas']:,}",
          "-", f"{f['aggregate_gas_per_participant']:,} per participant"],
-        ["gas per participant per round (update + aggregate share)",
+        [f"gas per participant per round (update + aggregate share), mean of the task's {f['rounds']} rounds",
          f"{f['gas_per_participant_per_round']:,}", "-", "-"],
+        ["the same, worst round (the last: its aggregate reserves the final model's digest)",
+         f"{f.get('gas_per_participant_worst_round', f['gas_per_participant_per_round']):,}", "-", "-"],
     ]
     d = f.get("deployment")
     if d:
