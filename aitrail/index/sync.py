@@ -23,19 +23,20 @@ reads from there again.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import time
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hexbytes import HexBytes
-
 from aitrail import abi
-from aitrail.chain.accounts import DEV_CHAIN_IDS
-from aitrail.errors import ConfigError
+from aitrail.config import DEV_CHAIN_IDS
+from aitrail.errors import ChainUnreachableError, ConfigError
 from aitrail.index.decode import EventShape, encode_topic, shape_by_name, word_decoder
 from aitrail.index.logs import AdaptiveLogReader, Request, RpcError
 from aitrail.index.store import IndexStore
@@ -87,24 +88,50 @@ def confirmations_from_env() -> int | None:
     return int(raw)
 
 
+def http_request(url: str, timeout: float = 120.0) -> Request:
+    """JSON-RPC over plain urllib: what the audit path uses so that it imports no web3 (over a second of
+    start-up here). A fault of the connection is one ChainUnreachableError; an error answer an RpcError."""
+
+    def request(method: str, params: list[Any]) -> Any:
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+        call = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(call, timeout=timeout) as answer:
+                response = json.loads(answer.read())
+        except urllib.error.HTTPError as exc:
+            raise ChainUnreachableError(url, f"HTTP {exc.code} answering {method}") from None
+        except (OSError, ValueError) as exc:
+            raise ChainUnreachableError(url, f"{method}: {exc}") from None
+        return _result(method, response)
+
+    return request
+
+
+def _result(method: str, response: dict[str, Any]) -> Any:
+    if "error" in response:
+        error = response["error"]
+        if isinstance(error, dict):
+            raise RpcError(method, int(error.get("code", 0)), str(error.get("message", error)))
+        raise RpcError(method, 0, str(error))
+    return response.get("result")
+
+
+class TxHash(bytes):
+    """A transaction hash as the index returns it: bytes, printed like web3's HexBytes."""
+
+    def to_0x_hex(self) -> str:
+        return "0x" + self.hex()
+
+
 def raw_request(session: Session) -> Request:
     """JSON-RPC without web3's result formatting, connection faults retried like every other read."""
     provider = session.w3.provider
 
     def request(method: str, params: list[Any]) -> Any:
         response = session.sender.rpc(lambda: provider.make_request(method, params))  # type: ignore[arg-type]
-        if "error" in response:
-            error = response["error"]
-            if isinstance(error, dict):
-                raise RpcError(method, int(error.get("code", 0)), str(error.get("message", error)))
-            raise RpcError(method, 0, str(error))
-        return response.get("result")
+        return _result(method, dict(response))
 
     return request
-
-
-def _account_topics(accounts: set[str]) -> list[bytes]:
-    return [encode_topic("address", a) for a in sorted(accounts)]
 
 
 def _event(client: _Client, name: str, shape: EventShape, row: tuple[Any, ...]) -> dict[str, Any]:
@@ -117,7 +144,7 @@ def _event(client: _Client, name: str, shape: EventShape, row: tuple[Any, ...]) 
         "blockNumber": block,
         "logIndex": index,
         "blockHash": block_hash,
-        "transactionHash": HexBytes(tx),
+        "transactionHash": TxHash(tx),
         "blockTimestamp": stamp,
     }
 
@@ -142,7 +169,22 @@ class EventIndex:
 
     @classmethod
     def for_session(cls, session: Session, confirmations: int | None = None) -> EventIndex:
-        book = session.book.load(session.chain_id)
+        session.suite  # noqa: B018 - NotDeployedError before an empty index is created
+        return cls.open(
+            session.home, session.chain_id, session.book.load(session.chain_id), raw_request(session),
+            confirmations,
+        )
+
+    @classmethod
+    def open(
+        cls,
+        home: Path,
+        chain_id: int,
+        book: dict[str, str],
+        request: Request,
+        confirmations: int | None = None,
+    ) -> EventIndex:
+        """The index of chain `chain_id` in `home`, over the contracts of its address book `book`."""
         start = int(book.get("deployedAtBlock", "0"))
         shipped = set(abi.names())
         contracts = {
@@ -150,11 +192,10 @@ class EventIndex:
             for name, at in book.items()
             if name in shipped and str(at).startswith("0x")
         }
-        session.suite  # noqa: B018 - NotDeployedError before an empty index is created
         return cls(
-            session.home / "index" / f"{session.chain_id}.sqlite",
-            raw_request(session),
-            session.chain_id,
+            home / "index" / f"{chain_id}.sqlite",
+            request,
+            chain_id,
             contracts,
             confirmations if confirmations is not None else confirmations_from_env(),
         )
@@ -300,25 +341,47 @@ class EventIndex:
             out.append(event)
         return out
 
+    def _known_sources(
+        self, client: _Client, known_from: Sequence[tuple[str, str]]
+    ) -> list[tuple[bytes, int]]:
+        """(topic0, topic position) of each (event, account argument) in `known_from`, all of them events
+        of `client` whose first indexed argument is the dataset id."""
+        sources = []
+        for event, argument in known_from:
+            shape = shape_by_name(client.name, event)
+            position = shape.topic_position(argument)
+            if shape.topic_position("datasetId") != 1 or position is None:
+                raise ValueError(f"{event}.{argument} is not an indexed account of an indexed dataset id")
+            sources.append((shape.topic0, position))
+        return sources
+
     def attempts(
-        self, client: _Client, subject: int, known: set[str], *, strangers: bool = False
+        self, client: _Client, subject: int, known_from: Sequence[tuple[str, str]], *, strangers: bool = False
     ) -> list[dict[str, Any]]:
         """AccessLogged events of dataset `subject` split in SQL (see IndexStore.attempts): those
-        allowed or by a `known` account, or with `strangers` the denied ones of everybody else."""
+        allowed or by an account the events `known_from` name for it ((event, argument) pairs), or with
+        `strangers` the denied ones of everybody else."""
         shape = shape_by_name(client.name, "AccessLogged")
         rows = self.store.attempts(
-            client.address, shape.topic0, encode_topic("uint256", subject), _account_topics(known), strangers
+            client.address,
+            shape.topic0,
+            encode_topic("uint256", subject),
+            self._known_sources(client, known_from),
+            strangers,
         )
         return [_event(client, "AccessLogged", shape, row) for row in rows]
 
     def stranger_summary(
-        self, client: _Client, subject: int, known: set[str]
+        self, client: _Client, subject: int, known_from: Sequence[tuple[str, str]]
     ) -> tuple[int, list[str], dict[str, Any] | None]:
         """Count, distinct accounts (checksummed) and last event of the denied AccessLogged attempts of
-        dataset `subject` by accounts outside `known`, aggregated by SQLite."""
+        dataset `subject` by accounts the events `known_from` do not name, aggregated by SQLite."""
         shape = shape_by_name(client.name, "AccessLogged")
         count, accounts, last = self.store.stranger_summary(
-            client.address, shape.topic0, encode_topic("uint256", subject), _account_topics(known)
+            client.address,
+            shape.topic0,
+            encode_topic("uint256", subject),
+            self._known_sources(client, known_from),
         )
         read = word_decoder("address")
         return (
@@ -351,10 +414,19 @@ class EventIndex:
         clients = [suite.datasets, suite.models, suite.token, suite.rewards, suite.market]
         for client in clients:
             client.log_source = self
+        try:
+            with self.remembering():
+                yield
+        finally:
+            for client in clients:
+                client.log_source = None
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within the block, a query asked twice is read once (an audit asks for a dataset's grants three
+        times); nothing is written to the index meanwhile."""
         self._served = {}
         try:
             yield
         finally:
             self._served = None
-            for client in clients:
-                client.log_source = None
