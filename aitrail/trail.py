@@ -62,6 +62,11 @@ def stored_purpose(store: Store, ref: bytes) -> str:
         return f"(text not in this store; its sha256 is 0x{ref.hex()})"
 
 
+def citation_text(model: str, number: int, version_id: int) -> str:
+    """The detail of a DatasetCited row: which model version was trained on the dataset."""
+    return f"cited by model {model!r} version {number} (version id {version_id})"
+
+
 class TrailSource(Protocol):
     """What a dataset's trail is read from. `contract` is one of datasets, models, rewards, market."""
 
@@ -93,31 +98,60 @@ class TrailSource(Protocol):
     def stranger_summary(self, dataset_id: int) -> StrangerSummary | None: ...
 
 
-def rows_of(
-    src: TrailSource,
+Extra = Callable[[Any], dict[str, Any]]
+
+
+class Pending:
+    """One trail row before it is written out: its place in chain order and event are known, its text is
+    made only when asked (`row`). A text table of the newest 50 of 100,000 rows formats 50."""
+
+    __slots__ = ("block", "describe", "event", "extra", "log", "log_index", "ready", "suffix")
+
+    def __init__(
+        self,
+        log: Any,
+        event: str,
+        describe: Describe,
+        extra: Extra | None = None,
+        suffix: Callable[[Any], str] | None = None,
+    ) -> None:
+        self.log, self.event, self.describe, self.extra, self.suffix = log, event, describe, extra, suffix
+        self.block, self.log_index = int(log["blockNumber"]), int(log["logIndex"])
+        self.ready: dict[str, Any] | None = None
+
+    def row(self, src: TrailSource) -> dict[str, Any]:
+        if self.ready is None:
+            log, args = self.log, self.log["args"]
+            # The index returns each log's block time with it (one query, not one per row).
+            stamp: Any = log.get("blockTimestamp")
+            row = {
+                "block": self.block,
+                "logIndex": self.log_index,
+                "time": int(stamp) if stamp is not None else src.block_time(self.block),
+                "event": self.event,
+                "detail": self.describe(args) + (self.suffix(log) if self.suffix is not None else ""),
+                "tx": log["transactionHash"].to_0x_hex(),
+            }
+            if self.extra is not None:
+                row.update(self.extra(args))
+            self.ready = row
+        return self.ready
+
+
+def pending_of(
     event: str,
     describe: Describe,
     logs: Sequence[Any],
-    extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    extra: Extra | None = None,
+    suffix: Callable[[Any], str] | None = None,
+) -> list[Pending]:
+    return [Pending(log, event, describe, extra, suffix) for log in logs]
+
+
+def rows_of(
+    src: TrailSource, event: str, describe: Describe, logs: Sequence[Any], extra: Extra | None = None
 ) -> list[dict[str, Any]]:
-    rows = []
-    for log in logs:
-        args = log["args"]
-        # The index returns each log's block time with it (one query, not one per row).
-        stamp: Any = log.get("blockTimestamp")
-        block = int(log["blockNumber"])
-        row = {
-            "block": block,
-            "logIndex": int(log["logIndex"]),
-            "time": int(stamp) if stamp is not None else src.block_time(block),
-            "event": event,
-            "detail": describe(args),
-            "tx": log["transactionHash"].to_0x_hex(),
-        }
-        if extra is not None:
-            row.update(extra(args))
-        rows.append(row)
-    return rows
+    return [p.row(src) for p in pending_of(event, describe, logs, extra)]
 
 
 def ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -128,14 +162,35 @@ def ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def dataset_trail(src: TrailSource, dataset_id: int) -> dict[str, Any]:
-    """The dataset's whole trail, in chain order (block, log index)."""
+def _written(src: TrailSource, pending: list[Pending], newest: int | None) -> list[dict[str, Any]]:
+    """The rows in chain order, each once; with `newest`, only the newest that many are written out."""
+    unique = {(p.block, p.log_index): p for p in pending}
+    keys = sorted(unique)
+    if newest is not None and newest > 0:
+        keys = keys[-newest:]
+    out = []
+    for key in keys:
+        row = unique[key].row(src)
+        row["when"] = when(row["time"])
+        out.append(row)
+    return out
+
+
+def dataset_trail(src: TrailSource, dataset_id: int, newest: int | None = None) -> dict[str, Any]:
+    """The dataset's whole trail, in chain order (block, log index). With `newest` (a text table), only
+    the newest that many rows are written out, and `trailSize` counts them all by event."""
     owner, withdrawn = src.dataset_state(dataset_id)  # DatasetUnknown for a bad id
     purpose = lru_cache(maxsize=None)(src.purpose)
     d: dict[str, Any] = {"datasetId": dataset_id}
 
-    def add(contract: str, event: str, describe: Describe, **filters: Any) -> list[dict[str, Any]]:
-        return rows_of(src, event, describe, src.events(contract, event, **filters))
+    def add(
+        contract: str,
+        event: str,
+        describe: Describe,
+        suffix: Callable[[Any], str] | None = None,
+        **filters: Any,
+    ) -> list[Pending]:
+        return pending_of(event, describe, src.events(contract, event, **filters), suffix=suffix)
 
     rows = add(
         "datasets",
@@ -168,14 +223,13 @@ def dataset_trail(src: TrailSource, dataset_id: int) -> dict[str, Any]:
         "datasets",
         "AccessGranted",
         lambda a: f"{a['grantee']} granted until {when(int(a['expiresAt']))}",
+        _key_deliveries(src, dataset_id),
         **d,
     )
-    _mark_key_deliveries(src, rows, dataset_id)
     rows += add("datasets", "AccessKeyDelivered", lambda a: f"data key delivered to {a['grantee']}", **d)
     rows += add("datasets", "AccessRevoked", lambda a: f"{a['grantee']} revoked", **d)
     split = src.attempts(dataset_id)
-    rows += rows_of(
-        src,
+    rows += pending_of(
         "AccessLogged",
         # The chain sees the access check, not the download: an allowed attempt may still have failed
         # (store unreachable, corrupt block, no key delivered, interrupted), so no "fetched" claim.
@@ -222,18 +276,25 @@ def dataset_trail(src: TrailSource, dataset_id: int) -> dict[str, Any]:
     )
     summary = src.stranger_summary(dataset_id)
     if summary is None:
-        rows, strangers = _summarise_strangers(rows, _known_accounts(src, dataset_id))
+        rows, strangers = _summarise_strangers(src, rows, _known_accounts(src, dataset_id))
     else:
         strangers = _strangers_from_summary(src, summary, rows)
-    return {
+    result = {
         "dataset": dataset_id,
         "name": src.dataset_name(dataset_id),
         "owner": owner,
         "withdrawn": withdrawn,
-        "trail": ordered(rows),
+        "trail": _written(src, rows, newest),
         "strangerAttempts": strangers,
         "flags": src.stale_citations(dataset_id),
     }
+    if newest is not None:
+        unique = {(p.block, p.log_index): p.event for p in rows}
+        result["trailSize"] = {
+            "events": len(unique),
+            "byEvent": dict(sorted(Counter(unique.values()).items())),
+        }
+    return result
 
 
 def _attempt_fields(a: dict[str, Any]) -> dict[str, Any]:
@@ -246,8 +307,9 @@ def _gateway_attempt(a: dict[str, Any]) -> str:
     return f"{a['researcher']} via gateway {a['gateway']}: {verdict} (recorded by the gateway)"
 
 
-def _mark_key_deliveries(src: TrailSource, rows: list[dict[str, Any]], dataset_id: int) -> None:
-    """Append "(data key delivered)" to grants whose non-zero key ref the owner's side chose."""
+def _key_deliveries(src: TrailSource, dataset_id: int) -> Callable[[Any], str]:
+    """What to append to a grant's detail: "(data key delivered)" when its non-zero key ref was chosen
+    by the owner's side (the transaction went to the registry itself), else that it was not."""
     registry = src.registry_address().lower()
     delivered: dict[tuple[int, int], bool] = {}
     for log in src.events("datasets", "AccessGranted", datasetId=dataset_id):
@@ -255,15 +317,16 @@ def _mark_key_deliveries(src: TrailSource, rows: list[dict[str, Any]], dataset_i
             continue
         to = src.tx_to(bytes(log["transactionHash"]))
         delivered[(int(log["blockNumber"]), int(log["logIndex"]))] = to.lower() == registry
-    if not delivered:
-        return
-    for row in rows:
-        if row["event"] != "AccessGranted" or (row["block"], row["logIndex"]) not in delivered:
-            continue
-        if delivered[(row["block"], row["logIndex"])]:
-            row["detail"] += " (data key delivered)"
-        else:
-            row["detail"] += " (key ref chosen by the calling contract: not a delivery by the owner)"
+
+    def suffix(log: Any) -> str:
+        mark = delivered.get((int(log["blockNumber"]), int(log["logIndex"])))
+        if mark is None:
+            return ""
+        if mark:
+            return " (data key delivered)"
+        return " (key ref chosen by the calling contract: not a delivery by the owner)"
+
+    return suffix
 
 
 def _known_accounts(src: TrailSource, dataset_id: int) -> set[str]:
@@ -286,51 +349,63 @@ def _summary_row(last: dict[str, Any], attempts: int, accounts: int) -> dict[str
     }
 
 
+def _summary(src: TrailSource, last: Pending, attempts: int, accounts: int) -> Pending:
+    summary = Pending(last.log, "AccessLogged", last.describe, last.extra)
+    summary.ready = _summary_row(last.row(src), attempts, accounts)
+    return summary
+
+
 def _strangers_from_summary(
-    src: TrailSource, summary: StrangerSummary, rows: list[dict[str, Any]]
+    src: TrailSource, summary: StrangerSummary, rows: list[Pending]
 ) -> dict[str, Any]:
     """What _summarise_strangers makes, counted by the index in SQL; the summary row goes into `rows`."""
     attempts, accounts, last = summary
     if last is not None:
-        (row,) = rows_of(src, "AccessLogged", lambda a: "", [last], _attempt_fields)
-        rows.append(_summary_row(row, attempts, len(accounts)))
+        rows.append(
+            _summary(
+                src, Pending(last, "AccessLogged", lambda a: "", _attempt_fields), attempts, len(accounts)
+            )
+        )
     return {"attempts": attempts, "accounts": sorted(accounts)}
 
 
 def _summarise_strangers(
-    rows: list[dict[str, Any]], known: set[str]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    src: TrailSource, rows: list[Pending], known: set[str]
+) -> tuple[list[Pending], dict[str, Any]]:
     """Denied attempts by accounts that never owned, requested or held the dataset, out of the trail and
     into one summary row: anyone may log, so such entries say nothing about the dataset's use."""
     stranger_rows, kept = [], []
-    for row in rows:
-        account = str(row.get("account", ""))
-        if row["event"] == "AccessLogged" and not row["allowed"] and account.lower() not in known:
-            stranger_rows.append(row)
+    for p in rows:
+        row = p.row(src) if p.event == "AccessLogged" else None
+        if row is not None and not row["allowed"] and str(row.get("account", "")).lower() not in known:
+            stranger_rows.append(p)
         else:
-            kept.append(row)
-    accounts = sorted({r["account"] for r in stranger_rows})
+            kept.append(p)
+    accounts = sorted({str(p.row(src)["account"]) for p in stranger_rows})
     summary = {"attempts": len(stranger_rows), "accounts": accounts}
     if stranger_rows:
-        last = max(stranger_rows, key=lambda r: (r["block"], r["logIndex"]))
-        kept.append(_summary_row(last, len(stranger_rows), len(accounts)))
+        last = max(stranger_rows, key=lambda p: (p.block, p.log_index))
+        kept.append(_summary(src, last, len(stranger_rows), len(accounts)))
     return kept, summary
 
 
 def trail_table(
-    trail: list[dict[str, Any]], flags: Sequence[dict[str, Any]] = (), limit: int | None = None
+    trail: list[dict[str, Any]],
+    flags: Sequence[dict[str, Any]] = (),
+    limit: int | None = None,
+    size: dict[str, Any] | None = None,
 ) -> str:
     """The trail as a text table; with `limit`, only the newest `limit` rows, after a count of every
-    event kind and a line saying how many rows are left out and where to read them all."""
+    event kind and a line saying how many rows are left out and where to read them all. `size` is the
+    `trailSize` of a trail written out only in part (dataset_trail's `newest`): the counts of all rows."""
     shown = trail if limit is None or limit <= 0 or len(trail) <= limit else trail[-limit:]
+    total = len(trail) if size is None else int(size["events"])
     lines = []
-    if len(shown) < len(trail):
-        counts = Counter(row["event"] for row in trail)
+    if len(shown) < total:
+        counts = Counter(row["event"] for row in trail) if size is None else Counter(size["byEvent"])
+        lines.append(f"{total} events: " + ", ".join(f"{n} {event}" for event, n in sorted(counts.items())))
         lines.append(
-            f"{len(trail)} events: " + ", ".join(f"{n} {event}" for event, n in sorted(counts.items()))
-        )
-        lines.append(
-            f"... {len(trail) - len(shown)} earlier events not shown: `--rows 0` prints all, "
+            f"... {total - len(shown)} earlier events not shown: `--rows 0` prints all, "
             "`--format json` or `--format csv` carries every event"
         )
     lines.append(f"{'when':<21} {'block':>6}  {'event':<18} detail")

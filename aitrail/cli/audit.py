@@ -68,7 +68,7 @@ def _emit(
     index = r["index"]
     state = f"index complete up to block {index['syncedTo']} ({index['finality']})"
     if fmt == "text" and not ctx.as_json:
-        text = head + "\n" + trail_table(r["trail"], r["flags"], rows) + "\n" + state
+        text = head + "\n" + trail_table(r["trail"], r["flags"], rows, r.get("trailSize")) + "\n" + state
         if output is None:
             click.echo(text)
             return
@@ -127,6 +127,8 @@ def dataset(
             confirmations=confirmations,
             store=ctx.store,
             ipfs_api=ctx.ipfs_api,
+            # A text table writes out only the rows it shows; JSON and CSV get every one.
+            newest=rows if fmt == "text" and not ctx.as_json and rows > 0 else None,
         )
     head = f"dataset {dataset_id}, owner {r['owner']}" + (" (WITHDRAWN)" if r["withdrawn"] else "")
     facts = [

@@ -26,7 +26,7 @@ from aitrail.flows.models import _model_name, resolve_model
 from aitrail.flows.records import stale_citations
 from aitrail.flows.session import Session
 from aitrail.index import EventIndex
-from aitrail.trail import KNOWN_ACCOUNTS, StrangerSummary, ordered, rows_of, trail_table
+from aitrail.trail import KNOWN_ACCOUNTS, StrangerSummary, citation_text, ordered, rows_of, trail_table
 
 Describe = Callable[[dict[str, Any]], str]
 
@@ -154,10 +154,7 @@ def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
 
 def _citation(session: Session, version_id: int) -> str:
     version = session.suite.models.version(version_id)
-    return (
-        f"cited by model {_model_name(session, version['modelId'])!r} version {version['number']} "
-        f"(version id {version_id})"
-    )
+    return citation_text(_model_name(session, version["modelId"]), version["number"], version_id)
 
 
 def model_trail(

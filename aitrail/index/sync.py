@@ -138,7 +138,7 @@ def _event(client: _Client, name: str, shape: EventShape, row: tuple[Any, ...]) 
     """One stored row as the event dict web3 would have given (plus the block's time)."""
     block, index, block_hash, tx, *topic_values, data, stamp = row
     return {
-        "args": shape.decode(topic_values, data),
+        "args": shape.lazy(topic_values, data),
         "event": name,
         "address": client.address,
         "blockNumber": block,

@@ -5,9 +5,9 @@ few facts that are not events asked over plain JSON-RPC (`eth_call`) and the sto
 
 Why: importing web3 and the flows costs well over a second here, more than the whole re-audit of a
 dataset with 100,000 indexed events. What this path does not do itself, because it needs web3's full
-clients and is rare, it hands to a session opened only then (`_Fallback`): the sentence of a reverted
-call (an unknown dataset id), the citations of model versions, and the stale-citation flags of a dataset
-with withdrawn records. The trail is the same either way (tests/index checks it against the full
+clients and is rare, it hands to a session opened only then (`fallback`): the sentence of a reverted
+call (an unknown dataset id) and the stale-citation flags of a dataset with records withdrawn in a later
+version. The trail is the same either way (tests/index checks it against the full
 re-scan through web3).
 """
 
@@ -28,7 +28,14 @@ from aitrail.config import Settings
 from aitrail.errors import AitrailError, ConfigError, NotDeployedError, WrongChainError
 from aitrail.index.logs import Request, RpcError
 from aitrail.index.sync import EventIndex, http_request
-from aitrail.trail import KNOWN_ACCOUNTS, StrangerSummary, TrailSource, dataset_trail, stored_purpose
+from aitrail.trail import (
+    KNOWN_ACCOUNTS,
+    StrangerSummary,
+    TrailSource,
+    citation_text,
+    dataset_trail,
+    stored_purpose,
+)
 
 if TYPE_CHECKING:
     from aitrail.storage.base import Store
@@ -124,7 +131,18 @@ class ChainView:
         return stored_purpose(self.store, ref)
 
     def citation(self, version_id: int) -> str:
-        return self._fallback().citation(version_id)
+        """As flows.audit._citation: getVersion's model id and number, the model's registered name."""
+        try:
+            # (modelId uint64, number uint32, publishedAt uint64, deprecated bool): four static words
+            version = self._call("models", "getVersion(uint256)", version_id)
+        except RpcError:
+            return self._fallback().citation(version_id)
+        if len(version) != 128:
+            return self._fallback().citation(version_id)
+        model_id, number = int.from_bytes(version[:32], "big"), int.from_bytes(version[32:64], "big")
+        registered = self.events("models", "ModelRegistered", modelId=model_id)
+        name = str(registered[0]["args"]["name"]) if registered else f"#{model_id}"
+        return citation_text(name, number, version_id)
 
     def stale_citations(self, dataset_id: int) -> list[dict[str, Any]]:
         """No flag without a record withdrawal in a later version (flows.records.stale_citations): that
@@ -207,8 +225,10 @@ def indexed_dataset_trail(
     confirmations: int | None = None,
     store: str | None = None,
     ipfs_api: str | None = None,
+    newest: int | None = None,
 ) -> dict[str, Any]:
-    """What flows.dataset_trail(session, dataset_id) returns (without lineage), read without web3."""
+    """What flows.dataset_trail(session, dataset_id) returns (without lineage), read without web3; with
+    `newest`, only that many newest rows written out (see trail.dataset_trail)."""
     opener = store_opener(settings, store, ipfs_api)
     index, book = open_index(settings, confirmations)
     request = index.request
@@ -235,7 +255,7 @@ def indexed_dataset_trail(
             return SessionSource(session)
 
         with index.remembering():
-            trail = dataset_trail(ChainView(index, book, request, opener, fallback), dataset_id)
+            trail = dataset_trail(ChainView(index, book, request, opener, fallback), dataset_id, newest)
         trail["index"] = state
         return trail
     raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow
