@@ -137,10 +137,15 @@ class SessionSource:
     def stale_citations(self, dataset_id: int) -> list[dict[str, Any]]:
         return stale_citations(self.session, dataset_id)
 
-    def attempts(self, dataset_id: int) -> list[Any] | None:
+    def tail(self, contract: str, name: str, newest: int, **filters: Any) -> tuple[int, list[Any]] | None:
         if self.index is None:
             return None
-        return self.index.attempts(self.clients["datasets"], dataset_id, KNOWN_ACCOUNTS)
+        return self.index.tail(self.clients[contract], name, filters, newest)
+
+    def attempts(self, dataset_id: int, newest: int | None = None) -> tuple[int, list[Any]] | None:
+        if self.index is None:
+            return None
+        return self.index.attempts(self.clients["datasets"], dataset_id, KNOWN_ACCOUNTS, newest=newest)
 
     def stranger_summary(self, dataset_id: int) -> StrangerSummary | None:
         if self.index is None:

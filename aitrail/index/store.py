@@ -143,12 +143,32 @@ class IndexStore:
     # --- reads ---
 
     def select(
-        self, address: str, topic0: bytes, topics: dict[int, bytes], up_to: int | None = None
+        self,
+        address: str,
+        topic0: bytes,
+        topics: dict[int, bytes],
+        up_to: int | None = None,
+        newest: int | None = None,
     ) -> list[Row]:
+        """Matching rows in chain order; with `newest`, only the newest that many (still in chain order)."""
+        where, params = self._where(address, topic0, topics, up_to)
         sql = (
             "SELECT block, log_index, block_hash, tx_hash, topic0, topic1, topic2, topic3, data, "
-            "(SELECT time FROM blocks WHERE number = block) FROM logs"
+            f"(SELECT time FROM blocks WHERE number = block) FROM logs WHERE {where}"
         )
+        if newest is None:
+            return list(self.db.execute(sql + " ORDER BY block, log_index", params))
+        rows = list(self.db.execute(sql + " ORDER BY block DESC, log_index DESC LIMIT ?", [*params, newest]))
+        return rows[::-1]
+
+    def count_where(self, address: str, topic0: bytes, topics: dict[int, bytes]) -> int:
+        where, params = self._where(address, topic0, topics, None)
+        return int(self.db.execute(f"SELECT count(*) FROM logs WHERE {where}", params).fetchone()[0])
+
+    @staticmethod
+    def _where(
+        address: str, topic0: bytes, topics: dict[int, bytes], up_to: int | None
+    ) -> tuple[str, list[Any]]:
         where = ["topic0 = ?", "address = ?"]
         params: list[Any] = [topic0, address.lower()]
         for position, value in sorted(topics.items()):
@@ -157,8 +177,7 @@ class IndexStore:
         if up_to is not None:
             where.append("block <= ?")
             params.append(up_to)
-        sql += " WHERE " + " AND ".join(where) + " ORDER BY block, log_index"
-        return list(self.db.execute(sql, params))
+        return " AND ".join(where), params
 
     def _known(self, address: str, subject: bytes, sources: Sequence[tuple[bytes, int]]) -> str:
         """The temporary table `known_accounts`, filled in SQL with the account topics of `sources`
@@ -188,20 +207,26 @@ class IndexStore:
         subject: bytes,
         known: Sequence[tuple[bytes, int]],
         strangers: bool,
-    ) -> list[Row]:
+        newest: int | None = None,
+    ) -> tuple[int, list[Row]]:
         """Rows of an event indexed (subject, account, allowed), like AccessLogged: with `strangers`
         False the attempts the trail lists (allowed, or by an account `known` names, see _known), with
         True the others, the denied attempts of everybody else, which the caller summarises. The split
         is made here, in SQL: a dataset drowned in strangers' attempts costs its audit no Python work per
         row, and neither do its 50,000 grantees."""
         listed = f"(topic3 != ? OR topic2 IN {self._known(address, subject, known)})"
+        where = f"topic0 = ? AND topic1 = ? AND address = ? AND {'NOT ' if strangers else ''}{listed}"
+        params = [topic0, subject, address.lower(), bytes(32)]
         sql = (
             "SELECT block, log_index, block_hash, tx_hash, topic0, topic1, topic2, topic3, data, "
-            "(SELECT time FROM blocks WHERE number = block) FROM logs "
-            f"WHERE topic0 = ? AND topic1 = ? AND address = ? AND {'NOT ' if strangers else ''}{listed} "
-            "ORDER BY block, log_index"
+            f"(SELECT time FROM blocks WHERE number = block) FROM logs WHERE {where} "
         )
-        return list(self.db.execute(sql, [topic0, subject, address.lower(), bytes(32)]))
+        if newest is None:
+            rows = list(self.db.execute(sql + "ORDER BY block, log_index", params))
+            return len(rows), rows
+        count = int(self.db.execute(f"SELECT count(*) FROM logs WHERE {where}", params).fetchone()[0])
+        rows = list(self.db.execute(sql + "ORDER BY block DESC, log_index DESC LIMIT ?", [*params, newest]))
+        return count, rows[::-1]
 
     def stranger_summary(
         self, address: str, topic0: bytes, subject: bytes, known: Sequence[tuple[bytes, int]]

@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aitrail import abi
 from aitrail.config import DEV_CHAIN_IDS
@@ -42,7 +42,7 @@ from aitrail.index.logs import AdaptiveLogReader, Request, RpcError
 from aitrail.index.store import IndexStore
 
 if TYPE_CHECKING:
-    from aitrail.chain.contracts import Suite, _Client
+    from aitrail.chain.contracts import Suite
     from aitrail.flows.session import Session
 
 DEFAULT_CONFIRMATIONS = 12
@@ -116,6 +116,16 @@ def _result(method: str, response: dict[str, Any]) -> Any:
     return response.get("result")
 
 
+class ContractRef(Protocol):
+    """What the index needs of a contract client: its name (the ABI to decode with) and address."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def address(self) -> str: ...
+
+
 class TxHash(bytes):
     """A transaction hash as the index returns it: bytes, printed like web3's HexBytes."""
 
@@ -134,7 +144,7 @@ def raw_request(session: Session) -> Request:
     return request
 
 
-def _event(client: _Client, name: str, shape: EventShape, row: tuple[Any, ...]) -> dict[str, Any]:
+def _event(client: ContractRef, name: str, shape: EventShape, row: tuple[Any, ...]) -> dict[str, Any]:
     """One stored row as the event dict web3 would have given (plus the block's time)."""
     block, index, block_hash, tx, *topic_values, data, stamp = row
     return {
@@ -311,7 +321,7 @@ class EventIndex:
 
     # --- reading ---
 
-    def events(self, client: _Client, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    def events(self, client: ContractRef, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """What `client.events(name, **filters)` returns, from the index. While serving, the same query
         is answered once (an audit asks for a dataset's grants three times): nothing is written then."""
         key = (client.address, name, tuple(sorted((k, str(v)) for k, v in filters.items())))
@@ -322,7 +332,18 @@ class EventIndex:
             self._served[key] = found
         return list(found)
 
-    def _read(self, client: _Client, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    def _read(self, client: ContractRef, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        shape, topics, later = self._query(client, name, filters)
+        rows = self.store.select(client.address, shape.topic0, topics)
+        if not later:
+            return [_event(client, name, shape, row) for row in rows]
+        events = (_event(client, name, shape, row) for row in rows)
+        return [e for e in events if all(e["args"].get(k) == v for k, v in later.items())]
+
+    def _query(
+        self, client: ContractRef, name: str, filters: dict[str, Any]
+    ) -> tuple[EventShape, dict[int, bytes], dict[str, Any]]:
+        """The event's shape, the topics `filters` fix, and the filters on values in the data."""
         shape = shape_by_name(client.name, name)
         topics: dict[int, bytes] = {}
         later: dict[str, Any] = {}
@@ -333,16 +354,24 @@ class EventIndex:
                 later[arg] = value
             else:
                 topics[position] = encode_topic(kinds[arg], value)
-        out = []
-        for row in self.store.select(client.address, shape.topic0, topics):
-            event = _event(client, name, shape, row)
-            if any(event["args"].get(k) != v for k, v in later.items()):
-                continue
-            out.append(event)
-        return out
+        return shape, topics, later
+
+    def tail(
+        self, client: ContractRef, name: str, filters: dict[str, Any], newest: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many events `events()` would return, and the newest `newest` of them, counted and cut by
+        SQLite: a text table of the newest rows reads those rows only."""
+        shape, topics, later = self._query(client, name, filters)
+        if later:  # a filter on a value in the data: SQLite cannot count it
+            found = self.events(client, name, filters)
+            return len(found), found[-newest:]
+        rows = self.store.select(client.address, shape.topic0, topics, newest=newest)
+        return self.store.count_where(client.address, shape.topic0, topics), [
+            _event(client, name, shape, row) for row in rows
+        ]
 
     def _known_sources(
-        self, client: _Client, known_from: Sequence[tuple[str, str]]
+        self, client: ContractRef, known_from: Sequence[tuple[str, str]]
     ) -> list[tuple[bytes, int]]:
         """(topic0, topic position) of each (event, account argument) in `known_from`, all of them events
         of `client` whose first indexed argument is the dataset id."""
@@ -356,23 +385,31 @@ class EventIndex:
         return sources
 
     def attempts(
-        self, client: _Client, subject: int, known_from: Sequence[tuple[str, str]], *, strangers: bool = False
-    ) -> list[dict[str, Any]]:
+        self,
+        client: ContractRef,
+        subject: int,
+        known_from: Sequence[tuple[str, str]],
+        *,
+        strangers: bool = False,
+        newest: int | None = None,
+    ) -> tuple[int, list[dict[str, Any]]]:
         """AccessLogged events of dataset `subject` split in SQL (see IndexStore.attempts): those
         allowed or by an account the events `known_from` name for it ((event, argument) pairs), or with
-        `strangers` the denied ones of everybody else."""
+        `strangers` the denied ones of everybody else. Their count, and the events (only the newest
+        `newest` with that)."""
         shape = shape_by_name(client.name, "AccessLogged")
-        rows = self.store.attempts(
+        count, rows = self.store.attempts(
             client.address,
             shape.topic0,
             encode_topic("uint256", subject),
             self._known_sources(client, known_from),
             strangers,
+            newest,
         )
-        return [_event(client, "AccessLogged", shape, row) for row in rows]
+        return count, [_event(client, "AccessLogged", shape, row) for row in rows]
 
     def stranger_summary(
-        self, client: _Client, subject: int, known_from: Sequence[tuple[str, str]]
+        self, client: ContractRef, subject: int, known_from: Sequence[tuple[str, str]]
     ) -> tuple[int, list[str], dict[str, Any] | None]:
         """Count, distinct accounts (checksummed) and last event of the denied AccessLogged attempts of
         dataset `subject` by accounts the events `known_from` do not name, aggregated by SQLite."""

@@ -84,7 +84,7 @@ class ChainView:
         return self._store()
 
     def events(self, contract: str, name: str, **filters: Any) -> list[Any]:
-        return self.index.events(self.contracts[contract], name, filters)  # type: ignore[arg-type]
+        return self.index.events(self.contracts[contract], name, filters)
 
     def block_time(self, number: int) -> int:
         return self.index.block_time(number)
@@ -158,12 +158,15 @@ class ChainView:
             stack += children.get(child, [])
         return []
 
-    def attempts(self, dataset_id: int) -> list[Any] | None:
-        return self.index.attempts(self.contracts["datasets"], dataset_id, KNOWN_ACCOUNTS)  # type: ignore[arg-type]
+    def tail(self, contract: str, name: str, newest: int, **filters: Any) -> tuple[int, list[Any]] | None:
+        return self.index.tail(self.contracts[contract], name, filters, newest)
+
+    def attempts(self, dataset_id: int, newest: int | None = None) -> tuple[int, list[Any]] | None:
+        return self.index.attempts(self.contracts["datasets"], dataset_id, KNOWN_ACCOUNTS, newest=newest)
 
     def stranger_summary(self, dataset_id: int) -> StrangerSummary | None:
         registry = self.contracts["datasets"]
-        return self.index.stranger_summary(registry, dataset_id, KNOWN_ACCOUNTS)  # type: ignore[arg-type]
+        return self.index.stranger_summary(registry, dataset_id, KNOWN_ACCOUNTS)
 
 
 def _book(settings: Settings, chain_id: int) -> dict[str, str]:
