@@ -235,8 +235,8 @@ def indexed_dataset_trail(
     opener = store_opener(settings, store, ipfs_api)
     index, book = open_index(settings, confirmations)
     request = index.request
-    with ExitStack() as stack:
-        stack.callback(index.close)
+    stack = ExitStack()  # the fallback's session, if one is opened, serves from this index until the end
+    try:
         if sync:
             result = index.sync()
             state = {
@@ -261,4 +261,6 @@ def indexed_dataset_trail(
             trail = dataset_trail(ChainView(index, book, request, opener, fallback), dataset_id, newest)
         trail["index"] = state
         return trail
-    raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow
+    finally:
+        stack.close()
+        index.close()
