@@ -11,6 +11,8 @@ from aitrail.errors import ConfigError
 # The embedded default chain: an Anvil the CLI starts and keeps under the aitrail home.
 # Not 8545, so it never collides with the one `brownie test` launches.
 LOCAL_RPC_URL = "http://127.0.0.1:8547"
+# Development chains (Anvil, Hardhat, Ganache): one node, public test keys, nobody to reorganise them.
+DEV_CHAIN_IDS = frozenset({31337, 1337})
 
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from html import escape
 from typing import Any
 
@@ -27,6 +28,21 @@ tr.denied td{background:#fdd} tr.withdrawal td{background:#fec}
 WITHDRAWALS = {"DatasetWithdrawn", "RecordsWithdrawn"}
 
 NODE_W, NODE_H, COL_GAP, ROW_GAP = 190, 46, 70, 18
+
+
+def to_json(result: dict[str, Any]) -> str:
+    """The audit result as JSON, sorted keys, indented, with one trail event per line. Each event is
+    encoded by json's C encoder (which `indent` turns off): 100,000 events in a fraction of a second."""
+    encode = json.JSONEncoder(sort_keys=True, default=str).encode
+    parts = []
+    for key in sorted(result):
+        if key == "trail":
+            rows = ",\n".join("    " + encode(row) for row in result["trail"])
+            value = "[\n" + rows + "\n  ]" if rows else "[]"
+        else:
+            value = json.dumps(result[key], indent=2, sort_keys=True, default=str).replace("\n", "\n  ")
+        parts.append(f"  {json.dumps(key)}: {value}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def to_csv(trail: list[dict[str, Any]]) -> str:

@@ -12,12 +12,16 @@ transaction): sending them one transaction each would take longer than everythin
   first sync     `aitrail index sync` from nothing: whole process, and the sync's own time inside it
   audit          `aitrail audit dataset 1 --json` on the synced index (its sync finds nothing new)
   incr. sync     `aitrail index sync` after 100 new events
-  incr. audit    `aitrail audit dataset 1 --json` after 100 more: sync and audit, whole process; and
-                 the same in one process (library: dataset_trail), without Python's and web3's start-up
+  incr. audit    `aitrail audit dataset 1 --json` after 100 more: sync and audit, whole process; the
+                 text table (`aitrail audit dataset 1`, the newest 50 rows and the counts) after 100
+                 more; and the same in one process (library: dataset_trail), without start-up
   full re-scan   the audit as it was before the index (every event query an eth_getLogs from the
                  deployment block), in one process: the anchor of both audits
-  start-up       `aitrail index status`, a whole process that opens the session and the index only: the
-                 floor under every whole-process figure
+  start-up       `aitrail index status`, a whole process that opens the chain and the index only: the
+                 floor under every whole-process figure; and `python -c pass`, the interpreter's own
+
+The package is byte-compiled first (as an installed one is): with PYTHONDONTWRITEBYTECODE set, as `make`
+sets it, every process would otherwise compile aitrail's sources again.
 """
 
 from __future__ import annotations
@@ -77,10 +81,10 @@ class _Chain:
         return receipt
 
 
-def _cli(env: dict[str, str], *args: str) -> tuple[dict[str, Any] | None, float]:
+def _cli(env: dict[str, str], *args: str, json_output: bool = True) -> tuple[dict[str, Any] | None, float]:
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [str(Path(sys.executable).with_name("aitrail")), "--json", *args],
+        [str(Path(sys.executable).with_name("aitrail")), *(["--json"] if json_output else []), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -90,7 +94,13 @@ def _cli(env: dict[str, str], *args: str) -> tuple[dict[str, Any] | None, float]
     if proc.returncode != 0:
         raise SystemExit(f"error: aitrail {' '.join(args)}: {proc.stderr.strip()[-500:]}")
     out = proc.stdout.strip()
-    return (json.loads(out) if out.startswith("{") else None), seconds
+    return (json.loads(out) if json_output and out.startswith("{") else None), seconds
+
+
+def _python_wall(env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
+    return time.perf_counter() - t0
 
 
 def _child(env: dict[str, str], code: str) -> dict[str, Any]:
@@ -225,10 +235,13 @@ def run_size(n: int, env_base: dict[str, str]) -> dict[str, Any]:
             _events(chain, registry, burst, 100, salt=3)
             incr_audit, incr_audit_wall = _cli(env, "audit", "dataset", "1")
             assert incr_audit is not None
+            _events(chain, registry, burst, 100, salt=5)
+            _, incr_text_wall = _cli(env, "audit", "dataset", "1", json_output=False)
             _events(chain, registry, burst, 100, salt=4)
             library = _child(env, LIBRARY_AUDIT)
             rescan = _child(env, RESCAN_AUDIT)
             _, startup_wall = _cli(env, "index", "status")
+            python_wall = _python_wall(env)
             return {
                 "events": n,
                 "generate_seconds": generate,
@@ -244,6 +257,8 @@ def run_size(n: int, env_base: dict[str, str]) -> dict[str, Any]:
                 "incremental_sync_seconds": incr["seconds"],
                 "incremental_sync_new": incr["newLogs"],
                 "incremental_audit_wall": incr_audit_wall,
+                "incremental_audit_rows": len(incr_audit["trail"]),
+                "incremental_audit_text_wall": incr_text_wall,
                 "incremental_audit_library_seconds": library["seconds"],
                 "rescan_library_seconds": rescan["seconds"],
                 "rescan_rows": rescan["rows"],
@@ -251,12 +266,16 @@ def run_size(n: int, env_base: dict[str, str]) -> dict[str, Any]:
                 "same_trail_size": rescan["rows"] == library["rows"]
                 and rescan["strangers"] == library["strangers"],
                 "startup_wall": startup_wall,
+                "python_wall": python_wall,
             }
         finally:
             LocalChain(home, port=port).stop()
 
 
 def run(sizes: list[int]) -> dict[str, Any]:
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "aitrail"), quiet=1)
     if not BURST_ARTIFACT.is_file():
         subprocess.run(
             [str(Path(sys.executable).with_name("brownie")), "compile"],

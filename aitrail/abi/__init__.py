@@ -45,18 +45,22 @@ def all_entries(kind: str) -> list[dict[str, Any]]:
     for name in names():
         for entry in abi(name):
             if entry.get("type") == kind:
-                key = entry["name"] + "(" + ",".join(_type(i) for i in entry.get("inputs", [])) + ")"
+                key = entry["name"] + "(" + ",".join(canonical_type(i) for i in entry.get("inputs", [])) + ")"
                 seen.setdefault(key, entry)
     return list(seen.values())
 
 
-def _type(param: dict[str, Any]) -> str:
-    """Canonical ABI type, tuples expanded, as used in selectors."""
+def canonical_type(param: dict[str, Any]) -> str:
+    """Canonical ABI type of an input or output, tuples expanded, as used in selectors and topics.
+
+    >>> canonical_type({"type": "tuple[]", "components": [{"type": "address"}, {"type": "uint64"}]})
+    '(address,uint64)[]'
+    """
     kind = str(param["type"])
     if kind.startswith("tuple"):
-        return "(" + ",".join(_type(c) for c in param["components"]) + ")" + kind[len("tuple"):]
+        return "(" + ",".join(canonical_type(c) for c in param["components"]) + ")" + kind[len("tuple"):]
     return kind
 
 
 def signature(entry: dict[str, Any]) -> str:
-    return str(entry["name"]) + "(" + ",".join(_type(i) for i in entry.get("inputs", [])) + ")"
+    return str(entry["name"]) + "(" + ",".join(canonical_type(i) for i in entry.get("inputs", [])) + ")"

@@ -26,6 +26,7 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 
 from aitrail._files import write_private
+from aitrail.config import DEV_CHAIN_IDS as DEV_CHAIN_IDS  # re-exported: where callers look for it
 from aitrail.errors import (
     AccountError,
     AccountExistsError,
@@ -37,7 +38,6 @@ from aitrail.errors import (
 # Anvil's (and Hardhat's) published test mnemonic: its keys are public knowledge, so never fund them
 # on a real network. Used only when the chain id says "development".
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
-DEV_CHAIN_IDS = frozenset({31337, 1337})
 DEV_PREFIX = "anvil"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

@@ -241,7 +241,7 @@ def decode_revert(data: bytes | str | None) -> DecodedRevert:
         if entry is None:
             return DecodedRevert("", (), (), f"the transaction reverted with unknown error 0x{raw.hex()[:8]}")
         inputs = entry.get("inputs", [])
-        values = tuple(_readable(v) for v in decode([abis._type(i) for i in inputs], body))
+        values = tuple(_readable(v) for v in decode([abis.canonical_type(i) for i in inputs], body))
     except Exception:  # eth_abi raises several types on malformed data: all mean "not decodable"
         return DecodedRevert("", (), (), f"the transaction reverted with undecodable data 0x{raw.hex()[:8]}")
     name = str(entry["name"])

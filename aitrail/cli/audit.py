@@ -1,5 +1,10 @@
 """`aitrail audit dataset|model`: the whole trail, from the event index (synced first), as text, JSON,
-CSV or a self-contained HTML report."""
+CSV or a self-contained HTML report.
+
+The text table of a long trail shows its newest rows (`--rows`, after a count of every event kind and a
+line saying how many are left out); JSON and CSV always carry every event. `audit dataset` in text, JSON
+and CSV runs without web3 (aitrail/index/view.py). An audit changes nothing on the chain, so unlike the
+commands that do, it does not checkpoint the embedded chain (a dump of its whole state)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import click
 from aitrail.cli._params import DATASET_ID
 from aitrail.cli.context import CliContext
 from aitrail.cli.index import CONFIRMATIONS
+from aitrail.trail import TEXT_ROWS
 
 
 def _options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -19,6 +25,13 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--no-sync", is_flag=True, help="Read the index as it is (says up to which block) instead of syncing."
     )(command)
     command = CONFIRMATIONS(command)
+    command = click.option(
+        "--rows",
+        type=click.IntRange(0),
+        default=TEXT_ROWS,
+        show_default=True,
+        help="Text: show the newest N events (0: all). JSON and CSV always carry every event.",
+    )(command)
     command = click.option(
         "--format",
         "fmt",
@@ -48,15 +61,16 @@ def _emit(
     facts: list[tuple[str, str]],
     fmt: str,
     output: Path | None,
+    rows: int,
 ) -> None:
-    from aitrail.flows import trail_table
+    from aitrail.trail import trail_table
 
     index = r["index"]
     state = f"index complete up to block {index['syncedTo']} ({index['finality']})"
     if fmt == "text" and not ctx.as_json:
-        text = head + "\n" + trail_table(r["trail"], r["flags"]) + "\n" + state
+        text = head + "\n" + trail_table(r["trail"], r["flags"], rows, r.get("trailSize")) + "\n" + state
         if output is None:
-            ctx.emit(r, text)
+            click.echo(text)
             return
         body = text + "\n"
     elif fmt == "csv":
@@ -68,10 +82,9 @@ def _emit(
 
         body = to_html(title, r, facts)
     else:
-        import json
+        from aitrail.report import to_json
 
-        body = json.dumps(r, indent=2, sort_keys=True, default=str) + "\n"
-    ctx.save_local_chain()
+        body = to_json(r)
     if output is None:
         click.echo(body, nl=False)
         return
@@ -89,14 +102,34 @@ def _emit(
 @_options
 @click.pass_obj
 def dataset(
-    ctx: CliContext, dataset_id: int, no_sync: bool, confirmations: int | None, fmt: str, output: Path | None
+    ctx: CliContext,
+    dataset_id: int,
+    no_sync: bool,
+    confirmations: int | None,
+    rows: int,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Registration, versions, requests, grants, revocations, every access attempt, models, rewards."""
-    from aitrail.flows import dataset_trail
+    if fmt == "html":  # the lineage picture reads through the session's clients
+        from aitrail.flows import dataset_trail
 
-    r = dataset_trail(
-        ctx.session, dataset_id, sync=not no_sync, confirmations=confirmations, lineage=fmt == "html"
-    )
+        r = dataset_trail(
+            ctx.session, dataset_id, sync=not no_sync, confirmations=confirmations, lineage=True
+        )
+    else:
+        from aitrail.index.view import indexed_dataset_trail
+
+        r = indexed_dataset_trail(
+            ctx.settings,
+            dataset_id,
+            sync=not no_sync,
+            confirmations=confirmations,
+            store=ctx.store,
+            ipfs_api=ctx.ipfs_api,
+            # A text table writes out only the rows it shows; JSON and CSV get every one.
+            newest=rows if fmt == "text" and not ctx.as_json and rows > 0 else None,
+        )
     head = f"dataset {dataset_id}, owner {r['owner']}" + (" (WITHDRAWN)" if r["withdrawn"] else "")
     facts = [
         ("dataset", str(dataset_id)),
@@ -105,7 +138,7 @@ def dataset(
         ("status", "WITHDRAWN" if r["withdrawn"] else "active"),
         ("denied attempts by strangers", str(r["strangerAttempts"]["attempts"])),
     ]
-    _emit(ctx, r, head, f"Audit trail of dataset {dataset_id}", facts, fmt, output)
+    _emit(ctx, r, head, f"Audit trail of dataset {dataset_id}", facts, fmt, output, rows)
 
 
 @audit.command()
@@ -113,7 +146,13 @@ def dataset(
 @_options
 @click.pass_obj
 def model(
-    ctx: CliContext, reference: str, no_sync: bool, confirmations: int | None, fmt: str, output: Path | None
+    ctx: CliContext,
+    reference: str,
+    no_sync: bool,
+    confirmations: int | None,
+    rows: int,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Registration, versions, datasets cited, parents, deprecations, aliases, rewards paid."""
     from aitrail.flows import model_trail
@@ -123,4 +162,4 @@ def model(
     )
     head = f"model {r['model']!r} (id {r['modelId']}), owner {r['owner']}"
     facts = [("model", str(r["model"])), ("model id", str(r["modelId"])), ("owner", str(r["owner"]))]
-    _emit(ctx, r, head, f"Audit trail of model {r['model']}", facts, fmt, output)
+    _emit(ctx, r, head, f"Audit trail of model {r['model']}", facts, fmt, output, rows)

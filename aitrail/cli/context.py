@@ -96,10 +96,13 @@ class CliContext:
             tx_timeout=self.timeout,
         )
 
-    def emit(self, data: Any, human: str) -> None:
+    def emit(self, data: Any, human: str, *, changed_chain: bool = True) -> None:
         """Print `human` by default, `data` as JSON with --json; on the embedded chain, only once what
-        the command did is saved (a crash of the chain right after success must not undo it)."""
-        self.save_local_chain()
+        the command did is saved (a crash of the chain right after success must not undo it). A command
+        that only reads the chain says `changed_chain=False`: a checkpoint dumps the chain's whole state,
+        seconds once it holds 100,000 events, and would save nothing this command did."""
+        if changed_chain:
+            self.save_local_chain()
         if self.as_json:
             from aitrail.results import to_json_value  # results' one JSON form (aitrail/results.py)
 

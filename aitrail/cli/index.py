@@ -1,4 +1,5 @@
-"""`aitrail index sync|status`: the event index in AITRAIL_HOME that the audits read."""
+"""`aitrail index sync|status`: the event index in AITRAIL_HOME that the audits read. Both run over plain
+JSON-RPC (aitrail/index/view.py: no web3) and, changing nothing on the chain, do not checkpoint it."""
 
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ def index() -> None:
 @click.pass_obj
 def sync(ctx: CliContext, confirmations: int | None) -> None:
     """Read the suite's new final events into the index (only blocks not read before)."""
-    from aitrail.index import EventIndex
+    from aitrail.index.view import open_index
 
-    idx = EventIndex.for_session(ctx.session, confirmations)
+    idx, _ = open_index(ctx.settings, confirmations)
     try:
         r = idx.sync()
     finally:
@@ -40,18 +41,22 @@ def sync(ctx: CliContext, confirmations: int | None) -> None:
         lines.append(
             f"reorg: blocks from {r.reorg_at} were replaced; {r.dropped_logs} events dropped and re-read"
         )
-    ctx.emit(r.as_dict(), "\n".join(lines))
+    ctx.emit(r.as_dict(), "\n".join(lines), changed_chain=False)
 
 
 @index.command()
 @click.pass_obj
 def status(ctx: CliContext) -> None:
     """Up to which block the index is complete, and how many events it holds (no sync)."""
-    from aitrail.index import EventIndex
+    from aitrail.index.view import open_index
 
-    idx = EventIndex.for_session(ctx.session)
+    idx, _ = open_index(ctx.settings)
     try:
         data = {"syncedTo": idx.synced_to(), "totalLogs": idx.store.count(), "path": str(idx.store.path)}
     finally:
         idx.close()
-    ctx.emit(data, f"{data['path']}: complete up to block {data['syncedTo']}, {data['totalLogs']} events")
+    ctx.emit(
+        data,
+        f"{data['path']}: complete up to block {data['syncedTo']}, {data['totalLogs']} events",
+        changed_chain=False,
+    )

@@ -32,6 +32,7 @@ from aitrail.fetch import FetchResult, fetch
 from aitrail.flows._common import day, read_json, read_published, text_ref, when
 from aitrail.flows.session import Session
 from aitrail.results import Purchase, Result
+from aitrail.trail import stored_purpose
 
 DAY = 86_400
 ZERO32 = bytes(32)
@@ -80,10 +81,7 @@ def pending_requests(session: Session, dataset_id: int) -> list[dict[str, Any]]:
 
 def purpose_text(session: Session, ref: bytes) -> str:
     """A request's purpose as written, from the shared store; its on-chain digest when the store lacks it."""
-    try:
-        return session.store.read_all(CID.from_onchain(ref, CidKind.V1_RAW)).decode(errors="replace")
-    except AitrailError:
-        return f"(text not in this store; its sha256 is 0x{ref.hex()})"
+    return stored_purpose(session.store, ref)
 
 
 def _public_key_of(session: Session, dataset_id: int, account: ChecksumAddress) -> bytes:

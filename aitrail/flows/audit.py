@@ -1,38 +1,33 @@
 """The auditor's trail of a dataset or a model, rebuilt from chain events alone (nothing off-chain is
-trusted): registration, versions, requests, grants, revocations, every access attempt allowed or denied,
-sales, models trained on it, rewards. Rows are in chain order (block, log index).
-
-`logAccess` is open to anyone (an attempt is self-reported by its sender), so strangers could drown a
-dataset's trail in denied entries. The trail lists attempts by accounts that requested, held or own the
-dataset; denied attempts by accounts that never did are summarised in one row (and `strangerAttempts`).
-A key ref in `AccessGranted` counts as "data key delivered" only when the grant transaction was sent to
-the registry itself (the owner, an operator, or the owner's signed grant); a grant made through another
-contract (the market) carries the caller's choice, not a delivery by the owner.
+trusted). The dataset trail is built once in aitrail/trail.py, over a source: here the session's clients
+(SessionSource); `aitrail audit dataset` reads the same trail over plain JSON-RPC (aitrail/index/view.py).
 
 Both audits read the event index (aitrail/index), synced first unless `sync=False`: a re-audit reads only
 the blocks that are new since the last one, and an audit of one dataset or model only that one's rows
-(topic columns of the index). The result's "index" entry says up to which block the trail is complete."""
+(topic columns of the index). The result's "index" entry says up to which block the trail is complete.
+Without the index serving (the full re-scan the bench and the tests compare with), every event query is
+an eth_getLogs through web3."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from web3.types import EventData
 
-from aitrail.chain.contracts import _Client
-from aitrail.flows._common import BlockClock, tokens, when
+from aitrail import trail as _trail
+from aitrail.chain.contracts import DatasetRecord, _Client
+from aitrail.flows._common import BlockClock, tokens
 from aitrail.flows.access import purpose_text
 from aitrail.flows.datasets import metadata_of
-from aitrail.flows.gateway import REASONS
 from aitrail.flows.lineage_graph import dataset_lineage, model_lineage
 from aitrail.flows.models import _model_name, resolve_model
 from aitrail.flows.records import stale_citations
 from aitrail.flows.session import Session
 from aitrail.index import EventIndex
+from aitrail.trail import KNOWN_ACCOUNTS, StrangerSummary, citation_text, ordered, rows_of, trail_table
 
-DAY = 86_400
 Describe = Callable[[dict[str, Any]], str]
 
 
@@ -45,32 +40,8 @@ def _rows(
     logs: Sequence[Any] | None = None,
     **filters: Any,
 ) -> list[dict[str, Any]]:
-    clock = client.log_source.block_time if client.log_source is not None else BlockClock(session.w3)
-    rows = []
-    for log in client.events(event, **filters) if logs is None else logs:
-        args = dict(log["args"])
-        # The index returns each log's block time with it (one query, not one per row).
-        stamp: Any = log.get("blockTimestamp")
-        row = {
-            "block": int(log["blockNumber"]),
-            "logIndex": int(log["logIndex"]),
-            "time": int(stamp) if stamp is not None else clock(int(log["blockNumber"])),
-            "event": event,
-            "detail": describe(args),
-            "tx": log["transactionHash"].to_0x_hex(),
-        }
-        if extra is not None:
-            row.update(extra(args))
-        rows.append(row)
-    return rows
-
-
-def _ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    unique = {(r["block"], r["logIndex"]): r for r in rows}
-    ordered = [unique[k] for k in sorted(unique)]
-    for row in ordered:
-        row["when"] = when(row["time"])
-    return ordered
+    found = client.events(event, **filters) if logs is None else logs
+    return rows_of(SessionSource(session), event, describe, found, extra)
 
 
 def indexed(
@@ -113,226 +84,89 @@ def dataset_trail(
     return indexed(session, build, sync, confirmations)
 
 
-def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
-    suite = session.suite
-    purpose = lru_cache(maxsize=None)(lambda ref: purpose_text(session, ref))
-    reg, models, rewards, market = suite.datasets, suite.models, suite.rewards, suite.market
-    record = reg.get(dataset_id)  # DatasetUnknown for a bad id
-    d: dict[str, Any] = {"datasetId": dataset_id}
-    rows = _rows(
-        session,
-        reg,
-        "DatasetRegistered",
-        lambda a: (
-            f"registered by {a['owner']}, content sha256 0x{bytes(a['contentHash']).hex()[:16]}…, "
-            f"{a['recordsCount']} records"
-            + (f", new version of dataset {a['predecessor']}" if a["predecessor"] else "")
-        ),
-        **d,
-    )
-    for log in reg.events("DatasetRegistered"):
-        if int(log["args"]["predecessor"]) == dataset_id:
-            rows += _rows(
-                session,
-                reg,
-                "DatasetRegistered",
-                lambda a: f"superseded by version {a['datasetId']}",
-                datasetId=log["args"]["datasetId"],
-            )
-    rows += _rows(
-        session,
-        reg,
-        "AccessRequested",
-        lambda a: (
-            f"{a['researcher']} requested {int(a['duration']) // DAY} days, purpose: "
-            f"{purpose(bytes(a['purpose']))!r}"
-        ),
-        **d,
-    )
-    rows += _rows(
-        session,
-        reg,
-        "AccessGranted",
-        lambda a: f"{a['grantee']} granted until {when(int(a['expiresAt']))}",
-        **d,
-    )
-    _mark_key_deliveries(session, reg, rows, dataset_id)
-    rows += _rows(
-        session, reg, "AccessKeyDelivered", lambda a: f"data key delivered to {a['grantee']}", **d
-    )
-    rows += _rows(session, reg, "AccessRevoked", lambda a: f"{a['grantee']} revoked", **d)
-    source = reg.log_source if isinstance(reg.log_source, EventIndex) else None
-    known = _known_accounts(reg, dataset_id)
-    logged = _rows(
-        session,
-        reg,
-        "AccessLogged",
-        # The chain sees the access check, not the download: an allowed attempt may still have failed
-        # (store unreachable, corrupt block, no key delivered, interrupted), so no "fetched" claim.
-        lambda a: f"{a['account']} fetch attempt: access check {'ALLOWED' if a['allowed'] else 'DENIED'}",
-        lambda a: {"account": str(a["account"]), "allowed": bool(a["allowed"])},
-        # From the index, strangers' denied attempts stay in SQLite, counted there (_summarise_strangers).
-        logs=None if source is None else source.attempts(reg, dataset_id, known),
-        **d,
-    )
-    rows += logged
-    rows += _rows(
-        session, reg, "GatewaySet",
-        lambda a: f"gateway {a['gateway']} " + (
-            "authorised (data key wrapped for it)" if bytes(a["keyRef"]) != bytes(32) else "removed"
-        ),
-        **d,
-    )
-    # Recorded by an authorised gateway, decided by the registry: not self-reported, so never summarised
-    # away as a stranger's noise.
-    rows += _rows(session, reg, "GatewayAccessRecorded", _gateway_attempt, **d)
-    rows += _rows(
-        session,
-        reg,
-        "RecordsWithdrawn",
-        lambda a: f"{len(a['leaves'])} records withdrawn (consent) in version {a['datasetId']}",
-        predecessor=dataset_id,
-    )
-    rows += _rows(session, reg, "DatasetWithdrawn", lambda a: "dataset withdrawn by its owner", **d)
-    rows += _rows(
-        session, reg, "DatasetOwnershipTransferred", lambda a: f"owner {a['from']} → {a['to']}", **d
-    )
-    rows += _rows(session, market, "PriceSet", lambda a: f"price set to {tokens(a['pricePerDay'])}/day", **d)
-    rows += _rows(
-        session,
-        market,
-        "AccessPurchased",
-        lambda a: f"{a['buyer']} bought {a['days_']} days for {tokens(a['fee'])}",
-        **d,
-    )
-    rows += _rows(session, models, "DatasetCited", lambda a: _citation(session, int(a["versionId"])), **d)
-    if suite.fl is not None:
-        rows += _rows(
-            session,
-            suite.fl,
-            "ParticipantAdded",
-            lambda a: f"{a['participant']} joined federated task {a['taskId']} to train on this dataset",
-            **d,
+class SessionSource:
+    """A TrailSource over the session's clients: the event index while it serves them, else web3."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        suite = session.suite
+        self.clients: dict[str, _Client] = {
+            "datasets": suite.datasets,
+            "models": suite.models,
+            "rewards": suite.rewards,
+            "market": suite.market,
+        }
+        if suite.fl is not None:
+            self.clients["fl"] = suite.fl
+        source = suite.datasets.log_source
+        self.index = source if isinstance(source, EventIndex) else None
+        self._clock: Callable[[int], int] = (
+            source.block_time if source is not None else BlockClock(session.w3)
         )
-    rows += _rows(
-        session, rewards, "VoucherIssued", lambda a: f"voucher of {tokens(a['amount'])} to {a['buyer']}", **d
-    )
-    rows += _rows(
-        session,
-        rewards,
-        "RewardCredited",
-        lambda a: f"{tokens(a['amount'])} credited to {a['owner']} for model version {a['versionId']}",
-        **d,
-    )
-    if source is None:
-        rows, strangers = _summarise_strangers(rows, known)
-    else:
-        strangers = _strangers_from_index(session, source, reg, rows, dataset_id, known)
-    return {
-        "dataset": dataset_id,
-        "name": metadata_of(session, record).get("name"),
-        "owner": record.owner,
-        "withdrawn": record.withdrawn,
-        "trail": _ordered(rows),
-        "strangerAttempts": strangers,
-        "flags": stale_citations(session, dataset_id),
-    }
+
+    def events(self, contract: str, name: str, **filters: Any) -> list[Any]:
+        return list(self.clients[contract].events(name, **filters))
+
+    def block_time(self, number: int) -> int:
+        return self._clock(number)
+
+    def tx_to(self, tx_hash: bytes) -> str:
+        if self.index is not None:
+            return self.index.tx_to(tx_hash)
+        return str(self.session.w3.eth.get_transaction(tx_hash).get("to") or "")  # type: ignore[arg-type]
+
+    def registry_address(self) -> str:
+        return str(self.clients["datasets"].address)
+
+    def has(self, contract: str) -> bool:
+        return contract in self.clients
+
+    @cache  # noqa: B019 - one source per audit: the record is read once, not twice
+    def _record(self, dataset_id: int) -> DatasetRecord:
+        return self.session.suite.datasets.get(dataset_id)
+
+    def dataset_state(self, dataset_id: int) -> tuple[str, bool]:
+        record = self._record(dataset_id)
+        return record.owner, record.withdrawn
+
+    def dataset_name(self, dataset_id: int) -> str | None:
+        name = metadata_of(self.session, self._record(dataset_id)).get("name")
+        return None if name is None else str(name)
+
+    def purpose(self, ref: bytes) -> str:
+        return purpose_text(self.session, ref)
+
+    def citation(self, version_id: int) -> str:
+        return _citation(self.session, version_id)
+
+    def stale_citations(self, dataset_id: int) -> list[dict[str, Any]]:
+        return stale_citations(self.session, dataset_id)
+
+    def tail(self, contract: str, name: str, newest: int, **filters: Any) -> tuple[int, list[Any]] | None:
+        if self.index is None:
+            return None
+        return self.index.tail(self.clients[contract], name, filters, newest)
+
+    def attempts(self, dataset_id: int, newest: int | None = None) -> tuple[int, list[Any]] | None:
+        if self.index is None:
+            return None
+        return self.index.attempts(self.clients["datasets"], dataset_id, KNOWN_ACCOUNTS, newest=newest)
+
+    def stranger_summary(self, dataset_id: int) -> StrangerSummary | None:
+        if self.index is None:
+            return None
+        return self.index.stranger_summary(self.clients["datasets"], dataset_id, KNOWN_ACCOUNTS)
 
 
-def _gateway_attempt(a: dict[str, Any]) -> str:
-    verdict = "ALLOWED" if a["allowed"] else f"DENIED, {REASONS.get(int(a['reason']), a['reason'])}"
-    return f"{a['researcher']} via gateway {a['gateway']}: {verdict} (recorded by the gateway)"
-
-
-def _mark_key_deliveries(session: Session, reg: _Client, rows: list[dict[str, Any]], dataset_id: int) -> None:
-    """Append "(data key delivered)" to grants whose non-zero key ref the owner's side chose."""
-    delivered: dict[tuple[int, int], bool] = {}
-    for log in reg.events("AccessGranted", datasetId=dataset_id):
-        if bytes(log["args"]["keyRef"]) == bytes(32):
-            continue
-        if reg.log_source is not None:
-            to = reg.log_source.tx_to(bytes(log["transactionHash"]))
-        else:
-            to = str(session.w3.eth.get_transaction(log["transactionHash"]).get("to") or "")
-        delivered[(int(log["blockNumber"]), int(log["logIndex"]))] = to.lower() == reg.address.lower()
-    for row in rows:
-        if row["event"] != "AccessGranted" or (row["block"], row["logIndex"]) not in delivered:
-            continue
-        if delivered[(row["block"], row["logIndex"])]:
-            row["detail"] += " (data key delivered)"
-        else:
-            row["detail"] += " (key ref chosen by the calling contract: not a delivery by the owner)"
-
-
-def _known_accounts(reg: _Client, dataset_id: int) -> set[str]:
-    """Accounts that owned, requested or held the dataset (lower case): their attempts are listed."""
-    known = {str(a).lower() for a in _owners(reg, dataset_id)}
-    requested = reg.events("AccessRequested", datasetId=dataset_id)
-    known |= {str(e["args"]["researcher"]).lower() for e in requested}
-    known |= {str(e["args"]["grantee"]).lower() for e in reg.events("AccessGranted", datasetId=dataset_id)}
-    return known
-
-
-def _summary_row(last: dict[str, Any], attempts: int, accounts: int) -> dict[str, Any]:
-    return {
-        **last,
-        "event": "AccessLogged",
-        "detail": (
-            f"{attempts} denied attempts by {accounts} accounts that never requested "
-            "or held access (self-reported, summarised; `--json` lists the accounts)"
-        ),
-    }
-
-
-def _strangers_from_index(
-    session: Session,
-    source: EventIndex,
-    reg: _Client,
-    rows: list[dict[str, Any]],
-    dataset_id: int,
-    known: set[str],
-) -> dict[str, Any]:
-    """What _summarise_strangers makes, counted by the index in SQL; the summary row goes into `rows`."""
-    attempts, accounts, last = source.stranger_summary(reg, dataset_id, known)
-    if last is not None:
-        row = _rows(session, reg, "AccessLogged", lambda a: "", lambda a: {
-            "account": str(a["account"]), "allowed": bool(a["allowed"])}, logs=[last])[0]
-        rows.append(_summary_row(row, attempts, len(accounts)))
-    return {"attempts": attempts, "accounts": sorted(accounts)}
-
-
-def _summarise_strangers(
-    rows: list[dict[str, Any]], known: set[str]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Denied attempts by accounts that never owned, requested or held the dataset, out of the trail and
-    into one summary row: anyone may log, so such entries say nothing about the dataset's use."""
-    stranger_rows, kept = [], []
-    for row in rows:
-        account = str(row.get("account", ""))
-        if row["event"] == "AccessLogged" and not row["allowed"] and account.lower() not in known:
-            stranger_rows.append(row)
-        else:
-            kept.append(row)
-    accounts = sorted({r["account"] for r in stranger_rows})
-    summary = {"attempts": len(stranger_rows), "accounts": accounts}
-    if stranger_rows:
-        last = max(stranger_rows, key=lambda r: (r["block"], r["logIndex"]))
-        kept.append(_summary_row(last, len(stranger_rows), len(accounts)))
-    return kept, summary
-
-
-def _owners(reg: _Client, dataset_id: int) -> list[str]:
-    first = reg.events("DatasetRegistered", datasetId=dataset_id)
-    moved = reg.events("DatasetOwnershipTransferred", datasetId=dataset_id)
-    return [str(e["args"]["owner"]) for e in first] + [str(e["args"]["to"]) for e in moved]
+def _dataset_trail(session: Session, dataset_id: int) -> dict[str, Any]:
+    return _trail.dataset_trail(SessionSource(session), dataset_id)
 
 
 def _citation(session: Session, version_id: int) -> str:
     version = session.suite.models.version(version_id)
-    return (
-        f"cited by model {_model_name(session, version['modelId'])!r} version {version['number']} "
-        f"(version id {version_id}){_attested(session, version_id)}"
-    )
+    task = federated_task(session, version_id)
+    name = _model_name(session, version["modelId"])
+    return citation_text(name, version["number"], version_id, None if task is None else task[0])
 
 
 def federated_task(session: Session, version_id: int) -> tuple[int, int] | None:
@@ -341,13 +175,6 @@ def federated_task(session: Session, version_id: int) -> tuple[int, int] | None:
     for log in session.suite.models.events("VersionTrainedFederated", versionId=version_id):
         return int(log["args"]["taskId"]), int(log["args"]["rounds"])
     return None
-
-
-def _attested(session: Session, version_id: int) -> str:
-    task = federated_task(session, version_id)
-    if task is None:
-        return ""
-    return f", the final model of federated task {task[0]}: citation attested by FederatedTraining"
 
 
 def model_trail(
@@ -467,16 +294,8 @@ def _model_trail(session: Session, reference: str) -> dict[str, Any]:
         "model": _model_name(session, model_id),
         "modelId": model_id,
         "owner": models.model(model_id)["owner"],
-        "trail": _ordered(rows),
+        "trail": ordered(rows),
     }
-
-
-def trail_table(trail: list[dict[str, Any]], flags: Sequence[dict[str, Any]] = ()) -> str:
-    lines = [f"{'when':<21} {'block':>6}  {'event':<18} detail"]
-    for row in trail:
-        lines.append(f"{row['when']:<21} {row['block']:>6}  {row['event']:<18} {row['detail']}")
-    lines += [f"FLAG: {flag['message']}" for flag in flags]
-    return "\n".join(lines)
 
 
 __all__ = ["EventData", "dataset_trail", "model_trail", "trail_table"]

@@ -22,15 +22,12 @@ from aitrail.errors import AitrailError, ContractRevertError
 from aitrail.flows._common import read_json, read_published
 from aitrail.flows.access import data_key_as_owner
 from aitrail.flows.session import Session
+from aitrail.trail import GATEWAY_REASONS
 
 ZERO32 = bytes(32)
 # The registry's REASON_* codes (IAccessGateways), as the gateway's 403 and the audit word them.
-REASONS = {
-    0: "allowed",
-    1: "no grant (never granted, or revoked)",
-    2: "grant expired",
-    3: "dataset withdrawn",
-}
+# The reason codes of recordGatewayAccess, defined beside the trail that prints them.
+REASONS = GATEWAY_REASONS
 
 
 @dataclass(frozen=True)

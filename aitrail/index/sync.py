@@ -23,25 +23,26 @@ reads from there again.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import time
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from hexbytes import HexBytes
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aitrail import abi
-from aitrail.chain.accounts import DEV_CHAIN_IDS
-from aitrail.errors import ConfigError
+from aitrail.config import DEV_CHAIN_IDS
+from aitrail.errors import ChainUnreachableError, ConfigError
 from aitrail.index.decode import EventShape, encode_topic, shape_by_name, word_decoder
 from aitrail.index.logs import AdaptiveLogReader, Request, RpcError
 from aitrail.index.store import IndexStore
 
 if TYPE_CHECKING:
-    from aitrail.chain.contracts import Suite, _Client
+    from aitrail.chain.contracts import Suite
     from aitrail.flows.session import Session
 
 DEFAULT_CONFIRMATIONS = 12
@@ -87,37 +88,73 @@ def confirmations_from_env() -> int | None:
     return int(raw)
 
 
+def http_request(url: str, timeout: float = 120.0) -> Request:
+    """JSON-RPC over plain urllib: what the audit path uses so that it imports no web3 (over a second of
+    start-up here). A fault of the connection is one ChainUnreachableError; an error answer an RpcError."""
+
+    def request(method: str, params: list[Any]) -> Any:
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+        call = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(call, timeout=timeout) as answer:
+                response = json.loads(answer.read())
+        except urllib.error.HTTPError as exc:
+            raise ChainUnreachableError(url, f"HTTP {exc.code} answering {method}") from None
+        except (OSError, ValueError) as exc:
+            raise ChainUnreachableError(url, f"{method}: {exc}") from None
+        return _result(method, response)
+
+    return request
+
+
+def _result(method: str, response: dict[str, Any]) -> Any:
+    if "error" in response:
+        error = response["error"]
+        if isinstance(error, dict):
+            raise RpcError(method, int(error.get("code", 0)), str(error.get("message", error)))
+        raise RpcError(method, 0, str(error))
+    return response.get("result")
+
+
+class ContractRef(Protocol):
+    """What the index needs of a contract client: its name (the ABI to decode with) and address."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def address(self) -> str: ...
+
+
+class TxHash(bytes):
+    """A transaction hash as the index returns it: bytes, printed like web3's HexBytes."""
+
+    def to_0x_hex(self) -> str:
+        return "0x" + self.hex()
+
+
 def raw_request(session: Session) -> Request:
     """JSON-RPC without web3's result formatting, connection faults retried like every other read."""
     provider = session.w3.provider
 
     def request(method: str, params: list[Any]) -> Any:
         response = session.sender.rpc(lambda: provider.make_request(method, params))  # type: ignore[arg-type]
-        if "error" in response:
-            error = response["error"]
-            if isinstance(error, dict):
-                raise RpcError(method, int(error.get("code", 0)), str(error.get("message", error)))
-            raise RpcError(method, 0, str(error))
-        return response.get("result")
+        return _result(method, dict(response))
 
     return request
 
 
-def _account_topics(accounts: set[str]) -> list[bytes]:
-    return [encode_topic("address", a) for a in sorted(accounts)]
-
-
-def _event(client: _Client, name: str, shape: EventShape, row: tuple[Any, ...]) -> dict[str, Any]:
+def _event(client: ContractRef, name: str, shape: EventShape, row: tuple[Any, ...]) -> dict[str, Any]:
     """One stored row as the event dict web3 would have given (plus the block's time)."""
     block, index, block_hash, tx, *topic_values, data, stamp = row
     return {
-        "args": shape.decode(topic_values, data),
+        "args": shape.lazy(topic_values, data),
         "event": name,
         "address": client.address,
         "blockNumber": block,
         "logIndex": index,
         "blockHash": block_hash,
-        "transactionHash": HexBytes(tx),
+        "transactionHash": TxHash(tx),
         "blockTimestamp": stamp,
     }
 
@@ -142,7 +179,22 @@ class EventIndex:
 
     @classmethod
     def for_session(cls, session: Session, confirmations: int | None = None) -> EventIndex:
-        book = session.book.load(session.chain_id)
+        session.suite  # noqa: B018 - NotDeployedError before an empty index is created
+        return cls.open(
+            session.home, session.chain_id, session.book.load(session.chain_id), raw_request(session),
+            confirmations,
+        )
+
+    @classmethod
+    def open(
+        cls,
+        home: Path,
+        chain_id: int,
+        book: dict[str, str],
+        request: Request,
+        confirmations: int | None = None,
+    ) -> EventIndex:
+        """The index of chain `chain_id` in `home`, over the contracts of its address book `book`."""
         start = int(book.get("deployedAtBlock", "0"))
         shipped = set(abi.names())
         contracts = {
@@ -150,11 +202,10 @@ class EventIndex:
             for name, at in book.items()
             if name in shipped and str(at).startswith("0x")
         }
-        session.suite  # noqa: B018 - NotDeployedError before an empty index is created
         return cls(
-            session.home / "index" / f"{session.chain_id}.sqlite",
-            raw_request(session),
-            session.chain_id,
+            home / "index" / f"{chain_id}.sqlite",
+            request,
+            chain_id,
             contracts,
             confirmations if confirmations is not None else confirmations_from_env(),
         )
@@ -270,7 +321,7 @@ class EventIndex:
 
     # --- reading ---
 
-    def events(self, client: _Client, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    def events(self, client: ContractRef, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """What `client.events(name, **filters)` returns, from the index. While serving, the same query
         is answered once (an audit asks for a dataset's grants three times): nothing is written then."""
         key = (client.address, name, tuple(sorted((k, str(v)) for k, v in filters.items())))
@@ -281,7 +332,18 @@ class EventIndex:
             self._served[key] = found
         return list(found)
 
-    def _read(self, client: _Client, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    def _read(self, client: ContractRef, name: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        shape, topics, later = self._query(client, name, filters)
+        rows = self.store.select(client.address, shape.topic0, topics)
+        if not later:
+            return [_event(client, name, shape, row) for row in rows]
+        events = (_event(client, name, shape, row) for row in rows)
+        return [e for e in events if all(e["args"].get(k) == v for k, v in later.items())]
+
+    def _query(
+        self, client: ContractRef, name: str, filters: dict[str, Any]
+    ) -> tuple[EventShape, dict[int, bytes], dict[str, Any]]:
+        """The event's shape, the topics `filters` fix, and the filters on values in the data."""
         shape = shape_by_name(client.name, name)
         topics: dict[int, bytes] = {}
         later: dict[str, Any] = {}
@@ -292,33 +354,71 @@ class EventIndex:
                 later[arg] = value
             else:
                 topics[position] = encode_topic(kinds[arg], value)
-        out = []
-        for row in self.store.select(client.address, shape.topic0, topics):
-            event = _event(client, name, shape, row)
-            if any(event["args"].get(k) != v for k, v in later.items()):
-                continue
-            out.append(event)
-        return out
+        return shape, topics, later
+
+    def tail(
+        self, client: ContractRef, name: str, filters: dict[str, Any], newest: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many events `events()` would return, and the newest `newest` of them, counted and cut by
+        SQLite: a text table of the newest rows reads those rows only."""
+        shape, topics, later = self._query(client, name, filters)
+        if later:  # a filter on a value in the data: SQLite cannot count it
+            found = self.events(client, name, filters)
+            return len(found), found[-newest:]
+        rows = self.store.select(client.address, shape.topic0, topics, newest=newest)
+        return self.store.count_where(client.address, shape.topic0, topics), [
+            _event(client, name, shape, row) for row in rows
+        ]
+
+    def _known_sources(
+        self, client: ContractRef, known_from: Sequence[tuple[str, str]]
+    ) -> list[tuple[bytes, int]]:
+        """(topic0, topic position) of each (event, account argument) in `known_from`, all of them events
+        of `client` whose first indexed argument is the dataset id."""
+        sources = []
+        for event, argument in known_from:
+            shape = shape_by_name(client.name, event)
+            position = shape.topic_position(argument)
+            if shape.topic_position("datasetId") != 1 or position is None:
+                raise ValueError(f"{event}.{argument} is not an indexed account of an indexed dataset id")
+            sources.append((shape.topic0, position))
+        return sources
 
     def attempts(
-        self, client: _Client, subject: int, known: set[str], *, strangers: bool = False
-    ) -> list[dict[str, Any]]:
+        self,
+        client: ContractRef,
+        subject: int,
+        known_from: Sequence[tuple[str, str]],
+        *,
+        strangers: bool = False,
+        newest: int | None = None,
+    ) -> tuple[int, list[dict[str, Any]]]:
         """AccessLogged events of dataset `subject` split in SQL (see IndexStore.attempts): those
-        allowed or by a `known` account, or with `strangers` the denied ones of everybody else."""
+        allowed or by an account the events `known_from` name for it ((event, argument) pairs), or with
+        `strangers` the denied ones of everybody else. Their count, and the events (only the newest
+        `newest` with that)."""
         shape = shape_by_name(client.name, "AccessLogged")
-        rows = self.store.attempts(
-            client.address, shape.topic0, encode_topic("uint256", subject), _account_topics(known), strangers
+        count, rows = self.store.attempts(
+            client.address,
+            shape.topic0,
+            encode_topic("uint256", subject),
+            self._known_sources(client, known_from),
+            strangers,
+            newest,
         )
-        return [_event(client, "AccessLogged", shape, row) for row in rows]
+        return count, [_event(client, "AccessLogged", shape, row) for row in rows]
 
     def stranger_summary(
-        self, client: _Client, subject: int, known: set[str]
+        self, client: ContractRef, subject: int, known_from: Sequence[tuple[str, str]]
     ) -> tuple[int, list[str], dict[str, Any] | None]:
         """Count, distinct accounts (checksummed) and last event of the denied AccessLogged attempts of
-        dataset `subject` by accounts outside `known`, aggregated by SQLite."""
+        dataset `subject` by accounts the events `known_from` do not name, aggregated by SQLite."""
         shape = shape_by_name(client.name, "AccessLogged")
         count, accounts, last = self.store.stranger_summary(
-            client.address, shape.topic0, encode_topic("uint256", subject), _account_topics(known)
+            client.address,
+            shape.topic0,
+            encode_topic("uint256", subject),
+            self._known_sources(client, known_from),
         )
         read = word_decoder("address")
         return (
@@ -353,10 +453,19 @@ class EventIndex:
             clients.append(suite.fl)
         for client in clients:
             client.log_source = self
+        try:
+            with self.remembering():
+                yield
+        finally:
+            for client in clients:
+                client.log_source = None
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within the block, a query asked twice is read once (an audit asks for a dataset's grants three
+        times); nothing is written to the index meanwhile."""
         self._served = {}
         try:
             yield
         finally:
             self._served = None
-            for client in clients:
-                client.log_source = None

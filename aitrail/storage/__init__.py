@@ -8,15 +8,34 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aitrail.config import default_home
 from aitrail.errors import ConfigError
 from aitrail.storage.base import Store
-from aitrail.storage.jsipfs import JsIpfsNode, JsIpfsUnavailable
-from aitrail.storage.kubo import DEFAULT_API, KuboStore
 from aitrail.storage.local import LocalStore
 
+if TYPE_CHECKING:
+    from aitrail.storage.jsipfs import JsIpfsNode, JsIpfsUnavailable
+    from aitrail.storage.kubo import KuboStore
+
 BACKENDS = ("local", "kubo")
+DEFAULT_API = "http://127.0.0.1:5001"
+# Imported on first use: the Kubo client pulls in requests, which the embedded store and the audit's
+# start-up do without (a third of a second here).
+_LAZY = {
+    "KuboStore": "aitrail.storage.kubo",
+    "JsIpfsNode": "aitrail.storage.jsipfs",
+    "JsIpfsUnavailable": "aitrail.storage.jsipfs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_store(backend: str | None = None, *, home: Path | None = None, api_url: str | None = None) -> Store:
@@ -25,6 +44,8 @@ def open_store(backend: str | None = None, *, home: Path | None = None, api_url:
     if name == "local":
         return LocalStore((home or default_home()) / "store")
     if name == "kubo":
+        from aitrail.storage.kubo import KuboStore
+
         return KuboStore(api_url or os.environ.get("AITRAIL_IPFS_API") or DEFAULT_API)
     raise ConfigError(f"unknown storage backend {name!r}: use one of {', '.join(BACKENDS)}")
 

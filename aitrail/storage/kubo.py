@@ -49,7 +49,7 @@ from aitrail.progress import progress
 from aitrail.storage.base import Store
 from aitrail.storage.local import LocalStore
 
-DEFAULT_API = "http://127.0.0.1:5001"
+DEFAULT_API = "http://127.0.0.1:5001"  # also aitrail.storage.DEFAULT_API (without importing this)
 _UPLOAD_CHUNK = 1 << 20
 # What a node answers when it lacks a block: Kubo offline says "not found", js-ipfs (which keeps
 # waiting for the network even offline) says "request timed out" once the `timeout=` passed.

@@ -5,6 +5,8 @@ blocks); a sync killed with SIGKILL mid-way; incremental syncs; the audit readin
 Tests in this module share one chain and run in file order: a later one builds on earlier state.
 """
 
+import csv
+import io
 import itertools
 import json
 import os
@@ -12,12 +14,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 
 from aitrail.chain.accounts import dev_account
+from aitrail.cli import main
 from aitrail.config import Settings
 from aitrail.flows import Session
 from aitrail.flows.audit import _dataset_trail
@@ -79,6 +84,26 @@ def indexed_logs(home):
     return [(b, i, "0x" + bytes(t).hex()) for b, i, t in rows]
 
 
+@pytest.fixture
+def second_home(home, tmp_path):
+    """A second home on the same chain (the same address book) with an empty index: (its folder, the
+    environment of an `aitrail` process run in it)."""
+    (tmp_path / "deployments").mkdir(exist_ok=True)
+    (tmp_path / "deployments" / "31337.json").write_text((home / "deployments" / "31337.json").read_text())
+    return tmp_path, {**os.environ, "AITRAIL_HOME": str(tmp_path)}
+
+
+def sync_through(proxy, env, timeout=300):
+    """`aitrail --json index sync` as its own process in `env`, through the capped proxy."""
+    return subprocess.run(
+        [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def test_sync_through_a_capped_provider_adapts_its_ranges_and_misses_nothing(home):
     upstream = Settings.resolve(None, None).rpc_url
     with CappedRpc(upstream, max_blocks=8, max_results=3, style="infura") as proxy:
@@ -97,23 +122,15 @@ def test_sync_through_a_capped_provider_adapts_its_ranges_and_misses_nothing(hom
     assert r["totalLogs"] == len(raw_logs(r["syncedTo"]))
 
 
-def test_alchemy_shaped_refusals_are_understood_too(home, tmp_path):
+def test_alchemy_shaped_refusals_are_understood_too(second_home):
     # A second home on the same chain starts an empty index, read through Alchemy's messages.
+    folder, env = second_home
     upstream = Settings.resolve(None, None).rpc_url
-    (tmp_path / "deployments").mkdir()
-    (tmp_path / "deployments" / "31337.json").write_text((home / "deployments" / "31337.json").read_text())
     with CappedRpc(upstream, max_blocks=6, max_results=2, style="alchemy") as proxy:
-        env = {**os.environ, "AITRAIL_HOME": str(tmp_path)}
-        out = subprocess.run(
-            [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        out = sync_through(proxy, env)
     assert out.returncode == 0, out.stderr
     assert {why for _, _, why in proxy.refused} == {"blocks", "results"}
-    assert indexed_logs(tmp_path) == raw_logs(int(rpc("eth_blockNumber", []), 16))
+    assert indexed_logs(folder) == raw_logs(int(rpc("eth_blockNumber", []), 16))
 
 
 def test_the_audit_from_the_index_equals_the_full_rescan_and_a_resync_reads_only_new_blocks(home):
@@ -169,13 +186,11 @@ def test_a_reorg_rolls_the_index_back_and_reads_the_new_blocks(home):
     assert gone not in accounts and dev_account("anvil7").address in accounts
 
 
-def test_a_sync_killed_mid_way_is_completed_by_the_next_with_no_gap_and_no_duplicate(home, tmp_path):
+def test_a_sync_killed_mid_way_is_completed_by_the_next_with_no_gap_and_no_duplicate(second_home):
     # A fresh home on the same chain, read slowly in small ranges, killed once some ranges are stored.
-    (tmp_path / "deployments").mkdir()
-    (tmp_path / "deployments" / "31337.json").write_text((home / "deployments" / "31337.json").read_text())
+    folder, env = second_home
     upstream = Settings.resolve(None, None).rpc_url
-    env = {**os.environ, "AITRAIL_HOME": str(tmp_path)}
-    database = tmp_path / "index" / "31337.sqlite"
+    database = folder / "index" / "31337.sqlite"
 
     def stored_ranges():
         if not database.exists():
@@ -200,24 +215,11 @@ def test_a_sync_killed_mid_way_is_completed_by_the_next_with_no_gap_and_no_dupli
         killed_at = len(proxy.ranges)
         latest = int(rpc("eth_blockNumber", []), 16)
         assert stored_ranges() < latest  # killed before the end
-        out = subprocess.run(
-            [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        out = sync_through(proxy, env)
     assert out.returncode == 0, out.stderr
-    assert indexed_logs(tmp_path) == raw_logs(latest)  # no gap, no duplicate
+    assert indexed_logs(folder) == raw_logs(latest)  # no gap, no duplicate
     resumed = proxy.ranges[killed_at:]
     assert min(lo for lo, _ in resumed) > 0  # the second run started from the checkpoint, not block 0
-
-
-def _fresh_home(home, tmp_path):
-    """A second home on the same chain (the same address book), with an empty index."""
-    (tmp_path / "deployments").mkdir(exist_ok=True)
-    (tmp_path / "deployments" / "31337.json").write_text((home / "deployments" / "31337.json").read_text())
-    return {**os.environ, "AITRAIL_HOME": str(tmp_path)}
 
 
 def _request(url):
@@ -232,19 +234,13 @@ def _request(url):
     return request
 
 
-def test_logs_marked_removed_are_not_indexed(home, tmp_path):
-    env = _fresh_home(home, tmp_path)
+def test_logs_marked_removed_are_not_indexed(second_home):
+    folder, env = second_home
     with CappedRpc(Settings.resolve(None, None).rpc_url, max_blocks=10_000, max_results=10_000) as proxy:
         proxy.removed_copies = True
-        out = subprocess.run(
-            [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        out = sync_through(proxy, env)
     assert out.returncode == 0, out.stderr
-    assert indexed_logs(tmp_path) == raw_logs(json.loads(out.stdout)["syncedTo"])
+    assert indexed_logs(folder) == raw_logs(json.loads(out.stdout)["syncedTo"])
 
 
 def test_finality_on_a_public_chain_is_the_finalized_tag_or_twelve_confirmations(home, tmp_path):
@@ -279,8 +275,8 @@ def test_a_contract_added_to_the_address_book_later_is_caught_up_alone(home, tmp
     assert [(b, i, "0x" + bytes(t).hex()) for b, i, t in rows] == raw_logs(result.synced_to)
 
 
-def test_two_syncs_at_once_store_each_log_once(home, tmp_path):
-    env = _fresh_home(home, tmp_path)
+def test_two_syncs_at_once_store_each_log_once(second_home):
+    folder, env = second_home
     with CappedRpc(Settings.resolve(None, None).rpc_url, max_blocks=4, max_results=1000, delay=0.02) as proxy:
         command = [AITRAIL, "--json", "--rpc-url", proxy.url, "index", "sync"]
         children = [
@@ -290,7 +286,7 @@ def test_two_syncs_at_once_store_each_log_once(home, tmp_path):
         outs = [c.communicate(timeout=300) for c in children]
     assert [c.returncode for c in children] == [0, 0], outs
     synced = [json.loads(out)["syncedTo"] for out, _ in outs]
-    assert indexed_logs(tmp_path) == raw_logs(max(synced))
+    assert indexed_logs(folder) == raw_logs(max(synced))
     assert sorted(json.loads(out)["newLogs"] for out, _ in outs)[0] == 0  # the second found it done
 
 
@@ -314,3 +310,81 @@ def test_a_known_accounts_denial_stays_in_the_trail_while_strangers_are_only_cou
     rescan = _dataset_trail(session(), 1)
     assert audit["trail"] == _json(rescan["trail"])
     assert audit["strangerAttempts"] == rescan["strangerAttempts"]
+
+
+def test_a_summarised_text_audit_shows_the_newest_rows_and_json_and_csv_carry_the_rescan(home, tmp_path):
+    """The text table of a trail longer than `--rows` shows the newest rows after a count of every event
+    kind and a line saying how many are left out; JSON and CSV carry every event, equal to the full
+    re-scan through web3 (the pre-index audit), which the index path never uses."""
+    log_attempts(3, accounts=(RESEARCHER,))  # known account: listed rows, so the trail is longer than 3
+    whole = cli("audit", "dataset", 1)
+    rescan = _dataset_trail(session(), 1)
+    assert whole["trail"] == _json(rescan["trail"]) and len(whole["trail"]) > 3
+    assert whole["strangerAttempts"] == rescan["strangerAttempts"]
+    assert "trailSize" not in whole  # the machine format is never a part
+
+    out = tmp_path / "trail.csv"
+    cli("audit", "dataset", 1, "--format", "csv", "-o", out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [(int(r["block"]), int(r["logIndex"]), r["event"], r["tx"]) for r in rows] == [
+        (r["block"], r["logIndex"], r["event"], r["tx"]) for r in whole["trail"]
+    ]
+
+    text = CliRunner().invoke(main, ["audit", "dataset", "1", "--rows", "3"])
+    assert text.exit_code == 0, text.output
+    lines = text.stdout.splitlines()
+    counts = Counter(r["event"] for r in whole["trail"])
+    assert lines[1] == f"{len(whole['trail'])} events: " + ", ".join(
+        f"{n} {event}" for event, n in sorted(counts.items())
+    )
+    assert lines[2].startswith(f"... {len(whole['trail']) - 3} earlier events not shown")
+    shown = lines[4:7]
+    assert [line.split(None, 5)[-1] for line in shown] == [r["detail"] for r in whole["trail"][-3:]]
+    assert lines[7].startswith("index complete up to block")
+
+
+def test_the_audit_and_the_index_commands_import_no_web3(home):
+    """`aitrail audit dataset` (text, JSON, CSV) and `aitrail index` read the index over plain JSON-RPC:
+    no web3, eth-account, eth-abi, requests or flows import (each costs a large part of a second)."""
+    for args in (
+        ["--json", "audit", "dataset", "1"],
+        ["audit", "dataset", "1"],
+        ["audit", "dataset", "1", "--format", "csv"],
+        ["index", "status"],
+        ["index", "sync"],
+    ):
+        probe = subprocess.run(
+            [sys.executable, "-c", HEAVY_PROBE, *args], capture_output=True, text=True, timeout=120
+        )
+        assert probe.returncode == 0, probe.stderr
+        assert json.loads(probe.stderr.strip().splitlines()[-1]) == [], args
+
+
+HEAVY_PROBE = """
+import json, sys
+from aitrail.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    assert exc.code in (0, None), exc.code
+heavy = ("web3", "eth_account", "eth_abi", "eth_utils", "brownie", "requests", "aitrail.flows")
+print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
+"""
+
+
+def test_an_unknown_dataset_is_the_same_one_error_line_on_the_web3_free_path(home):
+    assert cli("audit", "dataset", 99, ok=False) == "dataset 99 does not exist"
+
+
+def test_the_embedded_chain_is_not_checkpointed_by_a_read_only_command(home):
+    """An audit or an index command changes nothing on the chain: it must not rewrite the checkpoint (a
+    dump of the chain's whole state, seconds at 100,000 events); a command that changes it still does."""
+    log_attempts(1)  # a change made outside the CLI: the next checkpoint would have to write it
+    state = home / "chain" / "state.json"
+    before = state.stat().st_mtime_ns
+    cli("audit", "dataset", 1)
+    cli("index", "sync")
+    cli("index", "status")
+    assert state.stat().st_mtime_ns == before
+    cli("access", "request", 1, "--days", "2", "--purpose", "again", account="anvil8")
+    assert state.stat().st_mtime_ns > before
