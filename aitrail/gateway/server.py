@@ -234,7 +234,7 @@ class Gateway:
         self._chain_lock = threading.Lock()  # one sender: transactions go out one at a time
         self._served: dict[int, ServedDataset] = {}
         self._opened: dict[int, _Opened] = {}
-        self._refreshed = 0.0
+        self._refreshed_at = -1
         # A verified copy of the ciphertext blocks in the gateway's own home, filled on first read: the
         # IPFS node's RPC (one HTTP request per 256 KiB block) would otherwise bound every transfer.
         # Ciphertext only; every read re-hashes the block, a corrupt cached one is dropped and re-fetched.
@@ -249,11 +249,18 @@ class Gateway:
     def refresh(self) -> None:
         """Re-read this gateway's authorisations (a dataset handed over since the start)."""
         with self._chain_lock:
+            block = self._latest_block()  # read first: the events read next reach at least this block
             self._served = served_datasets(self.session)
-            self._refreshed = time.monotonic()
+            self._refreshed_at = block
+
+    def _latest_block(self) -> int:
+        registry = self.session.suite.datasets
+        return int(registry.sender.rpc(lambda: registry.w3.eth.block_number))
 
     def _opened_dataset(self, dataset_id: int) -> _Opened | None:
-        if dataset_id not in self._served and time.monotonic() - self._refreshed > 5.0:
+        # A dataset handed over since the last read came in a newer block: re-read then, and only then, so
+        # it is served at once and a stream of requests for unserved ids costs one eth_blockNumber each.
+        if dataset_id not in self._served and self._latest_block() != self._refreshed_at:
             self.refresh()
         served = self._served.get(dataset_id)
         if served is None:
