@@ -14,13 +14,13 @@ credit rewards).
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from bench._cli import at_least_one, bench_parser, emit_result
 
 RULE = "MultiKrum f=1 keep=4"
 
@@ -70,17 +70,13 @@ def run(rounds: int, runs: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.fl")
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--json", action="store_true")
+    from bench.report import fl_text
+
+    ap = bench_parser("python -m bench.fl", __doc__, runs=3)
+    ap.add_argument("--rounds", type=int, default=5, help="federated rounds per run (default 5)")
     args = ap.parse_args(argv)
-    result = run(args.rounds, args.runs)
-    if args.json:
-        print("RESULT-JSON " + json.dumps(result))
-    else:
-        print(json.dumps(result, indent=2))
-    return 0
+    at_least_one(ap, rounds=args.rounds, runs=args.runs)
+    return emit_result(run(args.rounds, args.runs), args.json, fl_text)
 
 
 if __name__ == "__main__":
