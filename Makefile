@@ -38,7 +38,10 @@ $(TOOLCHAIN)/prereqs.ok: tools/check_prereqs.sh
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	@# PIP_CONSTRAINT as well as -c: pip applies only the variable to the isolated environments it builds
+	@# sdists and the project in, which would otherwise fetch the newest setuptools and wheel
+	PIP_CONSTRAINT=requirements/constraints.txt $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  -c requirements/constraints.txt -e '.[dev]'
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
