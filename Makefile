@@ -38,7 +38,10 @@ $(TOOLCHAIN)/prereqs.ok: tools/check_prereqs.sh
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	@# PIP_CONSTRAINT as well as -c: pip applies only the variable to the isolated environments it builds
+	@# sdists and the project in, which would otherwise fetch the newest setuptools and wheel
+	PIP_CONSTRAINT=requirements/constraints.txt $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  -c requirements/constraints.txt -e '.[dev]'
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -72,8 +75,10 @@ test: setup
 	@# compile before the workers start: on a fresh clone each worker would otherwise load the project while
 	@# the controller is still writing build/ (a worker crashed on a half-written MessageHashUtils.json)
 	$(VENV)/bin/brownie compile >/dev/null
-	@# paths first: brownie reads the words after `-n N` as options, so `-n` goes last
-	$(VENV)/bin/brownie test $(TEST_ARGS) $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
+	@# paths first: brownie reads the words after `-n N` as options, so `-n` goes last. xdist would hand out
+	@# the modules with the most tests first, which leaves the few-test stateful modules (minutes each) to
+	@# run last and alone; --no-loadscope-reorder keeps tests/conftest.py's longest-first order instead.
+	$(VENV)/bin/brownie test $(TEST_ARGS) $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --no-loadscope-reorder)
 
 demo: setup
 	$(VENV)/bin/python -m aitrail.demo

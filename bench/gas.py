@@ -19,9 +19,7 @@ proof among N records (eth_call). Filling up to N uses plain transactions, not t
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import json
 import math
 import re
 import socket
@@ -33,6 +31,7 @@ from typing import Any
 
 from web3.exceptions import TransactionNotFound
 
+from bench._cli import at_least_one, bench_parser, emit_result
 from bench.floor import INTRINSIC, calldata_gas, gas_floor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,26 +326,21 @@ def run(sizes: list[int] | None, samples: int, table: bool = True) -> dict[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.gas", description=__doc__.split("\n\n")[0])
+    from bench.report import gas_text, growth_text
+
+    ap = bench_parser("python -m bench.gas", __doc__)
     ap.add_argument("--sizes", default="1,10,100,1000", help="growth sizes, comma-separated ('' for none)")
     ap.add_argument("--samples", type=int, default=5, help="timed samples per growth point")
     ap.add_argument("--no-table", action="store_true", help="skip the per-operation gas table")
-    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    if any(s < 1 for s in sizes) or args.samples < 1:
-        ap.error("sizes and --samples must be at least 1")
-    res = run(sizes, args.samples, not args.no_table)
-    if args.json:
-        print("RESULT-JSON " + json.dumps(res))
-    else:
-        from bench.report import gas_text, growth_text
+    at_least_one(ap, sizes=min(sizes, default=1), samples=args.samples)
 
-        if "table" in res:
-            print(gas_text(res["table"]))
-        if "growth" in res:
-            print(growth_text(res["growth"]))
-    return 0
+    def text(res: dict[str, Any]) -> str:
+        parts = [gas_text(res["table"])] if "table" in res else []
+        return "\n".join(parts + ([growth_text(res["growth"])] if "growth" in res else []))
+
+    return emit_result(run(sizes, args.samples, not args.no_table), args.json, text)
 
 
 if __name__ == "__main__":

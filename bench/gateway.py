@@ -32,6 +32,8 @@ from typing import Any
 
 from eth_typing import HexStr
 
+from bench._cli import at_least_one, bench_parser, emit_result, result_of
+
 OWNER, GATEWAY = "anvil1", "anvil3"
 
 
@@ -140,10 +142,9 @@ def _run_client(spec: dict[str, Any]) -> dict[str, Any]:
         text=True,
         timeout=3600,
     )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT-JSON ")]
-    if proc.returncode != 0 or not lines:
+    out = result_of(proc.stdout)
+    if proc.returncode != 0 or out is None:
         raise RuntimeError(f"client failed: {proc.stderr.strip().splitlines()[-3:]}")
-    out: dict[str, Any] = json.loads(lines[-1].removeprefix("RESULT-JSON "))
     return out
 
 
@@ -342,26 +343,17 @@ def run(size: int, counts: list[int]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.gateway", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--size-mib", type=int, default=100)
-    ap.add_argument("--clients", default="1,10,50")
-    ap.add_argument("--json", action="store_true")
+    from bench.report import gateway_text
+
+    ap = bench_parser("python -m bench.gateway", __doc__, size_mib=100)
+    ap.add_argument("--clients", default="1,10,50", help="client counts, comma-separated")
     ap.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.client:
-        print("RESULT-JSON " + json.dumps(_client(json.loads(sys.stdin.read()))))
-        return 0
+        return emit_result(_client(json.loads(sys.stdin.read())), True, str)
     counts = [int(c) for c in args.clients.split(",") if c.strip()]
-    if args.size_mib < 1 or not counts or min(counts) < 1:
-        ap.error("--size-mib and every client count must be at least 1")
-    res = run(args.size_mib << 20, counts)
-    if args.json:
-        print("RESULT-JSON " + json.dumps(res))
-    else:
-        from bench.report import gateway_text
-
-        print(gateway_text(res))
-    return 0
+    at_least_one(ap, size_mib=args.size_mib, clients=min(counts, default=0))
+    return emit_result(run(args.size_mib << 20, counts), args.json, gateway_text)
 
 
 if __name__ == "__main__":

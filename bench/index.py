@@ -26,7 +26,6 @@ sets it, every process would otherwise compile aitrail's sources again.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
@@ -38,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from bench._cli import bench_parser, emit_result
 
 ROOT = Path(__file__).resolve().parents[1]
 BURST_ARTIFACT = ROOT / "build" / "contracts" / "TestAccessLogBurst.json"
@@ -298,16 +299,10 @@ def run(sizes: list[int]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     from bench import report
 
-    ap = argparse.ArgumentParser(prog="python -m bench.index")
-    ap.add_argument("--sizes", default="1,100,10000,100000")
-    ap.add_argument("--json", action="store_true")
+    ap = bench_parser("python -m bench.index", __doc__)
+    ap.add_argument("--sizes", default="1,100,10000,100000", help="trail sizes in events, comma-separated")
     args = ap.parse_args(argv)
-    result = run([int(s) for s in args.sizes.split(",") if s])
-    if args.json:
-        print("RESULT-JSON " + json.dumps(result))
-    else:
-        print(report.index_text(result))
-    return 0
+    return emit_result(run([int(s) for s in args.sizes.split(",") if s]), args.json, report.index_text)
 
 
 if __name__ == "__main__":

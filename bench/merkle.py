@@ -16,7 +16,6 @@ With `--npm-proofs sample` the npm all-proofs time is extrapolated from the samp
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -29,6 +28,7 @@ from typing import Any
 
 from aitrail.merkle import StandardMerkleTree
 from aitrail.records import RECORD_LEAF_ENCODING, PackedRecords
+from bench._cli import at_least_one, bench_parser, emit_result
 
 # the repository root: `python -m bench.merkle --worker` is found from there, whatever the caller's cwd
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,9 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["--worker"]:
         _worker(args[1], args[2], [int(i) for i in args[3].split(",") if i])
         return 0
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.merkle", description=__doc__.split("\n")[0]
-    )
+    parser = bench_parser("python -m bench.merkle", __doc__)
     parser.add_argument(
         "--records", type=int, default=1_000_000, help="number of records (default 1,000,000)"
     )
@@ -198,13 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         help="npm side: every proof (default), only the sample (all-proofs time extrapolated), or none",
     )
     parser.add_argument("--sample", type=int, default=1000, help="proofs compared one by one (default 1000)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     opts = parser.parse_args(args)
-    if opts.records < 1:
-        parser.error("--records must be at least 1")
+    at_least_one(parser, records=opts.records, sample=opts.sample)
     with tempfile.TemporaryDirectory(prefix="aitrail-bench-merkle-") as tmp:
         result = run(opts.records, opts.npm_proofs, opts.sample, Path(tmp))
-    print(json.dumps(result, indent=2) if opts.json else _fmt(result))
+    emit_result(result, opts.json, _fmt)
     ok = result["root_identical"] and result["all_proofs_identical"] is not False
     ok = ok and result["sample_proofs_identical"] is not False
     return 0 if ok else 1

@@ -10,8 +10,6 @@ child itself just before it exits (ru_maxrss would carry this parent's peak acro
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aitrail.cli import COMMANDS
+from bench._cli import at_least_one, bench_parser, emit_result
 from bench.cid import _PEAK, _make_file, _warm
 
 # The child runs the CLI exactly as the console script does, then prints its own peak RSS on stderr.
@@ -77,19 +76,15 @@ def run(runs: int, cid_mib: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=5, help="processes per command (min and median reported)")
-    ap.add_argument("--cid-mib", type=int, default=1024, help="file size for the whole `aitrail cid` process")
-    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = ap.parse_args(argv)
-    res = run(args.runs, args.cid_mib)
-    if args.json:  # one line, as `make bench` reads its children
-        print("RESULT-JSON " + json.dumps(res, sort_keys=True))
-        return 0
     from bench.report import startup_text
 
-    print(startup_text(res))
-    return 0
+    ap = bench_parser("python -m bench.startup", __doc__, runs=5,
+                     runs_help="processes per command (min and median reported)")
+    ap.add_argument("--cid-mib", type=int, default=1024,
+                    help="file size for the whole `aitrail cid` process (0: not measured)")
+    args = ap.parse_args(argv)
+    at_least_one(ap, runs=args.runs)
+    return emit_result(run(args.runs, args.cid_mib), args.json, startup_text)
 
 
 if __name__ == "__main__":

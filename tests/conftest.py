@@ -5,15 +5,46 @@ from scripts import brownie_receipts
 # brownie 1.22 sometimes reports a transaction Anvil has mined as dropped: see scripts/brownie_receipts.py.
 brownie_receipts.install()
 
-# The longest modules (measured with --durations), run first. Under `make test`'s xdist workers a module
-# runs whole on one worker, handed out in collection order: started first, the long ones overlap each
-# other and the short ones fill in around them, instead of one of them starting last and running alone.
+# The longest modules, longest first (per-module wall time of a whole `make test`, summed over its tests:
+# the stateful tests are minutes each). Under `make test`'s xdist workers a module runs whole on one worker,
+# handed out in this order (the Makefile passes --no-loadscope-reorder: xdist would otherwise start the
+# modules with the most tests first and leave these few-test, long modules to run last and alone), so the
+# long ones overlap each other and the short ones fill in around them. A new module that takes more than
+# ~40 s belongs here; the rest keep their collection order after these.
 LONGEST_FIRST = (
     "tests/contracts/test_datasets_stateful.py",
     "tests/fl/test_fl_deployment.py",
+    "tests/contracts/test_rewards_stateful.py",
+    "tests/formats/test_croissant.py",
+    "tests/bench/test_bench_orchestrator.py",
+    "tests/gateway/test_gateway_e2e.py",
+    "tests/contracts/test_federated_stateful.py",
+    "tests/fl/test_fl_resume.py",
+    "tests/formats/test_model_card.py",
+    "tests/fl/test_fl_publish.py",
+    "tests/fl/test_fl_bulyan.py",
     "tests/sdk/test_testnet_rehearsal.py",
+    "tests/contracts/test_gas_snapshot.py",
+    "tests/contracts/test_model_registry.py",
+    "tests/contracts/test_access_gateways_stateful.py",
+    "tests/sdk/test_bad_input_and_faults.py",
+    "tests/sdk/test_brownie_embedded.py",
+    "tests/fl/test_fl_rounds.py",
+    "tests/storage/test_importer.py",
+    "tests/contracts/test_dataset_register.py",
+    "tests/sdk/test_scripts_and_demo.py",
     "tests/sdk/test_cli_flows.py",
+    "tests/index/test_event_index.py",
+    "tests/e2e/test_three_homes.py",
+    "tests/sdk/test_local_chain_faults.py",
+    "tests/formats/test_sdk.py",
+    "tests/index/test_audit_report.py",
+    "tests/records/test_records_cli.py",
     "tests/contracts/test_rewards_collusion.py",
+    "tests/sdk/test_cli_dataset_hardening.py",
+    "tests/sdk/test_cli_reliability.py",
+    "tests/contracts/test_access_grant.py",
+    "tests/storage/test_kubo_backend.py",
 )
 
 

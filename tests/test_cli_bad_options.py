@@ -15,6 +15,7 @@ from tests.cli_support import AITRAIL, private_home
          "--consent", "expected PURPOSE=VALUE"),
         (["access", "grant", "1", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--public-key", "zz"],
          "--public-key", "must be hex"),
+        (["deploy", "--registration-delay", "0"], "--registration-delay", "0 is not in the range 1<=x"),
     ],
 )
 def test_bad_option_value_is_one_usage_error_line(tmp_path, args, option, problem):

@@ -1,6 +1,7 @@
 """The CLI's start-up: the top-level listing comes from a table, and commands that never reach the chain
 import neither web3 nor the flows (the figures themselves are measured by `make bench`, not here)."""
 
+import importlib
 import json
 import subprocess
 import sys
@@ -21,7 +22,8 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-heavy = ("web3", "eth_account", "brownie", "requests", "aitrail.flows", "sklearn")
+heavy = ("web3", "eth_account", "brownie", "requests", "aitrail.flows", "sklearn", "numpy",
+         "aitrail.flows.audit", "aitrail.flows.models", "aitrail.merkle")
 print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
 """
 
@@ -63,3 +65,22 @@ def test_cid_of_a_file_imports_nothing_heavy(tmp_path):
     path = tmp_path / "hello.txt"
     path.write_bytes(b"hello world\n")
     assert _heavy_modules_loaded("cid", str(path)) == []
+
+
+def test_the_dataset_commands_load_their_own_flows_not_the_audit_models_or_merkle_code():
+    # `dataset register` and `fetch` pay for web3 and their flows; the audit, the models and the Merkle code
+    # (numpy) are imported by the commands that use them (aitrail.flows and aitrail.records load lazily)
+    loaded = _heavy_modules_loaded("dataset", "register", "--help")
+    assert {"web3", "aitrail.flows"} <= set(loaded)
+    assert not {"numpy", "aitrail.merkle", "aitrail.flows.audit", "aitrail.flows.models"} & set(loaded)
+
+
+@pytest.mark.parametrize("package", ["aitrail.flows", "aitrail.records"])
+def test_a_lazy_package_exports_exactly_what_it_lists_and_every_name_resolves(package):
+    module = importlib.import_module(package)
+    assert sorted(module.__all__) == sorted(module._EXPORTS)
+    for name in module.__all__:
+        home = importlib.import_module(f"{package}.{module._EXPORTS[name]}")
+        assert getattr(module, name) is getattr(home, name), name
+    with pytest.raises(AttributeError, match="no attribute 'no_such_flow'"):
+        module.no_such_flow  # noqa: B018

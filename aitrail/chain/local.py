@@ -22,7 +22,10 @@ What lives in `<home>/chain/`, and why:
   and keeps it beside the loaded one unless the two are identical.
 - `anvil.pid`: written only once the started Anvil answers. A pid counts as our chain only if the process
   is alive and its command line names this home's chain folder and port, so neither a recycled pid nor a
-  slow answer is taken for our chain, and a slow chain is waited for, never replaced.
+  slow answer is taken for our chain, and a slow chain is waited for, never replaced. The pid file is a
+  hint, not the record: `stop` also finds this home's Anvil by its command line (a pid file lost when the
+  starting command was killed, a chain started on another port, a wrapper that spawned the real binary),
+  and a start refuses to run a second Anvil over the same state while one runs on another port.
 - `chain.lock`: held (fcntl) around find-or-start, stop and checkpoint, so concurrent commands start one
   chain and write checkpoints in the order they were taken.
 """
@@ -64,6 +67,8 @@ ANSWER_TIMEOUT = 30.0
 # The only variables the detached Anvil inherits: it must not see keystore passwords (AITRAIL_PASSWORD_*)
 # or anything else of the shell that started it, for as long as it runs.
 ANVIL_ENVIRONMENT = ("PATH", "HOME", "LANG")
+# The Anvil options a chain of this home is started with that name a file in its chain folder.
+STATE_OPTIONS = ("--dump-state", "--load-state", "--state")
 
 
 def find_anvil() -> str:
@@ -172,6 +177,16 @@ class LocalChain:
 
     def _ensure(self) -> str:
         pid = self.pid() or self._adopt()
+        if pid is None:
+            # This home's chain on another port (another AITRAIL_LOCAL_PORT, the SDK's local_port): a second
+            # Anvil would write the same state files, and the first would be left running, unrecorded.
+            elsewhere = [p for p in self._home_processes() if self._port_of(p) not in (None, self.port)]
+            if elsewhere:
+                other = self._port_of(elsewhere[0])
+                raise LocalChainError(
+                    f"this home's local chain is already running on port {other} (pid {elsewhere[0]}), not "
+                    f"{self.port}: set AITRAIL_LOCAL_PORT={other}, or stop it first (`aitrail chain stop`)"
+                )
         if pid is not None:
             found = self._wait_for_answer(pid)
             if found is not None:
@@ -295,8 +310,8 @@ class LocalChain:
         with self._locked():
             return self._checkpoint()
 
-    def _checkpoint(self) -> bool:
-        if self.pid() is None:
+    def _checkpoint(self, running: bool = False) -> bool:
+        if not running and self.pid() is None:
             return False
         latest = rpc_call(self.url, "eth_getBlockByNumber", ["latest", False], ANSWER_TIMEOUT)
         pending = rpc_call(self.url, "eth_getBlockByNumber", ["pending", False], ANSWER_TIMEOUT)
@@ -325,19 +340,36 @@ class LocalChain:
             return None
         return pid if pid_alive(pid) and self._is_ours(pid) else None
 
-    def _is_ours(self, pid: int) -> bool:
-        """Whether `pid` runs this home's Anvil: its command line names our port and a file in our chain
-        folder (a state file; any of them, so a chain started by an older aitrail is still recognised)."""
+    def _is_ours(self, pid: int, any_port: bool = False) -> bool:
+        """Whether `pid` runs this home's Anvil: its command line names our port (any port, with
+        `any_port`) and a file in our chain folder (a state file; any of them, so a chain started by an
+        older aitrail is still recognised) as the argument of an Anvil state option."""
         if not Path("/proc/self/cmdline").exists():
-            return True  # no /proc (not Linux): the pid being alive is all we can check
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            return False
-        words = [word.decode(errors="replace") for word in argv]
-        port_given = any(a == "--port" and b == str(self.port) for a, b in itertools.pairwise(words))
+            return not any_port  # no /proc (not Linux): the pid being alive is all we can check
+        words = _cmdline(pid)
+        pairs = list(itertools.pairwise(words))
+        port_given = any_port or any(a == "--port" and b == str(self.port) for a, b in pairs)
         folder = f"{self.folder}{os.sep}"
-        return port_given and any(word.startswith(folder) for word in words)
+        # the option before the path, not a mere mention of it: `tail -f <home>/chain/anvil.log` is not ours
+        return port_given and any(a in STATE_OPTIONS and b.startswith(folder) for a, b in pairs)
+
+    def _home_processes(self) -> list[int]:
+        """Every live process, other than this one, running an Anvil for this home's chain folder on any
+        port, found by command line: what `stop` must end even when the pid file does not name it."""
+        if not Path("/proc/self/cmdline").exists():
+            return []
+        found = []
+        for entry in Path("/proc").glob("[0-9]*"):
+            pid = int(entry.name)
+            if pid != os.getpid() and self._is_ours(pid, any_port=True) and pid_alive(pid):
+                found.append(pid)
+        return sorted(found)
+
+    @staticmethod
+    def _port_of(pid: int) -> int | None:
+        words = _cmdline(pid)
+        ports = [b for a, b in itertools.pairwise(words) if a == "--port"]
+        return int(ports[0]) if ports and ports[0].isdigit() else None
 
     def _adopt(self) -> int | None:
         """Our Anvil running without a pid file (the command that started it was killed before writing
@@ -352,20 +384,29 @@ class LocalChain:
         return None
 
     def stop(self, timeout: float = 15.0) -> bool:
-        """Checkpoint and stop the Anvil this home started. False if none was running."""
+        """Checkpoint and stop the Anvil this home started, on whatever port it runs, whether or not the pid
+        file names it (and a wrapper's child with it). False if none was running. One that has not exited
+        `timeout` s after SIGTERM (frozen, or stuck) is killed: what it held is in the checkpoint, which
+        every command took before it reported success."""
         with self._locked():
-            pid = self.pid()
-            if pid is None:
+            recorded = self.pid()
+            pids = sorted({*([recorded] if recorded is not None else []), *self._home_processes()})
+            if not pids:
                 self.pid_file.unlink(missing_ok=True)  # a stale one, of a chain that died
                 return False
+            chain = self
+            port = self._port_of(recorded if recorded is not None else pids[0])
+            if port is not None and port != self.port:
+                chain = LocalChain(self.home, port=port, chain_id=self.chain_id, extra_args=self.extra_args)
             with suppress(LocalChainError):  # a chain too stuck to answer still dumps its state on SIGTERM
-                self._checkpoint()
-            os.kill(pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while not _reap(pid) and pid_alive(pid):
-                if time.monotonic() > deadline:
-                    raise LocalChainError(f"local chain (Anvil, pid {pid}) did not stop in {timeout:.0f} s")
-                time.sleep(0.02)
+                chain._checkpoint(running=True)
+            _signal_all(pids, signal.SIGTERM)
+            left = _wait_gone(pids, timeout)
+            if left:
+                _signal_all(left, signal.SIGKILL)
+                left = _wait_gone(left, 5.0)
+            if left:
+                raise LocalChainError(f"local chain (Anvil, pid {left[0]}) did not stop, even when killed")
             self.pid_file.unlink(missing_ok=True)
             return True
 
@@ -411,6 +452,30 @@ def _port_bound(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(1.0)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+    return [word.decode(errors="replace") for word in argv]
+
+
+def _signal_all(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def _wait_gone(pids: list[int], timeout: float) -> list[int]:
+    """Wait until every pid has exited (reaping our own children); those still running at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [pid for pid in pids if not _reap(pid) and pid_alive(pid)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.02)
 
 
 def _reap(pid: int) -> bool:

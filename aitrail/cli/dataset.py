@@ -19,7 +19,6 @@ from aitrail.flows import (
     register_dataset,
     verify_copy,
     withdraw_dataset,
-    withdraw_records,
 )
 from aitrail.flows._common import day, when
 
@@ -224,6 +223,8 @@ def withdraw_records_(
     registered, and the dropped records' leaf hashes put on record (RecordsWithdrawn). Model versions
     that cite the old version after this are flagged by `aitrail audit`.
     """
+    from aitrail.flows.records import withdraw_records  # loads the Merkle code (numpy): only here
+
     r = withdraw_records(ctx.session, dataset_id, list(record_ids), out_dir, source)
     ctx.emit(
         r,

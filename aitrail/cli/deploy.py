@@ -29,8 +29,18 @@ from aitrail.flows._common import parse_tokens
     show_default=True,
     help="With --find: the first block to scan (on a long chain, the block the suite was deployed in).",
 )
+@click.option(
+    "--registration-delay",
+    type=click.IntRange(min=1, max=2**64 - 1),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds a registration's commitment must age before its reveal (DatasetRegistry, against "
+    "squatting; fixed at deployment). Default 60, or 1 on a development chain.",
+)
 @click.pass_obj
-def deploy(ctx: CliContext, treasury: str, find: bool, from_block: int) -> None:
+def deploy(
+    ctx: CliContext, treasury: str, find: bool, from_block: int, registration_delay: int | None
+) -> None:
     """Deploy the registries, reward token and rules, market and federated training; wire their roles.
     A second run finds them (address book + code on chain) and sends nothing."""
     session = ctx.session
@@ -43,7 +53,7 @@ def deploy(ctx: CliContext, treasury: str, find: bool, from_block: int) -> None:
         return
     result = deploy_suite(
         session,
-        DeployParams(treasury=parse_tokens(treasury)),
+        DeployParams(treasury=parse_tokens(treasury), registration_delay=registration_delay),
         log=(lambda line: None) if ctx.as_json else lines.append,
     )
     if not result.deployed and not result.wired:

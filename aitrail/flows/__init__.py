@@ -1,28 +1,92 @@
-"""Every user flow, once: the CLI, the brownie scripts, the demo and notebooks all call these."""
+"""Every user flow, once: the CLI, the brownie scripts, the demo and notebooks all call these.
 
-from aitrail.flows.access import (
-    buy_access,
-    deliver_key,
-    fetch_dataset,
-    grant_access,
-    pending_requests,
-    request_access,
-    revoke_access,
-    set_price,
-)
-from aitrail.flows.audit import dataset_trail, model_trail, trail_table
-from aitrail.flows.datasets import describe, list_datasets, register_dataset, verify_copy, withdraw_dataset
-from aitrail.flows.deploy import DeployParams, deploy_suite, find_suite
-from aitrail.flows.models import lineage, publish_model, verify_model, weights_digest
-from aitrail.flows.records import (
-    prove_record,
-    stale_citations,
-    verify_record_proof,
-    withdraw_records,
-    withdrawals_after,
-)
-from aitrail.flows.rewards import balance, claim, send_tokens
-from aitrail.flows.session import Session, account_from_brownie
+The names below are loaded on first use (PEP 562): `from aitrail.flows import register_dataset` imports
+`aitrail.flows.datasets` and what it needs, not every flow (the audit, the records trees and numpy, the
+models), so each command pays only for its own imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> the module of aitrail.flows that defines it
+_EXPORTS = {
+    "account_from_brownie": "session",
+    "balance": "rewards",
+    "buy_access": "access",
+    "claim": "rewards",
+    "dataset_trail": "audit",
+    "deliver_key": "access",
+    "deploy_suite": "deploy",
+    "DeployParams": "deploy",
+    "describe": "datasets",
+    "fetch_dataset": "access",
+    "find_suite": "deploy",
+    "grant_access": "access",
+    "lineage": "models",
+    "list_datasets": "datasets",
+    "model_trail": "audit",
+    "pending_requests": "access",
+    "prove_record": "records",
+    "publish_model": "models",
+    "register_dataset": "datasets",
+    "request_access": "access",
+    "revoke_access": "access",
+    "send_tokens": "rewards",
+    "Session": "session",
+    "set_price": "access",
+    "stale_citations": "records",
+    "trail_table": "audit",
+    "verify_copy": "datasets",
+    "verify_model": "models",
+    "verify_record_proof": "records",
+    "weights_digest": "models",
+    "withdraw_dataset": "datasets",
+    "withdraw_records": "records",
+    "withdrawals_after": "records",
+}
+
+if TYPE_CHECKING:
+    from aitrail.flows.access import (
+        buy_access,
+        deliver_key,
+        fetch_dataset,
+        grant_access,
+        pending_requests,
+        request_access,
+        revoke_access,
+        set_price,
+    )
+    from aitrail.flows.audit import dataset_trail, model_trail, trail_table
+    from aitrail.flows.datasets import (
+        describe,
+        list_datasets,
+        register_dataset,
+        verify_copy,
+        withdraw_dataset,
+    )
+    from aitrail.flows.deploy import DeployParams, deploy_suite, find_suite
+    from aitrail.flows.models import lineage, publish_model, verify_model, weights_digest
+    from aitrail.flows.records import (
+        prove_record,
+        stale_citations,
+        verify_record_proof,
+        withdraw_records,
+        withdrawals_after,
+    )
+    from aitrail.flows.rewards import balance, claim, send_tokens
+    from aitrail.flows.session import Session, account_from_brownie
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
 
 __all__ = [
     "DeployParams",

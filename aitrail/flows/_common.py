@@ -115,8 +115,10 @@ def reveal_when_ready(session: Any, reveal: Callable[[], T], too_recent: str, de
     is `delay` seconds old in chain time. The chain decides: the reveal is simulated before it is sent
     and refused with `too_recent(commitment, readyAt, timestamp)` until then, so nothing is sent early and
     a block clock ahead of or behind this machine's only changes the wait. A development chain that mines
-    only on transactions (Anvil's automine) gets an empty block after each wait, so its clock moves as a
-    real chain's does on its own."""
+    only on transactions (Anvil's automine) is watched until the block it would mine next is stamped
+    `readyAt` (its clock is whole seconds of the wall clock, so a 1 s delay is over 0-1 s after the commit,
+    not a full second of sleep later), then gets an empty block, so its clock moves as a real chain's does
+    on its own."""
     deadline = time.monotonic() + delay + REVEAL_PATIENCE
     while True:
         try:
@@ -124,7 +126,18 @@ def reveal_when_ready(session: Any, reveal: Callable[[], T], too_recent: str, de
         except ContractRevertError as exc:
             if exc.error != too_recent or time.monotonic() > deadline:
                 raise
-            wait = int(str(exc.args_["readyAt"])) - int(str(exc.args_["timestamp"]))
-            time.sleep(min(max(wait, 1), 5))
+            ready_at = int(str(exc.args_["readyAt"]))
             if session.chain_id in DEV_CHAIN_IDS:
+                _await_chain_time(session, ready_at, deadline)
                 session.sender.rpc(lambda: session.w3.provider.make_request("evm_mine", []))
+            else:
+                time.sleep(min(max(ready_at - int(str(exc.args_["timestamp"])), 1), 5))
+
+
+def _await_chain_time(session: Any, timestamp: int, deadline: float) -> None:
+    """Until the development chain's pending block is stamped `timestamp` or later (or the deadline)."""
+    while time.monotonic() < deadline:
+        pending = session.sender.rpc(lambda: session.w3.eth.get_block("pending"))
+        if int(pending["timestamp"]) >= timestamp:
+            return
+        time.sleep(0.05)

@@ -33,45 +33,97 @@ aiGenerativeTraining) go in the dataset's metadata document under ``dataMiningPr
 
 Leaves keep file order as input order; the tree itself sorts them by hash (OpenZeppelin's default),
 so the root does not depend on record order.
+
+The names of this package are loaded on first use (PEP 562): `records.consent_terms` reads no Merkle
+tree, so a registration of a plain file does not import numpy with `aitrail.merkle`.
 """
 
-from aitrail.records.proofs import (
-    RecordProof,
-    load_proof,
-    parse_proof,
-    prove,
-    verify_proof,
-    write_proof,
-)
-from aitrail.records.reading import (
-    CONSENT_PURPOSES,
-    PROOF_FORMAT,
-    RECORD_LEAF_ENCODING,
-    Consent,
-    PackedRecords,
-    RecordsTree,
-    build_records_tree,
-    canonical_csv_row,
-    canonical_json_record,
-    consent_terms,
-    parse_consent,
-    read_records,
-    record_digest,
-    record_key,
-    record_salt,
-    records_secret,
-)
-from aitrail.records.saved import (
-    TREE_FILE_FORMAT,
-    dump_records_tree,
-    load_records_tree,
-    open_records_tree,
-    save_records_tree,
-)
-from aitrail.records.withdrawal import (
-    Withdrawal,
-    withdraw,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> the module of aitrail.records that defines it
+_EXPORTS = {
+    "build_records_tree": "reading",
+    "canonical_csv_row": "reading",
+    "canonical_json_record": "reading",
+    "Consent": "reading",
+    "CONSENT_PURPOSES": "reading",
+    "consent_terms": "reading",
+    "dump_records_tree": "saved",
+    "load_proof": "proofs",
+    "load_records_tree": "saved",
+    "open_records_tree": "saved",
+    "PackedRecords": "reading",
+    "parse_consent": "reading",
+    "parse_proof": "proofs",
+    "PROOF_FORMAT": "reading",
+    "prove": "proofs",
+    "read_records": "reading",
+    "record_digest": "reading",
+    "record_key": "reading",
+    "RECORD_LEAF_ENCODING": "reading",
+    "record_salt": "reading",
+    "RecordProof": "proofs",
+    "records_secret": "reading",
+    "RecordsTree": "reading",
+    "save_records_tree": "saved",
+    "TREE_FILE_FORMAT": "saved",
+    "verify_proof": "proofs",
+    "withdraw": "withdrawal",
+    "Withdrawal": "withdrawal",
+    "write_proof": "proofs",
+}
+
+if TYPE_CHECKING:
+    from aitrail.records.proofs import (
+        RecordProof,
+        load_proof,
+        parse_proof,
+        prove,
+        verify_proof,
+        write_proof,
+    )
+    from aitrail.records.reading import (
+        CONSENT_PURPOSES,
+        PROOF_FORMAT,
+        RECORD_LEAF_ENCODING,
+        Consent,
+        PackedRecords,
+        RecordsTree,
+        build_records_tree,
+        canonical_csv_row,
+        canonical_json_record,
+        consent_terms,
+        parse_consent,
+        read_records,
+        record_digest,
+        record_key,
+        record_salt,
+        records_secret,
+    )
+    from aitrail.records.saved import (
+        TREE_FILE_FORMAT,
+        dump_records_tree,
+        load_records_tree,
+        open_records_tree,
+        save_records_tree,
+    )
+    from aitrail.records.withdrawal import (
+        Withdrawal,
+        withdraw,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
 
 __all__ = [
     "CONSENT_PURPOSES",

@@ -13,12 +13,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sha3
 
 from aitrail.errors import RecordNotFoundError, RecordsError, RecordsFormatError
-from aitrail.merkle import StandardMerkleTree
+
+if TYPE_CHECKING:  # imported where a tree is built: aitrail.merkle loads numpy
+    from aitrail.merkle import StandardMerkleTree
 
 RECORD_LEAF_ENCODING = ("bytes32", "bytes32", "uint8")
 PROOF_FORMAT = "aitrail-record-proof-v1"
@@ -267,6 +269,8 @@ def read_records(
     if not ids:
         raise RecordsError(f"{p} has no records")
     records = PackedRecords(packed)
+    from aitrail.merkle import StandardMerkleTree
+
     tree = StandardMerkleTree.from_leaf_hashes(records.leaf_hashes(), records, RECORD_LEAF_ENCODING)
     return RecordsTree(tree, records, tuple(ids), key_source, str(p), secret)
 

@@ -318,6 +318,87 @@ def test_our_chain_running_without_its_pid_file_is_found_not_duplicated(tmp_path
         chain.stop()
 
 
+# --- `stop` ends this home's chain wherever the pid file and the port setting point ----------------------
+
+
+def test_stop_ends_our_chain_whose_pid_file_was_lost_and_keeps_its_state(tmp_path, port):
+    chain = LocalChain(tmp_path, port=port())
+    chain.ensure()
+    rpc(tmp_path, "evm_mine", chain=chain)
+    height = int(rpc(tmp_path, "eth_blockNumber", chain=chain), 16)
+    chain.pid_file.unlink()  # as when the command that started it was killed before writing it
+
+    assert LocalChain(tmp_path, port=chain.port).stop() is True
+
+    assert anvil_processes(tmp_path) == []
+    assert not _listening(chain.port)
+    chain.ensure()
+    try:
+        assert int(rpc(tmp_path, "eth_blockNumber", chain=chain), 16) == height
+    finally:
+        chain.stop()
+
+
+def test_stop_with_another_port_setting_ends_the_chain_on_the_port_it_runs(tmp_path, port):
+    # e.g. the SDK started it with local_port=8650, then `aitrail chain stop` runs without AITRAIL_LOCAL_PORT
+    chain = LocalChain(tmp_path, port=port())
+    chain.ensure()
+    assert len(anvil_processes(tmp_path)) == 1
+
+    assert LocalChain(tmp_path, port=port()).stop() is True
+
+    assert anvil_processes(tmp_path) == []
+    assert not _listening(chain.port)
+    assert not chain.pid_file.exists()
+    assert json.loads(chain.state_file.read_bytes())["best_block_number"] is not None  # checkpointed first
+
+
+def test_a_start_on_another_port_while_our_chain_runs_is_refused_not_doubled(tmp_path, port):
+    chain = LocalChain(tmp_path, port=port())
+    chain.ensure()
+    try:
+        [pid] = anvil_processes(tmp_path)
+        with pytest.raises(LocalChainError, match=f"already running on port {chain.port} \\(pid {pid}\\)"):
+            LocalChain(tmp_path, port=port()).ensure()
+        assert anvil_processes(tmp_path) == [pid]
+        assert chain.pid() == pid
+    finally:
+        chain.stop()
+
+
+def test_stop_ends_a_wrapper_and_the_anvil_it_spawned(tmp_path, port, monkeypatch):
+    # A stand-in for a shim on PATH (a version manager's, a script): the pid file then names the wrapper,
+    # which exits on SIGTERM without passing it on, and the real Anvil would keep the port and the state.
+    wrapper = tmp_path / "anvil-wrapper"
+    wrapper.write_text(f'#!/bin/sh\n"{local.find_anvil()}" "$@" &\nwait\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("AITRAIL_ANVIL", str(wrapper))
+    chain = LocalChain(tmp_path / "home", port=port())
+    chain.ensure()
+    [real] = anvil_processes(tmp_path / "home")
+    assert chain.pid() != real  # the pid file names the wrapper
+
+    assert chain.stop() is True
+
+    assert anvil_processes(tmp_path / "home") == []
+    assert not _listening(chain.port)
+
+
+def test_stop_kills_a_frozen_chain_that_cannot_act_on_sigterm(tmp_path, port, monkeypatch):
+    monkeypatch.setattr(local, "ANSWER_TIMEOUT", 1.0)  # the real 30 s, shortened for the test
+    chain = LocalChain(tmp_path, port=port())
+    chain.ensure()
+    chain.checkpoint()
+    [pid] = anvil_processes(tmp_path)
+    os.kill(pid, signal.SIGSTOP)
+
+    assert chain.stop(timeout=1.0) is True
+
+    assert anvil_processes(tmp_path) == []
+    chain.ensure()  # from the checkpoint
+    chain.stop()
+
+
 # --- item 4: the detached chain inherits no secret -------------------------------------------------------
 
 

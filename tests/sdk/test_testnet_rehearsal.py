@@ -1,9 +1,11 @@
 """Testnet rehearsal: a second Anvil with Sepolia's chain id, a non-zero base fee and a 2-second block time.
 
 The owner's key is a keystore (Anvil's funded test key #0 imported, as one would import a faucet-funded
-key); the researcher's is a fresh keystore funded by a transfer. The researcher requests access with the
-CLI, the owner grants with the brownie script, the researcher fetches with the CLI. An unfunded account
-gets one clear line. Every option comes from the environment (AITRAIL_RPC_URL, AITRAIL_ACCOUNT, ...).
+key); the researcher's is a fresh keystore funded by a transfer. The owner deploys with a 5 s registration
+delay (`--registration-delay`; a public network's default is 60 s), so a registration still waits out a
+real delay in chain time, without a minute of idling. The researcher requests access with the CLI, the
+owner grants with the brownie script, the researcher fetches with the CLI. An unfunded account gets one
+clear line. Every option comes from the environment (AITRAIL_RPC_URL, AITRAIL_ACCOUNT, ...).
 """
 
 import json
@@ -14,6 +16,7 @@ from brownie import web3 as brownie_web3
 from click.testing import CliRunner
 from web3 import HTTPProvider, Web3
 
+from aitrail import abi
 from aitrail.chain.accounts import Keystore, dev_account
 from aitrail.chain.local import LocalChain
 from aitrail.cli import main
@@ -21,6 +24,8 @@ from tests.cli_support import cli
 
 SEPOLIA = 11155111
 BASE_FEE = 7 * 10**9
+# Shorter than a public network's 60 s, and still longer than two of this chain's 2 s blocks.
+REGISTRATION_DELAY = 5
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +69,13 @@ def test_anvils_public_test_accounts_are_refused_on_a_testnet(home):
 
 
 def test_owner_deploys_once_with_eip1559_fees(home, testnet):
-    first = cli("deploy", account="owner")
+    first = cli("deploy", "--registration-delay", REGISTRATION_DELAY, account="owner")
     assert len(first["deployed"]) == 6
     assert cli("deploy", account="owner")["deployed"] == []
     w3 = Web3(HTTPProvider(testnet.url))
     book = json.loads((home / "deployments" / f"{SEPOLIA}.json").read_text())
+    registry = w3.eth.contract(address=book["DatasetRegistry"], abi=abi.abi("DatasetRegistry"))
+    assert registry.functions.REGISTRATION_DELAY().call() == REGISTRATION_DELAY
     assert book["chainId"] == str(SEPOLIA)
     block = w3.eth.get_block(int(book["deployedAtBlock"]), full_transactions=True)
     tx = block["transactions"][0]
@@ -87,6 +94,14 @@ def test_researcher_with_a_fresh_funded_keystore_requests_owner_grants_by_script
     registered = cli(
         "dataset", "register", data, "--name", "cohort", "--license", "CC-BY-4.0", account="owner"
     )
+    w3 = Web3(HTTPProvider(testnet.url))
+    book = json.loads((home / "deployments" / f"{SEPOLIA}.json").read_text())
+    registry = w3.eth.contract(address=book["DatasetRegistry"], abi=abi.abi("DatasetRegistry"))
+    [committed] = registry.events.RegistrationCommitted().get_logs(from_block=0)
+    [revealed] = registry.events.DatasetRegistered().get_logs(from_block=0)
+    # the reveal really waited the deployed delay in chain time (and no more than a few blocks beyond it)
+    waited = w3.eth.get_block(revealed["blockNumber"])["timestamp"] - committed["args"]["committedAt"]
+    assert REGISTRATION_DELAY <= waited <= REGISTRATION_DELAY + 8
     cli("access", "request", registered["id"], "--purpose", "rehearsal", account="researcher")
 
     import scripts.grant_access as grant_script
