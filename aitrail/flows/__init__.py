@@ -7,8 +7,9 @@ models), so each command pays only for its own imports.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aitrail._lazy import lazy_exports
 
 # name -> the module of aitrail.flows that defines it
 _EXPORTS = {
@@ -79,13 +80,7 @@ if TYPE_CHECKING:
     from aitrail.flows.session import Session, account_from_brownie
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # found directly from now on
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

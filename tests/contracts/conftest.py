@@ -256,3 +256,27 @@ def publish(models, model_id, who, n, datasets=(), parents=()):
     return models.publishVersion(
         model_id, digest(n), salt(n), cid(n), cid(1000 + n), list(datasets), list(parents), {"from": who}
     )
+
+
+# The federated tests' world: FederatedTraining wired into the model registry, five hospitals with a
+# dataset each, and the researcher account as the coordinator.
+@pytest.fixture(scope="module")
+def fl(FederatedTraining, admin, datasets, models, token):
+    f = FederatedTraining.deploy(datasets, models, token, {"from": admin})
+    models.setFederatedTraining(f, {"from": admin})
+    return f
+
+
+@pytest.fixture(scope="module")
+def hospitals(accounts):
+    return [accounts[i] for i in (1, 3, 4, 5, 6)]
+
+
+@pytest.fixture(scope="module")
+def hospital_datasets(datasets, hospitals):
+    return [register_dataset(datasets, h) for h in hospitals]
+
+
+@pytest.fixture(scope="module")
+def coordinator(researcher):
+    return researcher

@@ -13,7 +13,6 @@ from conftest import (
     commitment,
     err,
     grant,
-    register_dataset,
     salt,
     withdraw_dataset,
 )
@@ -22,28 +21,6 @@ POOL = 3_000 * 10**18
 ROUNDS = 2
 RULE = "MultiKrum f=1 keep=4"
 ALL_BUT_LAST = 0b01111  # hospital 5 (the Byzantine one) is excluded in every round
-
-
-@pytest.fixture(scope="module")
-def fl(FederatedTraining, admin, datasets, models, token):
-    f = FederatedTraining.deploy(datasets, models, token, {"from": admin})
-    models.setFederatedTraining(f, {"from": admin})
-    return f
-
-
-@pytest.fixture(scope="module")
-def hospitals(accounts):
-    return [accounts[i] for i in (1, 3, 4, 5, 6)]
-
-
-@pytest.fixture(scope="module")
-def hospital_datasets(datasets, hospitals):
-    return [register_dataset(datasets, h) for h in hospitals]
-
-
-@pytest.fixture(scope="module")
-def coordinator(researcher):
-    return researcher
 
 
 def aggregate(task, rnd):

@@ -3,33 +3,11 @@
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, cid, err, grant, register_dataset, revoke_access, withdraw_dataset
+from conftest import DAY, cid, err, grant, revoke_access, withdraw_dataset
 
 POOL = 3_000 * 10**18
 ROUNDS = 3
 RULE = "MultiKrum f=1 keep=4"
-
-
-@pytest.fixture(scope="module")
-def fl(FederatedTraining, admin, datasets, models, token):
-    f = FederatedTraining.deploy(datasets, models, token, {"from": admin})
-    models.setFederatedTraining(f, {"from": admin})
-    return f
-
-
-@pytest.fixture(scope="module")
-def hospitals(accounts):
-    return [accounts[i] for i in (1, 3, 4, 5, 6)]
-
-
-@pytest.fixture(scope="module")
-def hospital_datasets(datasets, hospitals):
-    return [register_dataset(datasets, h) for h in hospitals]
-
-
-@pytest.fixture(scope="module")
-def coordinator(researcher):
-    return researcher
 
 
 def create(fl, token, fund, coordinator, model_id, hospitals, ids, pool=POOL, rounds=ROUNDS):
