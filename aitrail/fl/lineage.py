@@ -30,8 +30,8 @@ from aitrail.cid import CID
 from aitrail.errors import AitrailError
 from aitrail.fl import audit
 from aitrail.fl.recording import fl_client
-from aitrail.flows._common import add_json, day, read_json, read_published
-from aitrail.flows.models import weights_digest
+from aitrail.flows._common import read_json, read_published
+from aitrail.flows.models import add_version_metadata, weights_digest
 from aitrail.results import Published
 
 if TYPE_CHECKING:
@@ -90,39 +90,26 @@ def publish_final(session: Session, task_id: int, name: str | None = None) -> Pu
                 f"the aggregate read from the store does not hash to round {last.round}'s committed digest"
             )
         artifact = session.store.add_path(path, show_progress=False)
-    metadata = add_json(
-        session.store,
-        {
-            "@type": "aitrail:ModelVersion",
-            "name": model_name,
-            "weightsDigest": "0x" + digest.hex(),
-            "files": per_file,
-            "datasets": cited,
-            "parents": [],
-            "metrics": {},
-            "parameters": {
-                "federatedTask": task_id,
-                "federatedTraining": str(contract.address),
-                "rule": report.rule,
-                "rounds": [
-                    {
-                        "round": r.round,
-                        "aggregateDigest": r.aggregate_digest,
-                        "manifest": r.manifest,
-                        "included": r.included,
-                        "excluded": r.excluded,
-                    }
-                    for r in report.round_reports
-                ],
-                "citedDatasets": cited,
-                "participants": [
-                    {"participant": p["participant"], "dataset": p["dataset"]} for p in report.participants
-                ],
-            },
-            "publisher": session.address,
-            "dateCreated": day(session.block_time()),
-        },
-    )
+    parameters = {
+        "federatedTask": task_id,
+        "federatedTraining": str(contract.address),
+        "rule": report.rule,
+        "rounds": [
+            {
+                "round": r.round,
+                "aggregateDigest": r.aggregate_digest,
+                "manifest": r.manifest,
+                "included": r.included,
+                "excluded": r.excluded,
+            }
+            for r in report.round_reports
+        ],
+        "citedDatasets": cited,
+        "participants": [
+            {"participant": p["participant"], "dataset": p["dataset"]} for p in report.participants
+        ],
+    }
+    metadata = add_version_metadata(session, model_name, digest, per_file, cited, [], {}, parameters)
     receipt = contract.publish_final(task_id, weights, artifact, metadata, cited)
     (event,) = models.receipt_events(receipt, "VersionPublished")
     return Published(

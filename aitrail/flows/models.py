@@ -138,21 +138,9 @@ def publish_model(
                 "publicKeySha256": signed.public_key_sha256,
             }
         }
-    metadata = add_json(
-        session.store,
-        {
-            **signature_doc,
-            "@type": "aitrail:ModelVersion",
-            "name": name,
-            "weightsDigest": "0x" + digest.hex(),
-            "files": per_file,
-            "datasets": sorted(datasets),
-            "parents": sorted(parents or []),
-            "metrics": metrics,
-            "parameters": params or {},
-            "publisher": session.address,
-            "dateCreated": day(session.block_time()),
-        },
+    metadata = add_version_metadata(
+        session, name, digest, per_file, sorted(datasets), sorted(parents or []), metrics, params or {},
+        signature_doc,
     )
     model_id = models.model_id(session.address, name)
     if model_id == 0:
@@ -360,3 +348,34 @@ def metadata(session: Session, version_id: int) -> dict[str, Any]:
     events = session.suite.models.events("VersionPublished", versionId=version_id)
     meta = events[0]["args"]["metadata"]
     return read_json(session.store, CID.from_onchain(bytes(meta[0]), int(meta[1])))
+
+
+def add_version_metadata(
+    session: Session,
+    name: str,
+    digest: bytes,
+    per_file: Any,
+    datasets: list[int],
+    parents: list[int],
+    metrics: Any,
+    parameters: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> CID:
+    """Store a model version's metadata document (aitrail:ModelVersion) and return its CID: the one
+    layout for every publication path (`extra`, e.g. a signature, comes first)."""
+    return add_json(
+        session.store,
+        {
+            **(extra or {}),
+            "@type": "aitrail:ModelVersion",
+            "name": name,
+            "weightsDigest": "0x" + digest.hex(),
+            "files": per_file,
+            "datasets": datasets,
+            "parents": parents,
+            "metrics": metrics,
+            "parameters": parameters,
+            "publisher": session.address,
+            "dateCreated": day(session.block_time()),
+        },
+    )
